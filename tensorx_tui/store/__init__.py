@@ -1,0 +1,1 @@
+"""Conversations on disk (SQLite) and transcripts. Never imports textual."""
