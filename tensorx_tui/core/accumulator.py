@@ -1,31 +1,481 @@
-"""Turns decoded chat-completion chunks into typed events and one final Reply. INTERFACE STUB."""
+"""Turns decoded chat-completion chunks into typed events and one final Reply.
+
+Deterministic and total: any JSON value is accepted, nothing raises, and the result depends only on
+the sequence of payloads (so on the bytes, whatever the network boundaries). The shapes met in the
+wild (see shared/protocol.md) are normalised here:
+
+- usage on any chunk (also `choices: []`), merged key by key; a later `null` never erases it;
+- `reasoning_content`, else `reasoning` (never both, so servers sending both are not doubled);
+  OpenRouter's `reasoning_details` text only when neither is present;
+- tool-call fragments are routed to dense 0-based positions: by wire `index` when there is one (a
+  NEW id on a known index starts a new call), else to the current call (a new id, or a name arriving
+  when the current call's arguments are already complete JSON, starts a new one). Repeated ids and
+  names are kept once (a known id without an index goes back to its call); arguments sent as an
+  object stay an object; a fragment that repeats the whole complete arguments string (vLLM's final
+  flush) is ignored;
+- the legacy `function_call` is a tool call, unless the stream also sends `tool_calls`;
+- a non-streamed completion (`choices[0].message`) fed as one chunk gives the same reply;
+- errors (`{"error": {...}}`, `{"error": "text"}`, `{"object": "error", ...}`, `finish_reason:
+  "error"`, an `event: error` SSE event) become one StreamError and the ERROR state.
+
+Non-JSON data in an ordinary event is ignored and counted in `ignored_data` (proxies send stray
+heartbeats); non-JSON data in an `event: error` event is the error message.
+
+Hot path: a content chunk costs a few dict look-ups, one list append and one small event. The text
+is kept as a list of parts and joined only when `reply` is read, so read `accumulator.reply` again
+for a fresh snapshot rather than holding on to an old one.
+"""
 
 from __future__ import annotations
 
+import json
+import time
+from collections.abc import Callable
 from typing import Any
 
-from tensorx_tui.core.events import StreamEvent
-from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.core.events import (
+    ContentDelta,
+    Finished,
+    ReasoningDelta,
+    StreamError,
+    StreamEvent,
+    ToolCallDelta,
+    UsageUpdated,
+)
+from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
+
+_loads = json.loads
+_GENERIC_ERROR = 'The provider ended the reply with an error (finish_reason "error").'
+
+
+class _Call:
+    """One tool call being assembled."""
+
+    __slots__ = ("id", "length", "name", "obj", "parts")
+
+    def __init__(self) -> None:
+        self.id: str | None = None
+        self.name: str | None = None
+        self.parts: list[str] = []
+        self.length = 0
+        self.obj: dict[str, Any] | list[Any] | None = None
+
+    def text(self) -> str:
+        if len(self.parts) > 1:
+            self.parts[:] = ["".join(self.parts)]
+        return self.parts[0] if self.parts else ""
+
+    def is_complete_json(self) -> bool:
+        if self.obj is not None:
+            return True
+        # Cheap test first: tool arguments are objects, so complete ones end with a bracket.
+        last = next((part for part in reversed(self.parts) if part.strip()), "")
+        if last.rstrip()[-1:] not in ("}", "]"):
+            return False
+        try:
+            _loads(self.text())
+        except (ValueError, RecursionError):
+            return False
+        return True
+
+    def to_tool_call(self) -> ToolCall:
+        arguments = self.obj if self.obj is not None else self.text()
+        return ToolCall(id=self.id, name=self.name or "", arguments=arguments)
 
 
 class Accumulator:
-    def __init__(self) -> None:
-        self.reply = Reply()
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._reply = Reply()
+        self._content: list[str] = []
+        self._reasoning: list[str] = []
+        self._calls: list[_Call] = []
+        self._calls_dirty = False
+        self._by_index: dict[int, int] = {}  # wire index -> position of its current call
+        self._by_id: dict[str, int] = {}  # tool-call id -> position
+        self._current: int | None = None  # position of the call a fragment without index continues
+        self._tool_calls_seen = False
+        self._usage: dict[str, Any] | None = None
+        self._finish_reason: str | None = None
+        self._error: ErrorInfo | None = None
+        self._done_marker = False
+        self._done = False
+        self._finished = False
+        # Ordinary events whose data was not JSON (ignored).
+        self.ignored_data = 0
 
-    def feed_data(self, data: str) -> list[StreamEvent]:
-        """One SSE `data` payload (JSON text or `[DONE]`). Never raises on bad input."""
-        raise NotImplementedError
+    # ----------------------------------------------------------------------------- public API
 
-    def feed(self, chunk: Any) -> list[StreamEvent]:
-        """One parsed JSON chunk (any JSON value). Never raises on bad input."""
-        raise NotImplementedError
+    @property
+    def reply(self) -> Reply:
+        """The reply so far (the same object every time, brought up to date on each read)."""
+        r = self._reply
+        c = self._content
+        if c:
+            if len(c) > 1:
+                c[:] = ["".join(c)]
+            r.content = c[0]
+        c = self._reasoning
+        if c:
+            if len(c) > 1:
+                c[:] = ["".join(c)]
+            r.reasoning = c[0]
+        if self._calls_dirty:
+            self._calls_dirty = False
+            r.tool_calls[:] = [call.to_tool_call() for call in self._calls]
+        return r
 
     @property
     def done(self) -> bool:
         """True once `[DONE]` was seen or an error ended the stream."""
-        raise NotImplementedError
+        return self._done
+
+    def feed_data(self, data: str, event: str = "message") -> list[StreamEvent]:
+        """One SSE `data` payload (JSON text or `[DONE]`) and its SSE event type. Never raises.
+
+        Payloads arriving after `done` are ignored.
+        """
+        if self._done:
+            return []
+        if event == "error":
+            return self._error_event(data)
+        if data == "[DONE]" or (len(data) < 64 and data.strip() == "[DONE]"):
+            self._done = self._done_marker = True
+            return []
+        try:
+            chunk = _loads(data)
+        except (ValueError, RecursionError):
+            self.ignored_data += 1
+            return []
+        return self.feed(chunk)
+
+    def feed(self, chunk: Any) -> list[StreamEvent]:
+        """One parsed JSON chunk (any JSON value). Never raises."""
+        if self._done:
+            return []
+        if isinstance(chunk, dict):
+            return self._chunk(chunk)
+        events: list[StreamEvent] = []
+        if isinstance(chunk, list):
+            # Gemini's compatibility layer wraps error bodies in a list.
+            for item in chunk:
+                if isinstance(item, dict) and not self._done:
+                    events += self._chunk(item)
+        return events
 
     def finish(self, state: ReplyState | None = None) -> Reply:
         """Close the reply: `state` forces cancelled/error; otherwise complete if a finish_reason or
-        [DONE] was seen, else interrupted. Idempotent."""
-        raise NotImplementedError
+        [DONE] was seen, else interrupted. Idempotent (the first call decides)."""
+        r = self.reply
+        if self._finished:
+            return r
+        self._finished = True
+        if state is not None:
+            r.state = state
+        elif self._error is not None:
+            r.state = ReplyState.ERROR
+        elif self._finish_reason is not None or self._done_marker:
+            r.state = ReplyState.COMPLETE
+        else:
+            r.state = ReplyState.INTERRUPTED
+        if r.timings.finished is None:
+            r.timings.finished = self._clock()
+        return r
+
+    # ----------------------------------------------------------------------------- chunks
+
+    def _chunk(self, chunk: dict[str, Any]) -> list[StreamEvent]:
+        events: list[StreamEvent] = []
+        reply = self._reply
+        if reply.model is None:
+            model = chunk.get("model")
+            if isinstance(model, str) and model:
+                reply.model = model
+        tokens = False
+        choices = chunk.get("choices")
+        if type(choices) is list:
+            for choice in choices:
+                if not isinstance(choice, dict) or choice.get("index", 0) not in (0, None):
+                    continue  # n > 1: only the first choice is shown
+                delta = choice.get("delta")
+                if isinstance(delta, dict):
+                    tokens = self._delta(delta, events, None) or tokens
+                else:
+                    message = choice.get("message")
+                    if isinstance(message, dict):
+                        tokens = self._delta(message, events, 0) or tokens
+                    else:
+                        text = choice.get("text")  # legacy /completions shape
+                        if isinstance(text, str) and text:
+                            self._content.append(text)
+                            events.append(ContentDelta(text))
+                            tokens = True
+                reason = choice.get("finish_reason")
+                if reason and isinstance(reason, str) and reason != self._finish_reason:
+                    self._finish_reason = reply.finish_reason = reason
+                    events.append(Finished(reason))
+                if choice.get("error") is not None:
+                    self._record_error(choice["error"], events)
+        usage = chunk.get("usage")
+        if usage and isinstance(usage, dict):
+            self._merge_usage(usage, events)
+        error = chunk.get("error")
+        if error not in (None, False, ""):
+            self._record_error(error, events)
+        elif chunk.get("object") == "error":
+            self._record_error(chunk, events)
+        if self._finish_reason == "error" and self._error is None:
+            self._record_error(_GENERIC_ERROR, events)
+        if tokens:
+            now = self._clock()
+            timings = reply.timings
+            if timings.first_token is None:
+                timings.first_token = now
+            timings.last_token = now
+        return events
+
+    def _delta(self, delta: dict[str, Any], events: list[StreamEvent], whole: int | None) -> bool:
+        """Apply one `delta` (or a whole `message` when `whole` is 0); True if it carried tokens."""
+        tokens = False
+        content = delta.get("content")
+        if content:
+            if type(content) is str:
+                self._content.append(content)
+                events.append(ContentDelta(content))
+                tokens = True
+            elif isinstance(content, list):
+                tokens = self._content_parts(content, events)
+        reasoning = delta.get("reasoning_content")
+        if not reasoning or type(reasoning) is not str:
+            other = delta.get("reasoning")
+            if other is not None or reasoning is not None:
+                reasoning = other
+            elif "reasoning_details" in delta:
+                reasoning = _details_text(delta["reasoning_details"])
+        if reasoning and type(reasoning) is str:
+            self._reasoning.append(reasoning)
+            events.append(ReasoningDelta(reasoning))
+            tokens = True
+        tool_calls = delta.get("tool_calls")
+        if tool_calls is not None:
+            if isinstance(tool_calls, list) and tool_calls:
+                self._tool_calls_seen = True
+                for i, fragment in enumerate(tool_calls):
+                    if isinstance(fragment, dict):
+                        default = None if whole is None else whole + i
+                        tokens = self._tool_fragment(fragment, default, events) or tokens
+        elif "function_call" in delta and not self._tool_calls_seen:
+            legacy = delta["function_call"]
+            if isinstance(legacy, dict):
+                tokens = self._tool_fragment({"function": legacy}, None, events) or tokens
+        return tokens
+
+    def _content_parts(self, parts: list[Any], events: list[StreamEvent]) -> bool:
+        """Content as a list of typed parts (Mistral): text parts, and `thinking` parts."""
+        tokens = False
+        for part in parts:
+            if not isinstance(part, dict):
+                continue
+            kind = part.get("type")
+            if kind == "text":
+                text = part.get("text")
+                if isinstance(text, str) and text:
+                    self._content.append(text)
+                    events.append(ContentDelta(text))
+                    tokens = True
+            elif kind == "thinking":
+                text = _details_text(part.get("thinking"))
+                if text:
+                    self._reasoning.append(text)
+                    events.append(ReasoningDelta(text))
+                    tokens = True
+        return tokens
+
+    def _merge_usage(self, usage: dict[str, Any], events: list[StreamEvent]) -> None:
+        # Always a new dict: earlier UsageUpdated events keep the values they carried.
+        merged = dict(self._usage) if self._usage else {}
+        for key, value in usage.items():
+            if value is not None:
+                merged[key] = value
+        if merged and merged != self._usage:
+            self._usage = self._reply.usage = merged
+            events.append(UsageUpdated(merged))
+
+    # ----------------------------------------------------------------------------- tool calls
+
+    def _tool_fragment(
+        self, fragment: dict[str, Any], default_index: int | None, events: list[StreamEvent]
+    ) -> bool:
+        index = fragment.get("index")
+        if type(index) is not int:
+            index = default_index
+        call_id = fragment.get("id")
+        if not (call_id and isinstance(call_id, str)):
+            call_id = None
+        function = fragment.get("function")
+        name: Any = None
+        arguments: Any = None
+        if isinstance(function, dict):
+            name = function.get("name")
+            arguments = function.get("arguments")
+        if not (name and isinstance(name, str)):
+            name = None
+
+        if index is not None:
+            position = self._by_index.get(index)
+        elif call_id is not None and call_id in self._by_id:
+            position = self._by_id[call_id]
+        else:
+            position = self._current
+        changed = False
+        if position is None or not self._same_call(
+            self._calls[position], call_id, name, index is None
+        ):
+            position = len(self._calls)
+            self._calls.append(_Call())
+            if index is not None:
+                self._by_index[index] = position
+            changed = True
+        call = self._calls[position]
+        self._current = position
+        if call_id is not None and call.id is None:
+            call.id = call_id
+            self._by_id.setdefault(call_id, position)
+            changed = True
+        if name is not None and call.name is None:
+            call.name = name
+            changed = True
+        added = self._add_arguments(call, arguments)
+        if added is None:
+            changed = True
+            added = ""
+        if not (changed or added):
+            return False
+        self._calls_dirty = True
+        events.append(ToolCallDelta(position, call.id, call.name, added))
+        return True
+
+    @staticmethod
+    def _same_call(call: _Call, call_id: str | None, name: str | None, no_index: bool) -> bool:
+        if call_id is not None and call.id is not None:
+            return call_id == call.id
+        if name is not None and call.name is not None and name != call.name:
+            return False
+        # Without an index, a named fragment after complete arguments is the next whole call.
+        return not (no_index and name is not None and call.is_complete_json())
+
+    @staticmethod
+    def _add_arguments(call: _Call, arguments: Any) -> str | None:
+        """Append `arguments`; returns the text added, or None when an object replaced them."""
+        if arguments is None or arguments == "":
+            return ""
+        if isinstance(arguments, dict | list):
+            if call.obj is None and not call.parts:
+                call.obj = arguments
+                return _json_text(arguments)
+            if call.obj == arguments:
+                return ""  # the same object repeated
+            if call.obj is not None or call.text() == _json_text(arguments):
+                call.obj = arguments
+                call.parts = []
+                call.length = 0
+                return None
+        text = arguments if isinstance(arguments, str) else _json_text(arguments)
+        if call.obj is not None:
+            # Text after an object: continue from the object's text so nothing is lost.
+            call.parts = [_json_text(call.obj)]
+            call.length = len(call.parts[0])
+            call.obj = None
+        if len(text) == call.length and text == call.text() and call.is_complete_json():
+            return ""  # vLLM's final flush repeating the whole, already complete, arguments
+        call.parts.append(text)
+        call.length += len(text)
+        return text
+
+    # ----------------------------------------------------------------------------- errors
+
+    def _error_event(self, data: str) -> list[StreamEvent]:
+        """Data of an `event: error` SSE event, or of old llama.cpp's non-standard `error:` line."""
+        payload: Any
+        try:
+            payload = _loads(data)
+        except (ValueError, RecursionError):
+            payload = data.strip() or "The server sent an error event without details."
+        if isinstance(payload, dict) and payload.get("error") is not None:
+            payload = payload["error"]
+        events: list[StreamEvent] = []
+        self._record_error(payload, events)
+        return events
+
+    def _record_error(self, error: Any, events: list[StreamEvent]) -> None:
+        if self._error is not None:
+            return  # the first error is the one to show
+        message, status, kind, code = _describe_error(error)
+        self._error = ErrorInfo(message=message, status=status, type=kind)
+        self._reply.error = self._error
+        self._reply.state = ReplyState.ERROR
+        self._done = True
+        events.append(StreamError(message=message, status=status, type=kind, code=code))
+
+
+def _details_text(details: Any) -> str:
+    """Text of OpenRouter `reasoning_details` (or Mistral `thinking` parts): a string or a list."""
+    if isinstance(details, str):
+        return details
+    if not isinstance(details, list):
+        return ""
+    pieces = []
+    for item in details:
+        if isinstance(item, dict):
+            text = item.get("text")
+            if not isinstance(text, str):
+                text = item.get("summary")
+            if isinstance(text, str):
+                pieces.append(text)
+    return "".join(pieces)
+
+
+def _describe_error(error: Any) -> tuple[str, int | None, str | None, str | None]:
+    """(message, HTTP-like status, type, code) of any error value."""
+    if isinstance(error, str):
+        return error or "Unknown error.", None, None, None
+    if not isinstance(error, dict):
+        return _json_text(error), None, None, None
+    message = error.get("message")
+    if not (message and isinstance(message, str)):
+        message = error.get("content")  # old llama.cpp
+    if not (message and isinstance(message, str)):
+        message = _json_text(error) if error else "Unknown error."
+    raw_code = error.get("code")
+    code = (
+        None
+        if raw_code is None
+        else raw_code
+        if isinstance(raw_code, str)
+        else _json_text(raw_code)
+    )
+    status = None
+    for candidate in (raw_code, error.get("status")):
+        if type(candidate) is int and 100 <= candidate <= 599:
+            status = candidate
+            break
+        # OpenRouter and TensorX send the status as a string: "429".
+        if (
+            isinstance(candidate, str)
+            and len(candidate) == 3
+            and candidate.isascii()
+            and candidate.isdigit()
+            and 100 <= int(candidate) <= 599
+        ):
+            status = int(candidate)
+            break
+    kind = error.get("type")
+    return message, status, kind if isinstance(kind, str) else None, code
+
+
+def _json_text(value: Any) -> str:
+    """JSON text of a value that came from json.loads (so serialisable), never raising."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (ValueError, TypeError, RecursionError):
+        return repr(value)
