@@ -1,0 +1,569 @@
+"""The Store: saved conversations in one SQLite database, written as things happen.
+
+Every write is its own short transaction, committed before the call returns: the user's message
+is on disk before the request is sent, and a streaming reply is saved as an "interrupted" row that
+is checkpointed while it streams (see `ReplyRecorder`) and finished with its real state at the end.
+Several app instances may share the database (WAL + busy timeout + IMMEDIATE transactions).
+
+All methods are thread-safe (one lock per Store), so a UI may call them from a worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
+from tensorx_tui.store import db
+from tensorx_tui.store.db import StoreError, format_time, now_text, parse_time
+from tensorx_tui.store.records import (
+    Conversation,
+    ConversationId,
+    ConversationMeta,
+    ConversationSummary,
+    SearchHit,
+    StoredMessage,
+    clean_title,
+    redact_params,
+    redact_url,
+    timings_to_json,
+)
+from tensorx_tui.store.search import MARK_END, MARK_START, match_query, split_marks
+
+ENV_DATA_DIR: Final = "TENSORX_DATA_DIR"
+_ID_BYTES: Final = 4  # 8 hex characters: short enough to type, prefixes resolve too
+_SNIPPET_TOKENS: Final = 16
+
+
+class ConversationNotFound(StoreError):
+    pass
+
+
+def default_data_dir() -> Path:
+    """`$TENSORX_DATA_DIR`, else the platform's user data directory for tensorx-chat."""
+    override = os.environ.get(ENV_DATA_DIR)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs  # only when no override: keeps `--data-dir` runs free of it
+
+    return Path(platformdirs.user_data_dir("tensorx-chat", appauthor=False))
+
+
+class _Keep:
+    """Marks an argument of `update_conversation` that was not given."""
+
+
+KEEP: Final = _Keep()
+
+_SUMMARY_COLUMNS: Final = """
+    c.id, c.title, c.created_at, c.updated_at, c.model, c.profile,
+    (SELECT count(*) FROM messages m WHERE m.conversation_pk = c.pk)
+"""
+
+
+def _summary(row: sqlite3.Row | tuple[Any, ...]) -> ConversationSummary:
+    return ConversationSummary(
+        id=row[0],
+        title=row[1],
+        created_at=parse_time(row[2]),
+        updated_at=parse_time(row[3]),
+        model=row[4],
+        profile=row[5],
+        message_count=row[6],
+    )
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _params_json(params: dict[str, Any]) -> str:
+    return json.dumps(redact_params(params), ensure_ascii=False, sort_keys=True)
+
+
+def _tool_calls_json(calls: list[ToolCall]) -> str | None:
+    if not calls:
+        return None
+    return json.dumps(
+        [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls], ensure_ascii=False
+    )
+
+
+def _tool_calls_from_json(text: str | None) -> list[ToolCall]:
+    if not text:
+        return []
+    return [
+        ToolCall(c.get("id"), c.get("name") or "", c.get("arguments", "")) for c in json.loads(text)
+    ]
+
+
+_MESSAGE_COLUMNS: Final = """
+    id, role, content, reasoning, tool_calls, tool_call_id, finish_reason, usage, timings,
+    state, error, error_status, error_type, model, created_at
+"""
+
+
+def _message(row: tuple[Any, ...]) -> StoredMessage:
+    (mid, role, content, reasoning, calls, call_id, finish, usage, timings) = row[:9]
+    (state, error, error_status, error_type, model, created_at) = row[9:]
+    return StoredMessage(
+        id=mid,
+        role=role,
+        content=content,
+        reasoning=reasoning,
+        tool_calls=_tool_calls_from_json(calls),
+        tool_call_id=call_id,
+        finish_reason=finish,
+        usage=json.loads(usage) if usage else None,
+        timings=json.loads(timings) if timings else None,
+        state=ReplyState(state),
+        error=ErrorInfo(error, error_status, error_type) if error is not None else None,
+        model=model,
+        created_at=parse_time(created_at),
+    )
+
+
+_UPDATE_REPLY_SQL: Final = """
+    UPDATE messages SET content = ?, reasoning = ?, tool_calls = ?, finish_reason = ?, usage = ?,
+        timings = ?, model = coalesce(?, model), state = ?, error = ?, error_status = ?,
+        error_type = ?
+    WHERE id = ? AND role = 'assistant'
+"""
+
+_INSERT_MESSAGE_SQL: Final = """
+    INSERT INTO messages (conversation_pk, seq, role, content, reasoning, tool_calls, tool_call_id,
+        finish_reason, usage, timings, state, error, error_status, error_type, model, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def _error_values(error: ErrorInfo | None) -> tuple[str | None, int | None, str | None]:
+    return (error.message, error.status, error.type) if error else (None, None, None)
+
+
+def _message_values(pk: int, seq: int, m: StoredMessage) -> tuple[Any, ...]:
+    """The row for `_INSERT_MESSAGE_SQL`."""
+    return (
+        pk,
+        seq,
+        m.role,
+        m.content,
+        m.reasoning,
+        _tool_calls_json(m.tool_calls),
+        m.tool_call_id,
+        m.finish_reason,
+        _json_or_none(m.usage),
+        _json_or_none(m.timings),
+        str(m.state),
+        *_error_values(m.error),
+        m.model,
+        format_time(m.created_at),
+    )
+
+
+def _reply_values(message_id: int, reply: Reply, state: ReplyState) -> tuple[Any, ...]:
+    """The parameters for `_UPDATE_REPLY_SQL`."""
+    return (
+        reply.content,
+        reply.reasoning,
+        _tool_calls_json(reply.tool_calls),
+        reply.finish_reason,
+        _json_or_none(reply.usage),
+        _json_or_none(timings_to_json(reply.timings)),
+        reply.model,
+        str(state),
+        *_error_values(reply.error),
+        message_id,
+    )
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._conn = db.connect(self.path)
+
+    @classmethod
+    def open(cls, data_dir: Path | None = None) -> Store:
+        """The store in `data_dir` (default: `default_data_dir()`), created private to the user."""
+        directory = Path(data_dir) if data_dir is not None else default_data_dir()
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the data directory {directory}: {exc}") from exc
+        return cls(directory / db.DB_FILENAME)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise StoreError(f"conversation database error: {exc}") from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                with db.write(self._conn) as conn:
+                    yield conn
+            except sqlite3.Error as exc:
+                raise StoreError(f"conversation database error: {exc}") from exc
+
+    @staticmethod
+    def _pk(conn: sqlite3.Connection, conv_id: ConversationId) -> int:
+        row = conn.execute("SELECT pk FROM conversations WHERE id = ?", (conv_id,)).fetchone()
+        if row is None:
+            raise ConversationNotFound(f"no conversation {conv_id!r}")
+        return int(row[0])
+
+    @staticmethod
+    def _new_id(conn: sqlite3.Connection) -> ConversationId:
+        while True:
+            candidate = secrets.token_hex(_ID_BYTES)
+            if (
+                conn.execute("SELECT 1 FROM conversations WHERE id = ?", (candidate,)).fetchone()
+                is None
+            ):
+                return candidate
+
+    # -- conversations ----------------------------------------------------------------------------
+
+    def create_conversation(
+        self,
+        *,
+        profile: str | None = None,
+        base_url: str | None = None,
+        model: str | None = None,
+        system: str = "",
+        params: dict[str, Any] | None = None,
+        title: str = "",
+    ) -> ConversationId:
+        """A new, empty conversation. Its title comes from the first user message unless given."""
+        now = now_text()
+        with self._write() as conn:
+            conv_id = self._new_id(conn)
+            conn.execute(
+                "INSERT INTO conversations (id, title, created_at, updated_at, profile, base_url,"
+                " model, system, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conv_id,
+                    clean_title(title),
+                    now,
+                    now,
+                    profile,
+                    redact_url(base_url),
+                    model,
+                    system or "",
+                    _params_json(params or {}),
+                ),
+            )
+        return conv_id
+
+    def update_conversation(
+        self,
+        conv_id: ConversationId,
+        *,
+        model: str | _Keep | None = KEEP,
+        system: str | _Keep = KEEP,
+        params: dict[str, Any] | _Keep = KEEP,
+        profile: str | _Keep | None = KEEP,
+        base_url: str | _Keep | None = KEEP,
+    ) -> None:
+        """Change the settings a conversation continues with (the ones not given stay)."""
+        changes: dict[str, Any] = {}
+        if not isinstance(model, _Keep):
+            changes["model"] = model
+        if not isinstance(system, _Keep):
+            changes["system"] = system
+        if not isinstance(params, _Keep):
+            changes["params"] = _params_json(params)
+        if not isinstance(profile, _Keep):
+            changes["profile"] = profile
+        if not isinstance(base_url, _Keep):
+            changes["base_url"] = redact_url(base_url)
+        if not changes:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        with self._write() as conn:
+            cur = conn.execute(
+                f"UPDATE conversations SET {assignments} WHERE id = ?", (*changes.values(), conv_id)
+            )
+            if cur.rowcount == 0:
+                raise ConversationNotFound(f"no conversation {conv_id!r}")
+
+    def rename(self, conv_id: ConversationId, title: str) -> str:
+        """Set the title (cleaned to one line of plain text); returns the title as saved.
+
+        Renaming does not change `updated_at`: the list stays in the order of the talk.
+        """
+        cleaned = clean_title(title)
+        if not cleaned:
+            raise StoreError("a title cannot be empty")
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE conversations SET title = ? WHERE id = ?", (cleaned, conv_id)
+            )
+            if cur.rowcount == 0:
+                raise ConversationNotFound(f"no conversation {conv_id!r}")
+        return cleaned
+
+    def delete(self, conv_id: ConversationId) -> bool:
+        """Delete a conversation and all its messages. False when there was no such conversation."""
+        with self._write() as conn:
+            cur = conn.execute("DELETE FROM conversations WHERE id = ?", (conv_id,))
+            return cur.rowcount > 0
+
+    # -- messages ---------------------------------------------------------------------------------
+
+    def add_message(self, conv_id: ConversationId, message: StoredMessage) -> int:
+        """Append a message and commit it; returns its id. The first user message names the
+        conversation when it has no title yet."""
+        created = format_time(message.created_at)
+        with self._write() as conn:
+            pk = self._pk(conn, conv_id)
+            (seq,) = conn.execute(
+                "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE conversation_pk = ?", (pk,)
+            ).fetchone()
+            cur = conn.execute(_INSERT_MESSAGE_SQL, _message_values(pk, seq, message))
+            conn.execute(
+                "UPDATE conversations SET updated_at = max(updated_at, ?) WHERE pk = ?",
+                (created, pk),
+            )
+            if message.role == "user":
+                conn.execute(
+                    "UPDATE conversations SET title = ? WHERE pk = ? AND title = ''",
+                    (clean_title(message.content), pk),
+                )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def add_user_message(self, conv_id: ConversationId, text: str) -> int:
+        return self.add_message(conv_id, StoredMessage(role="user", content=text))
+
+    def add_tool_result(self, conv_id: ConversationId, tool_call_id: str, content: str) -> int:
+        return self.add_message(
+            conv_id, StoredMessage(role="tool", content=content, tool_call_id=tool_call_id)
+        )
+
+    def start_reply(self, conv_id: ConversationId, *, model: str | None = None) -> int:
+        """The row a streaming reply is saved into. It says "interrupted" until `finish_reply`,
+        so a crash mid-stream leaves it honestly marked."""
+        return self.add_message(
+            conv_id, StoredMessage(role="assistant", state=ReplyState.INTERRUPTED, model=model)
+        )
+
+    def checkpoint_reply(self, message_id: int, reply: Reply) -> None:
+        """Save what a reply holds so far (state stays "interrupted")."""
+        with self._write() as conn:
+            self._update_reply(conn, message_id, reply, ReplyState.INTERRUPTED)
+
+    def finish_reply(self, message_id: int, reply: Reply) -> None:
+        """Save the final reply with its real state, and mark the conversation updated."""
+        with self._write() as conn:
+            self._update_reply(conn, message_id, reply, reply.state)
+            conn.execute(
+                "UPDATE conversations SET updated_at = max(updated_at, ?) WHERE pk ="
+                " (SELECT conversation_pk FROM messages WHERE id = ?)",
+                (now_text(), message_id),
+            )
+
+    @staticmethod
+    def _update_reply(
+        conn: sqlite3.Connection, message_id: int, reply: Reply, state: ReplyState
+    ) -> None:
+        cur = conn.execute(_UPDATE_REPLY_SQL, _reply_values(message_id, reply, state))
+        if cur.rowcount == 0:
+            raise StoreError(f"no assistant message {message_id}")
+
+    def add_reply(self, conv_id: ConversationId, reply: Reply) -> int:
+        """Save a whole reply at once (non-streaming callers)."""
+        return self.add_message(conv_id, StoredMessage.from_reply(reply))
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def list_conversations(self, limit: int = 200, offset: int = 0) -> list[ConversationSummary]:
+        """Newest first (by last message)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM conversations c"
+                " ORDER BY c.updated_at DESC, c.pk DESC LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [_summary(r) for r in rows]
+
+    def count_conversations(self) -> int:
+        with self._read() as conn:
+            return int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
+
+    def get_summary(self, conv_id: ConversationId) -> ConversationSummary:
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT {_SUMMARY_COLUMNS} FROM conversations c WHERE c.id = ?", (conv_id,)
+            ).fetchone()
+        if row is None:
+            raise ConversationNotFound(f"no conversation {conv_id!r}")
+        return _summary(row)
+
+    def latest_conversation_id(self) -> ConversationId | None:
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT id FROM conversations ORDER BY updated_at DESC, pk DESC LIMIT 1"
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def resolve_id(self, text: str) -> ConversationId:
+        """An exact id, or a unique prefix of one (as typed on a command line)."""
+        text = text.strip().lower()
+        if not text:
+            raise StoreError("no conversation id given")
+        # Escape LIKE wildcards: the prefix is taken literally.
+        pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT id FROM conversations WHERE id = ? OR id LIKE ? ESCAPE '\\' LIMIT 3",
+                (text, pattern),
+            ).fetchall()
+        ids = [str(r[0]) for r in rows]
+        if text in ids:
+            return text
+        if not ids:
+            raise ConversationNotFound(f"no conversation {text!r}")
+        if len(ids) > 1:
+            raise StoreError(f"{text!r} matches several conversations; type more of the id")
+        return ids[0]
+
+    def load_conversation(self, conv_id: ConversationId) -> Conversation:
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT pk, id, title, created_at, updated_at, profile, base_url, model, system,"
+                " params FROM conversations WHERE id = ?",
+                (conv_id,),
+            ).fetchone()
+            if row is None:
+                raise ConversationNotFound(f"no conversation {conv_id!r}")
+            rows = conn.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_pk = ? ORDER BY seq",
+                (row[0],),
+            ).fetchall()
+        meta = ConversationMeta(
+            id=row[1],
+            title=row[2],
+            created_at=parse_time(row[3]),
+            updated_at=parse_time(row[4]),
+            profile=row[5],
+            base_url=row[6],
+            model=row[7],
+            system=row[8],
+            params=json.loads(row[9]),
+        )
+        return Conversation(meta=meta, messages=[_message(r) for r in rows])
+
+    def search(self, query: str, limit: int = 100) -> list[SearchHit]:
+        """Conversations whose title or any message (content or reasoning) matches, newest first,
+        each with a snippet of its newest matching message. See `search.match_query` for the
+        syntax; text FTS5 cannot use gives an empty list, never an error."""
+        expr = match_query(query)
+        if expr is None:
+            return []
+        with self._lock:
+            try:
+                return self._search(expr, limit)
+            except sqlite3.OperationalError:
+                # match_query quotes everything, so this is not expected; a query is still
+                # never worth a crash.
+                return []
+
+    def _search(self, expr: str, limit: int) -> list[SearchHit]:
+        conn = self._conn
+        rows = conn.execute(
+            f"""
+            WITH hits (pk, mid) AS (
+                SELECT m.conversation_pk, max(m.id) FROM messages_fts
+                JOIN messages m ON m.id = messages_fts.rowid
+                WHERE messages_fts MATCH :q GROUP BY m.conversation_pk
+                UNION ALL
+                SELECT rowid, NULL FROM conversations_fts WHERE conversations_fts MATCH :q
+            )
+            SELECT {_SUMMARY_COLUMNS}, max(h.mid), c.pk FROM hits h
+            JOIN conversations c ON c.pk = h.pk
+            GROUP BY c.pk ORDER BY c.updated_at DESC, c.pk DESC LIMIT :limit
+            """,
+            {"q": expr, "limit": limit},
+        ).fetchall()
+        hits: list[SearchHit] = []
+        for row in rows:
+            message_id, pk = row[7], row[8]
+            if message_id is not None:
+                marked = conn.execute(
+                    "SELECT snippet(messages_fts, -1, ?, ?, '…', ?) FROM messages_fts"
+                    " WHERE messages_fts MATCH ? AND rowid = ?",
+                    (MARK_START, MARK_END, _SNIPPET_TOKENS, expr, message_id),
+                ).fetchone()
+            else:
+                marked = conn.execute(
+                    "SELECT highlight(conversations_fts, 0, ?, ?) FROM conversations_fts"
+                    " WHERE conversations_fts MATCH ? AND rowid = ?",
+                    (MARK_START, MARK_END, expr, pk),
+                ).fetchone()
+            snippet, spans = split_marks(marked[0] if marked else "")
+            hits.append(SearchHit(_summary(row), snippet, spans, message_id))
+        return hits
+
+    # -- import -----------------------------------------------------------------------------------
+
+    def import_conversation(self, conversation: Conversation) -> ConversationId:
+        """Save a whole conversation (from a transcript) in one transaction, timestamps kept.
+
+        Its id is kept when free; otherwise it gets a new one (returned)."""
+        meta = conversation.meta
+        with self._write() as conn:
+            taken = conn.execute("SELECT 1 FROM conversations WHERE id = ?", (meta.id,)).fetchone()
+            conv_id = self._new_id(conn) if taken or not meta.id else meta.id
+            cur = conn.execute(
+                "INSERT INTO conversations (id, title, created_at, updated_at, profile, base_url,"
+                " model, system, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conv_id,
+                    clean_title(meta.title),
+                    format_time(meta.created_at),
+                    format_time(meta.updated_at),
+                    meta.profile,
+                    redact_url(meta.base_url),
+                    meta.model,
+                    meta.system,
+                    _params_json(meta.params),
+                ),
+            )
+            pk = cur.lastrowid
+            assert pk is not None
+            conn.executemany(
+                _INSERT_MESSAGE_SQL,
+                [_message_values(pk, seq, m) for seq, m in enumerate(conversation.messages, 1)],
+            )
+        return conv_id

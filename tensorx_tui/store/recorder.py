@@ -1,0 +1,102 @@
+"""Saving a reply while it streams, cheaply: at most one checkpoint per interval, and a final save.
+
+    recorder = ReplyRecorder.start(store, conv_id, model=model)   # row saved as "interrupted"
+    async with client.stream(request) as stream:
+        async for event in stream:
+            ...
+            recorder.update(stream.reply)        # a clock read; a write at most once a second
+    recorder.finish(stream.reply)                # the real state (complete / cancelled / error ...)
+
+`update` only writes when an event arrives. If a stream can go quiet while text is unsaved, call
+`flush_if_due()` from a timer too (`autoflush()` is such a timer for asyncio), so a crash loses at
+most the last interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Final
+
+from tensorx_tui.core.reply import Reply
+from tensorx_tui.store.conversations import Store
+from tensorx_tui.store.db import StoreError
+from tensorx_tui.store.records import ConversationId
+
+CHECKPOINT_INTERVAL_S: Final = 1.0
+
+
+class ReplyRecorder:
+    def __init__(
+        self,
+        store: Store,
+        message_id: int,
+        *,
+        interval: float = CHECKPOINT_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.message_id = message_id
+        self.interval = interval
+        self._clock = clock
+        self._last_saved = clock()
+        self._pending: Reply | None = None
+        self.checkpoints = 0  # how many times the reply was written mid-stream
+        self.finished = False
+
+    @classmethod
+    def start(
+        cls,
+        store: Store,
+        conv_id: ConversationId,
+        *,
+        model: str | None = None,
+        interval: float = CHECKPOINT_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> ReplyRecorder:
+        """Create the reply's row (state "interrupted") and a recorder for it."""
+        message_id = store.start_reply(conv_id, model=model)
+        return cls(store, message_id, interval=interval, clock=clock)
+
+    def update(self, reply: Reply) -> bool:
+        """Note the reply's latest state (the live object is fine: it is read when saved).
+        Saves it when the last save is `interval` old; returns True when it saved."""
+        self._pending = reply
+        return self.flush_if_due()
+
+    def flush_if_due(self) -> bool:
+        if self._pending is None or self.finished:
+            return False
+        if self._clock() - self._last_saved < self.interval:
+            return False
+        return self.flush()
+
+    def flush(self) -> bool:
+        """Checkpoint now if anything is unsaved. A locked database (another instance busy past
+        the busy timeout) skips this checkpoint: the text stays pending for the next one."""
+        reply = self._pending
+        if reply is None or self.finished:
+            return False
+        try:
+            self.store.checkpoint_reply(self.message_id, reply)
+        except StoreError:
+            self._last_saved = self._clock()  # retry after one more interval, not on every token
+            return False
+        self._pending = None
+        self._last_saved = self._clock()
+        self.checkpoints += 1
+        return True
+
+    def finish(self, reply: Reply) -> None:
+        """Save the final reply with its state. Raises StoreError if that cannot be saved."""
+        self.store.finish_reply(self.message_id, reply)
+        self._pending = None
+        self.finished = True
+
+    async def autoflush(self) -> None:
+        """Run as a task beside the stream (cancel it when the stream ends): saves pending text
+        even while no event arrives."""
+        while not self.finished:
+            await asyncio.sleep(self.interval / 2)
+            self.flush_if_due()

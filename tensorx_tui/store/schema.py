@@ -1,0 +1,117 @@
+"""The database schema as an ordered list of migrations.
+
+`PRAGMA user_version` holds the number of migrations applied. A migration is only ever appended,
+never edited: a database written by an older release is brought forward by running those it lacks.
+
+Why the shapes are what they are:
+- `conversations.pk` is an explicit INTEGER PRIMARY KEY because VACUUM may renumber an implicit
+  rowid, and the external-content FTS index refers to rows by rowid. `id` is the short public name.
+- Timestamps are fixed-width ISO-8601 UTC text (`2026-11-24T14:11:29.123456Z`): readable in the
+  file, sortable as text, and round-trips exactly through JSON transcripts.
+- Full-text search uses external-content FTS5 tables kept in sync by triggers: text is stored once.
+  `remove_diacritics 2` lets "cafe" find "café"; unicode61 folds case for every script.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+_MIGRATION_1: Final = (
+    """
+    CREATE TABLE conversations (
+        pk INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        profile TEXT,
+        base_url TEXT,
+        model TEXT,
+        system TEXT NOT NULL DEFAULT '',
+        params TEXT NOT NULL DEFAULT '{}'
+    )
+    """,
+    "CREATE INDEX conversations_by_update ON conversations (updated_at DESC, pk DESC)",
+    """
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation_pk INTEGER NOT NULL REFERENCES conversations (pk) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant', 'tool')),
+        content TEXT NOT NULL DEFAULT '',
+        reasoning TEXT NOT NULL DEFAULT '',
+        tool_calls TEXT,
+        tool_call_id TEXT,
+        finish_reason TEXT,
+        usage TEXT,
+        timings TEXT,
+        state TEXT NOT NULL DEFAULT 'complete',
+        error TEXT,
+        model TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (conversation_pk, seq)
+    )
+    """,
+    """
+    CREATE VIRTUAL TABLE messages_fts USING fts5 (
+        content, reasoning,
+        content = 'messages', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts (rowid, content, reasoning)
+        VALUES (new.id, new.content, new.reasoning);
+    END
+    """,
+    """
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
+        VALUES ('delete', old.id, old.content, old.reasoning);
+    END
+    """,
+    """
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, reasoning ON messages BEGIN
+        INSERT INTO messages_fts (messages_fts, rowid, content, reasoning)
+        VALUES ('delete', old.id, old.content, old.reasoning);
+        INSERT INTO messages_fts (rowid, content, reasoning)
+        VALUES (new.id, new.content, new.reasoning);
+    END
+    """,
+    """
+    CREATE VIRTUAL TABLE conversations_fts USING fts5 (
+        title,
+        content = 'conversations', content_rowid = 'pk',
+        tokenize = 'unicode61 remove_diacritics 2'
+    )
+    """,
+    """
+    CREATE TRIGGER conversations_fts_insert AFTER INSERT ON conversations BEGIN
+        INSERT INTO conversations_fts (rowid, title) VALUES (new.pk, new.title);
+    END
+    """,
+    """
+    CREATE TRIGGER conversations_fts_delete AFTER DELETE ON conversations BEGIN
+        INSERT INTO conversations_fts (conversations_fts, rowid, title)
+        VALUES ('delete', old.pk, old.title);
+    END
+    """,
+    """
+    CREATE TRIGGER conversations_fts_update AFTER UPDATE OF title ON conversations BEGIN
+        INSERT INTO conversations_fts (conversations_fts, rowid, title)
+        VALUES ('delete', old.pk, old.title);
+        INSERT INTO conversations_fts (rowid, title) VALUES (new.pk, new.title);
+    END
+    """,
+)
+
+# Version 2: an error kept only its message text; the HTTP status and the provider's error type are
+# what tell a rate limit from a bad key, so they are kept too.
+_MIGRATION_2: Final = (
+    "ALTER TABLE messages ADD COLUMN error_status INTEGER",
+    "ALTER TABLE messages ADD COLUMN error_type TEXT",
+)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_MIGRATION_1, _MIGRATION_2)
+SCHEMA_VERSION: Final = len(MIGRATIONS)

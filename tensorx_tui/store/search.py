@@ -1,0 +1,64 @@
+"""Turning what a user types into a safe FTS5 query, and FTS5 snippets into plain text + offsets.
+
+The user's text never reaches FTS5 as syntax. Every term becomes a quoted FTS5 string, so `AND`,
+`NEAR(`, `col:`, `^`, `-`, parentheses and stray quotes are just words (or separators). Supported:
+
+- words, all required (implicit AND): `sqlite wal`
+- "quoted phrases": `"write ahead log"` (an unclosed quote runs to the end)
+- prefixes: a trailing `*` on a word or a phrase: `migrat*`, `"write ahead"*`
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# Private-use characters mark the matched terms in snippet() output; they are taken out again
+# and turned into offsets, so the UI never sees or parses any markup.
+MARK_START: Final = "\ue000"
+MARK_END: Final = "\ue001"
+_TERM = re.compile(r'"([^"]*)"?(\*?)|([^\s"]+)')
+# A term must hold at least one character the unicode61 tokenizer keeps (letters, digits),
+# otherwise it is an empty FTS5 string, which matches nothing in an AND.
+_TOKEN_CHAR = re.compile(r"[^\W_]")
+# A snippet is shown on one line: line breaks and other control characters become spaces,
+# one for one, so the highlight offsets stay right.
+_ONE_LINE: Final = {c: " " for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029]}
+
+
+def match_query(text: str) -> str | None:
+    """The FTS5 MATCH expression for `text`, or None when it holds nothing searchable."""
+    terms: list[str] = []
+    for m in _TERM.finditer(text):
+        phrase, phrase_star, word = m.group(1), m.group(2), m.group(3)
+        if word is not None:
+            prefix = word.endswith("*")
+            body = word.rstrip("*")
+        else:
+            prefix = bool(phrase_star)
+            body = phrase
+        if not _TOKEN_CHAR.search(body):
+            continue
+        quoted = '"' + body.replace('"', '""') + '"'
+        terms.append(quoted + "*" if prefix else quoted)
+    return " ".join(terms) if terms else None
+
+
+def split_marks(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Snippet text with MARK_START/MARK_END into (plain text, highlight spans)."""
+    plain: list[str] = []
+    spans: list[tuple[int, int]] = []
+    length = 0
+    start: int | None = None
+    for piece in re.split(f"([{MARK_START}{MARK_END}])", marked):
+        if piece == MARK_START:
+            start = length
+        elif piece == MARK_END:
+            if start is not None and length > start:
+                spans.append((start, length))
+            start = None
+        else:
+            piece = piece.translate(_ONE_LINE)
+            plain.append(piece)
+            length += len(piece)
+    return "".join(plain), tuple(spans)
