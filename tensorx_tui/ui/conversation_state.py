@@ -1,0 +1,100 @@
+"""The conversation being chatted, in memory: OpenAI-format messages plus its own settings.
+
+Pure Python (no Textual) so the rules are unit-tested: what is sent, what regenerate drops, which
+tool calls still wait for a result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tensorx_tui.core.reply import Reply, ReplyState, ToolCall
+from tensorx_tui.core.request import ChatRequest, with_system
+
+# Sent for a tool call the user chose not to answer, so the next request stays valid (OpenAI rejects
+# an assistant `tool_calls` message that is not followed by one `tool` message per call).
+SKIPPED_TOOL_RESULT = "(no result: the user skipped this tool call)"
+
+
+@dataclass
+class ConversationState:
+    model: str
+    system: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    tools: list[dict[str, Any]] | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    """Everything but the system prompt, in order, as sent to the API."""
+    _pending: list[ToolCall] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.messages
+
+    @property
+    def pending_tool_calls(self) -> list[ToolCall]:
+        """Tool calls of the last assistant reply that have no result yet."""
+        return list(self._pending)
+
+    def add_user(self, text: str) -> None:
+        self.skip_pending_tool_calls()
+        self.messages.append({"role": "user", "content": text})
+
+    def add_assistant(self, reply: Reply) -> None:
+        """Record a reply. A reply with nothing in it (an error before any token) is not sent back.
+
+        Tool calls wait for results only when the reply finished normally: a cancelled or broken
+        reply's calls may be cut in half, so they are not sent back at all.
+        """
+        complete_calls = reply.tool_calls if reply.state == ReplyState.COMPLETE else []
+        if not reply.content and not complete_calls:
+            self._pending = []
+            return
+        message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
+        if complete_calls:
+            message = reply.to_openai_message()
+        self.messages.append(message)
+        self._pending = list(complete_calls)
+
+    def add_tool_result(self, call: ToolCall, result: str) -> None:
+        self.messages.append({"role": "tool", "tool_call_id": call.id or "", "content": result})
+        self._pending = [c for c in self._pending if c is not call]
+
+    def skip_pending_tool_calls(self) -> None:
+        for call in self.pending_tool_calls:
+            self.add_tool_result(call, SKIPPED_TOOL_RESULT)
+
+    def last_user_text(self) -> str | None:
+        for message in reversed(self.messages):
+            if message["role"] == "user":
+                return str(message["content"])
+        return None
+
+    def can_regenerate(self) -> bool:
+        return self.last_user_text() is not None
+
+    def drop_after_last_user(self) -> bool:
+        """Regenerate: forget every reply (and tool round trip) after the last user message.
+
+        Returns False when there is no user message to answer again.
+        """
+        for index in range(len(self.messages) - 1, -1, -1):
+            if self.messages[index]["role"] == "user":
+                del self.messages[index + 1 :]
+                self._pending = []
+                return True
+        return False
+
+    def clear(self) -> None:
+        self.messages.clear()
+        self._pending = []
+
+    def build_request(self) -> ChatRequest:
+        return ChatRequest(
+            model=self.model,
+            messages=with_system(self.system, self.messages),
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            tools=self.tools or None,
+        )
