@@ -1,0 +1,131 @@
+"""`tensorx-chat ask` and `tensorx-chat models`: one request, printed for a shell (no textual)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from typing import BinaryIO
+
+import httpx
+
+from tensorx_tui.ask_output import AskPrinter, error_hint, wants_color
+from tensorx_tui.cli import UsageError, settings_for
+from tensorx_tui.connect import build_client
+from tensorx_tui.core.client import APIError, ReplyStream
+from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.core.request import ChatRequest, with_system
+from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.settings import Settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def read_prompt(argument: str | None, stdin: BinaryIO, stdin_is_tty: bool) -> str:
+    """The prompt: the argument, stdin (no argument or `-`), or both (argument, blank line, stdin).
+
+    Stdin is read only when it is not a terminal, except with an explicit `-`.
+    """
+    from_stdin = ""
+    if argument == "-" or not stdin_is_tty:
+        from_stdin = stdin.read().decode("utf-8", errors="replace")
+    if argument in (None, "-"):
+        prompt = from_stdin
+    elif from_stdin.strip():
+        prompt = f"{argument}\n\n{from_stdin}"
+    else:
+        prompt = argument
+    if not prompt.strip():
+        if argument is None and stdin_is_tty:
+            raise UsageError("no prompt: give one as an argument, or pipe it on stdin")
+        raise UsageError("the prompt is empty")
+    return prompt
+
+
+class _Progress:
+    """What survives a Ctrl-C: the stream (and so its live reply snapshot)."""
+
+    stream: ReplyStream | None = None
+
+
+async def _stream_reply(
+    settings: Settings, request: ChatRequest, printer: AskPrinter, progress: _Progress
+) -> Reply:
+    async with build_client(settings) as client, client.stream(request) as stream:
+        progress.stream = stream
+        async for event in stream:
+            printer.on_event(event)
+    return stream.reply
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    prompt = read_prompt(args.prompt, sys.stdin.buffer, _isatty(sys.stdin))
+    with settings_for(args) as settings:
+        request = ChatRequest(
+            model=settings.model,
+            messages=with_system(settings.system, [{"role": "user", "content": prompt}]),
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+            tools=settings.tools,
+        )
+        printer = AskPrinter(
+            sys.stdout,
+            sys.stderr,
+            color=wants_color(sys.stderr, os.environ),
+            json_mode=args.json,
+            show_usage=args.usage or args.verbose,
+        )
+        if args.verbose and not args.json:
+            printer._note(f"POST {settings.base_url}/chat/completions  model {settings.model}")
+        progress = _Progress()
+        try:
+            reply = asyncio.run(_stream_reply(settings, request, printer, progress))
+        except KeyboardInterrupt:
+            reply = progress.stream.reply if progress.stream else Reply()
+            if reply.state is not ReplyState.COMPLETE:
+                reply.state = ReplyState.CANCELLED
+            printer.finish(reply, base_url=settings.base_url)
+            return EXIT_INTERRUPTED
+        printer.finish(reply, base_url=settings.base_url)
+    return EXIT_OK if reply.state is ReplyState.COMPLETE else EXIT_FAILED
+
+
+async def _list_models(settings: Settings) -> list[str]:
+    async with build_client(settings) as client:
+        return await client.list_models()
+
+
+def run_models(args: argparse.Namespace) -> int:
+    with settings_for(args) as settings:
+        try:
+            models = asyncio.run(_list_models(settings))
+        except APIError as exc:
+            _fail(
+                f"error: {one_line(exc.message, 1000)}"
+                + (f" (HTTP {exc.status})" if exc.status else "")
+            )
+            hint = error_hint(exc.status, settings.base_url)
+            if hint:
+                _fail(hint)
+            return EXIT_FAILED
+        except httpx.HTTPError as exc:
+            detail = one_line(str(exc)) or type(exc).__name__
+            _fail(f"error: cannot reach {settings.base_url}: {detail}")
+            return EXIT_FAILED
+    if args.json:
+        print(json.dumps(models, ensure_ascii=False))
+    else:
+        for model in models:
+            print(one_line(model, 500))
+    return EXIT_OK
+
+
+def _fail(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _isatty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())

@@ -1,0 +1,170 @@
+"""How `tensorx-chat ask` writes a reply: the answer to stdout as it arrives, the rest to stderr.
+
+A pure function of the stream events and the final Reply, so it is tested with plain StringIO.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+from tensorx_tui.core.events import (
+    ContentDelta,
+    ReasoningDelta,
+    Retrying,
+    StreamEvent,
+)
+from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.core.sanitize import one_line, safe_terminal_text
+
+DIM, NORMAL = "\x1b[2m", "\x1b[22m"
+
+
+def wants_color(stream: TextIO, env: Mapping[str, str]) -> bool:
+    """ANSI styling only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return _isatty(stream) and not env.get("NO_COLOR")
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class AskPrinter:
+    """Streams one reply. Call `on_event` for every event, then `finish` once with the reply."""
+
+    def __init__(
+        self,
+        out: TextIO,
+        err: TextIO,
+        *,
+        color: bool = False,
+        json_mode: bool = False,
+        show_usage: bool = False,
+    ) -> None:
+        self.out, self.err = out, err
+        self.color, self.json_mode, self.show_usage = color, json_mode, show_usage
+        # Text bound for a terminal is sanitised; text bound for a pipe or file stays exact.
+        self._clean_out = safe_terminal_text if _isatty(out) else _unchanged
+        self._clean_err = safe_terminal_text if _isatty(err) else _unchanged
+        self._content_tail = ""  # last character written to stdout
+        self._reasoning_open = False  # reasoning written to stderr without its closing newline
+
+    def on_event(self, event: StreamEvent) -> None:
+        if self.json_mode:
+            return
+        if isinstance(event, ContentDelta) and event.text:
+            self._close_reasoning()
+            self.out.write(self._clean_out(event.text))
+            self.out.flush()
+            self._content_tail = event.text[-1]
+        elif isinstance(event, ReasoningDelta) and event.text:
+            text = self._clean_err(event.text)
+            self.err.write(f"{DIM}{text}{NORMAL}" if self.color else text)
+            self.err.flush()
+            self._reasoning_open = not event.text.endswith("\n")
+        elif isinstance(event, Retrying):
+            self._close_reasoning()
+            self._note(f"{one_line(event.reason)}, retrying in {event.delay:.1f} s")
+
+    def finish(self, reply: Reply, *, base_url: str = "") -> None:
+        """The end of the reply: JSON, or the closing newline, tool calls, error and usage."""
+        if self.json_mode:
+            self.out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
+            self.out.flush()
+            return
+        self._close_reasoning()
+        if self._content_tail and self._content_tail != "\n":
+            self.out.write("\n")
+            self._content_tail = "\n"
+        self.out.flush()
+        for call in reply.tool_calls:
+            line = f"tool call {one_line(call.name, 80)}({one_line(call.arguments_text)})"
+            _, parse_error = call.parsed_arguments()
+            if parse_error:
+                line += f"  [arguments are not valid JSON: {one_line(parse_error, 80)}]"
+            self._note(line)
+        if reply.state is ReplyState.ERROR:
+            self._report_error(reply, base_url)
+        elif reply.state is ReplyState.INTERRUPTED:
+            self._note("error: the connection closed before the reply was complete")
+        elif reply.state is ReplyState.CANCELLED:
+            self._note("cancelled")
+        if self.show_usage:
+            self._note(usage_line(reply))
+
+    def _report_error(self, reply: Reply, base_url: str) -> None:
+        error = reply.error
+        message = one_line(error.message, 1000) if error else "unknown error"
+        status = error.status if error else None
+        self._note(f"error: {message}" + (f" (HTTP {status})" if status else ""))
+        hint = error_hint(status, base_url)
+        if hint:
+            self._note(hint)
+
+    def _close_reasoning(self) -> None:
+        if self._reasoning_open:
+            self.err.write("\n")
+            self.err.flush()
+            self._reasoning_open = False
+
+    def _note(self, line: str) -> None:
+        """A diagnostic line on stderr (always sanitised: it may quote the provider)."""
+        text = safe_terminal_text(line)
+        self.err.write(f"{DIM}{text}{NORMAL}\n" if self.color else text + "\n")
+        self.err.flush()
+
+
+def error_hint(status: int | None, base_url: str) -> str | None:
+    if status in (401, 403):
+        return (
+            "hint: check the API key: export TENSORX_API_KEY=..., pass --api-key, "
+            "or set api_key_env in the config file"
+        )
+    if status == 404:
+        return "hint: check --base-url and --model (`tensorx-chat models` lists the models)"
+    if status == 429:
+        return "hint: rate limited; wait a little and try again"
+    if status is None and base_url:
+        return f"hint: is {base_url} reachable? (--base-url, or --demo to try offline)"
+    return None
+
+
+def usage_line(reply: Reply) -> str:
+    """`finish stop · tokens prompt 12, completion 30, total 42 · ttft 0.21 s · total 1.30 s`."""
+    parts = [f"finish {reply.finish_reason or '-'}", f"state {reply.state}"]
+    if reply.usage:
+        tokens = ", ".join(
+            f"{key.removesuffix('_tokens')} {value}"
+            for key, value in reply.usage.items()
+            if isinstance(value, int | float) and not isinstance(value, bool)
+        )
+        parts.append(f"tokens {tokens}" if tokens else "usage " + json.dumps(reply.usage))
+    else:
+        parts.append("usage not reported")
+    timings = reply.timings
+    if timings.ttft_s is not None:
+        parts.append(f"ttft {timings.ttft_s:.2f} s")
+    if timings.total_s is not None:
+        parts.append(f"total {timings.total_s:.2f} s")
+    rate = _tokens_per_second(reply)
+    if rate is not None:
+        parts.append(f"{rate:.0f} tok/s")
+    if reply.model:
+        parts.append(f"model {reply.model}")
+    return " · ".join(parts)
+
+
+def _tokens_per_second(reply: Reply) -> float | None:
+    completion: Any = (reply.usage or {}).get("completion_tokens")
+    seconds = reply.timings.generation_s
+    if not isinstance(completion, int) or not seconds or seconds <= 0:
+        return None
+    return completion / seconds
+
+
+def _unchanged(text: str) -> str:
+    return text

@@ -1,0 +1,257 @@
+"""The `tensorx-chat` entry point: argparse, subcommands, and a guard so no traceback shows.
+
+Each subcommand is one `add_<name>_parser(subcommands)` function listed in `SUBCOMMANDS`; its
+handler module is imported only when that command runs, so `--help`, `ask` and `models` never load
+textual. To add a command, write its `add_..._parser` and append it to `SUBCOMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from tensorx_tui import __version__
+from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.settings import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MODEL,
+    DEMO_MODEL,
+    Settings,
+    SettingsError,
+    load_settings,
+)
+
+PROG = "tensorx-chat"
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """The command line cannot be acted on (exit status 2)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; always returns an exit status, never raises (but SystemExit)."""
+    try:
+        return _run(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): silence the second error Python would print at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        _report_crash(exc)
+        return 1
+
+
+def _run(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(_with_default_command(argv))
+    except SystemExit as stop:  # argparse's way to end --help (0) and bad usage (2)
+        return stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+    handler: Handler = args.run
+    try:
+        return handler(args)
+    except (UsageError, SettingsError) as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """`tensorx-chat` and `tensorx-chat --demo` mean `tensorx-chat chat ...`."""
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        return ["chat", *argv]
+    return argv
+
+
+def _report_crash(exc: BaseException) -> None:
+    if os.environ.get("TENSORX_DEBUG") == "1":
+        traceback.print_exception(exc)
+    detail = one_line(str(exc), 300)
+    print(
+        f"{PROG}: unexpected error: {type(exc).__name__}" + (f": {detail}" if detail else ""),
+        file=sys.stderr,
+    )
+    if os.environ.get("TENSORX_DEBUG") != "1":
+        print(f"{PROG}: set TENSORX_DEBUG=1 to see the traceback", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A terminal chat client for TensorX and any OpenAI-compatible endpoint.",
+        epilog=(
+            "Without a command, opens the chat UI (`tensorx-chat --demo` works offline). "
+            "Settings come from defaults < the config file < TENSORX_API_KEY, TENSORX_BASE_URL, "
+            "TENSORX_MODEL < flags. Config file: TENSORX_CONFIG or --config "
+            "(default: config.toml in the user config dir)."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add_parser in SUBCOMMANDS:
+        add_parser(subcommands)
+    return parser
+
+
+def _connection_options() -> argparse.ArgumentParser:
+    """Options every command that talks to an endpoint shares."""
+    options = argparse.ArgumentParser(add_help=False)
+    group = options.add_argument_group("endpoint")
+    group.add_argument("--base-url", help=f"API root (default {DEFAULT_BASE_URL})")
+    group.add_argument(
+        "--api-key",
+        help="API key (visible to other local users in the process list: prefer TENSORX_API_KEY)",
+    )
+    group.add_argument("-m", "--model", help=f"model id (default {DEFAULT_MODEL})")
+    group.add_argument("-p", "--profile", help="a [profiles.NAME] table of the config file")
+    group.add_argument("--config", help="config file (TOML); /dev/null for none")
+    group.add_argument(
+        "--demo", action="store_true", help="talk to the built-in offline demo server"
+    )
+    return options
+
+
+def _lazy(module: str, function: str) -> Handler:
+    """A handler that imports its module only when the command runs."""
+
+    def run(args: argparse.Namespace) -> int:
+        handler: Handler = getattr(importlib.import_module(module), function)
+        return handler(args)
+
+    return run
+
+
+def add_chat_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    chat = subcommands.add_parser(
+        "chat", parents=[_connection_options()], help="open the chat UI (the default)"
+    )
+    chat.add_argument("-s", "--system", help="system prompt")
+    chat.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
+    chat.add_argument("--data-dir", help="where conversations are stored (or TENSORX_DATA_DIR)")
+    chat.add_argument("--theme", help="Textual theme name")
+    chat.set_defaults(run=run_chat)
+
+
+def add_ask_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ask = subcommands.add_parser(
+        "ask",
+        parents=[_connection_options()],
+        help="send one prompt and stream the reply to stdout",
+        description=(
+            "Send one prompt and stream the reply to stdout (reasoning and notes go to stderr). "
+            "The prompt is PROMPT, stdin (no PROMPT, or -), or PROMPT followed by piped stdin. "
+            "Exit status: 0 complete, 1 error or interrupted, 2 bad usage, 130 Ctrl-C."
+        ),
+    )
+    ask.add_argument("prompt", nargs="?", metavar="PROMPT", help="the prompt; - reads stdin")
+    ask.add_argument("-s", "--system", help="system prompt")
+    ask.add_argument("-t", "--temperature", type=float, help="sampling temperature (0-2)")
+    ask.add_argument("--max-tokens", type=_positive_int, help="cap on the reply length")
+    ask.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
+    ask.add_argument(
+        "--json", action="store_true", help="print one JSON object at the end instead of streaming"
+    )
+    ask.add_argument("-u", "--usage", action="store_true", help="usage and timings on stderr")
+    ask.add_argument("-v", "--verbose", action="store_true", help="endpoint, usage and timings")
+    ask.add_argument("--no-save", action="store_true", help="do not save the conversation")
+    ask.set_defaults(run=_lazy("tensorx_tui.ask", "run_ask"))
+
+
+def add_models_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    models = subcommands.add_parser(
+        "models", parents=[_connection_options()], help="list the endpoint's models"
+    )
+    models.add_argument("--json", action="store_true", help="print a JSON list")
+    models.set_defaults(run=_lazy("tensorx_tui.ask", "run_models"))
+
+
+def add_serve_demo_parser(
+    subcommands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> None:
+    serve = subcommands.add_parser(
+        "serve-demo", help="run the offline demo server (OpenAI-compatible, scripted replies)"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any)")
+    serve.add_argument(
+        "--speed", type=float, metavar="TOKENS_PER_S", help="streaming speed (0 = instant)"
+    )
+    serve.add_argument(
+        "--allow-remote", action="store_true", help="allow binding to a non-loopback address"
+    )
+    serve.set_defaults(run=run_serve_demo)
+
+
+SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
+    add_chat_parser,
+    add_ask_parser,
+    add_models_parser,
+    add_serve_demo_parser,
+)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+@contextmanager
+def settings_for(args: argparse.Namespace, *, require_key: bool = True) -> Iterator[Settings]:
+    """Settings from the flags; with --demo, a demo server runs for the duration of the block."""
+    settings = load_settings(vars(args))
+    for warning in settings.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+    if not settings.demo:
+        problem = settings.key_problem()
+        if require_key and problem:
+            raise UsageError(problem)
+        yield settings
+        return
+    server_module = importlib.import_module("tensorx_tui.demo.server")
+    server = server_module.DemoServer(
+        host="127.0.0.1", port=0, speed=server_module.DEFAULT_DEMO_SPEED
+    )
+    server.start()
+    try:
+        yield dataclasses.replace(
+            settings,
+            base_url=str(server.base_url),
+            model=args.model or DEMO_MODEL,
+            api_key=None,
+            demo=True,
+        )
+    finally:
+        server.stop()
+
+
+def run_chat(args: argparse.Namespace) -> int:
+    try:
+        app = importlib.import_module("tensorx_tui.ui.app")
+    except ImportError as exc:
+        if exc.name != "tensorx_tui.ui.app":
+            raise
+        print(f"{PROG}: the UI is not available yet; try `{PROG} ask`", file=sys.stderr)
+        return 1
+    with settings_for(args, require_key=False) as settings:
+        return int(app.run_chat(settings))
+
+
+def run_serve_demo(args: argparse.Namespace) -> int:
+    server_module = importlib.import_module("tensorx_tui.demo.server")
+    speed = server_module.DEFAULT_DEMO_SPEED if args.speed is None else args.speed
+    return int(server_module.run_serve_demo(args.host, args.port, speed, args.allow_remote))

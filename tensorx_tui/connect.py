@@ -1,0 +1,74 @@
+"""Build the HTTP client for the configured endpoint, and own its lifetime.
+
+    async with build_client(settings) as client:      # client is a ChatClient
+        async with client.stream(request) as stream: ...
+
+For a long-lived client (the TUI), keep the handle and close it when done:
+
+    handle = build_client(settings)
+    handle.client.stream(...)
+    await handle.aclose()
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import httpx
+
+from tensorx_tui import __version__
+from tensorx_tui.core.client import ChatClient
+from tensorx_tui.settings import Settings
+
+USER_AGENT = f"tensorx-chat/{__version__}"
+# The ChatClient's own idle timer (settings.idle_timeout) gives the friendly message; this read
+# timeout is only a backstop in case a read blocks outside that timer (e.g. GET /models).
+_READ_BACKSTOP_EXTRA_S = 10.0
+
+
+class ClientHandle:
+    """A ChatClient plus the httpx.AsyncClient it runs on; closing the handle closes both."""
+
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+        timeout = httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.idle_timeout + _READ_BACKSTOP_EXTRA_S,
+            write=30.0,
+            pool=settings.connect_timeout,
+        )
+        self.http = httpx.AsyncClient(
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+            transport=transport,
+            follow_redirects=False,  # a redirect would drop the POST body; show it as an error
+        )
+        self.client = ChatClient(
+            self.http,
+            base_url=settings.base_url,
+            api_key=settings.api_key,
+            idle_timeout=settings.idle_timeout,
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> ChatClient:
+        return self.client
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def build_client(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> ClientHandle:
+    """A handle usable as `async with build_client(settings) as client:` (see the module doc).
+
+    `transport` lets tests inject an `httpx.MockTransport`.
+    """
+    return ClientHandle(settings, transport)
