@@ -19,7 +19,12 @@ ROLES: Final = frozenset({"system", "user", "assistant", "tool"})
 TITLE_MAX: Final = 80
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
 # Names that carry credentials, in URL query strings and in request parameters.
-_SECRET_NAME = re.compile(r"key|token|secret|passw|auth|signature|^sig$", re.IGNORECASE)
+# Matched as the last word of the name, so `max_tokens` and `top_k` stay.
+_SECRET_NAME = re.compile(
+    r"(?:^|[_.-])(?:api_?key|key|token|secret|passw(?:or)?d|auth(?:orization)?|signature|sig"
+    r"|credentials?|cookie)$",
+    re.IGNORECASE,
+)
 
 
 def clean_title(text: str) -> str:

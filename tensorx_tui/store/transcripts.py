@@ -1,0 +1,388 @@
+"""Transcripts: a conversation as Markdown (to read) or JSON (to keep, share and import back).
+
+JSON shape (`FORMAT`):
+
+    {"format": "tensorx-chat/1",
+     "conversation": {"id", "title", "created_at", "updated_at", "profile", "base_url", "model",
+                      "system", "params"},
+     "messages": [<OpenAI chat message> + {"tensorx": {<what OpenAI's format has no room for>}}]}
+
+The messages array is a valid OpenAI `messages` list as it is (the system prompt first, marked with
+`"tensorx": {"system_prompt": true}`); reasoning, states, usage, timings and errors live in each
+message's "tensorx" object. Export → import → export gives the same bytes.
+Import also accepts a plain OpenAI transcript: `{"messages": [...]}` or a bare list of messages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from tensorx_tui.core.reply import ErrorInfo, ReplyState, ToolCall
+from tensorx_tui.store.db import StoreError, format_time, parse_time
+from tensorx_tui.store.records import (
+    ROLES,
+    Conversation,
+    ConversationMeta,
+    StoredMessage,
+    clean_title,
+    timings_from_json,
+)
+
+FORMAT: Final = "tensorx-chat/1"
+ExportFormat = Literal["md", "json"]
+EXPORT_FORMATS: Final = ("md", "json")
+
+
+class TranscriptError(StoreError):
+    """A transcript that cannot be imported; the message says where and why."""
+
+
+# -- JSON export -----------------------------------------------------------------------------------
+
+
+def _message_json(m: StoredMessage) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": m.role}
+    meta: dict[str, Any] = {"created_at": format_time(m.created_at)}
+    if m.role == "assistant":
+        out["content"] = m.content or None
+        if m.tool_calls:
+            out["tool_calls"] = [c.to_openai() for c in m.tool_calls]
+        meta.update(
+            model=m.model,
+            state=str(m.state),
+            finish_reason=m.finish_reason,
+            reasoning=m.reasoning,
+            usage=m.usage,
+            timings=m.timings,
+            error=m.error.to_json() if m.error else None,
+        )
+    else:
+        out["content"] = m.content
+        if m.role == "tool":
+            out["tool_call_id"] = m.tool_call_id or ""
+    out["tensorx"] = meta
+    return out
+
+
+def to_json_data(conversation: Conversation) -> dict[str, Any]:
+    meta = conversation.meta
+    messages: list[dict[str, Any]] = []
+    if meta.system:
+        messages.append(
+            {"role": "system", "content": meta.system, "tensorx": {"system_prompt": True}}
+        )
+    messages.extend(_message_json(m) for m in conversation.messages)
+    return {
+        "format": FORMAT,
+        "conversation": {
+            "id": meta.id,
+            "title": meta.title,
+            "created_at": format_time(meta.created_at),
+            "updated_at": format_time(meta.updated_at),
+            "profile": meta.profile,
+            "base_url": meta.base_url,
+            "model": meta.model,
+            "system": meta.system,
+            "params": meta.params,
+        },
+        "messages": messages,
+    }
+
+
+def to_json(conversation: Conversation) -> str:
+    return json.dumps(to_json_data(conversation), ensure_ascii=False, indent=2) + "\n"
+
+
+# -- JSON import -----------------------------------------------------------------------------------
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
+    if not isinstance(value, kind):
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        shown = "null" if value is None else type(value).__name__
+        raise TranscriptError(f"{where}: expected {names}, got {shown}")
+    return value
+
+
+def _optional(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
+    return None if value is None else _expect(value, kind, where)
+
+
+def _time(value: Any, where: str, default: datetime) -> datetime:
+    if value is None:
+        return default
+    try:
+        return parse_time(_expect(value, str, where))
+    except ValueError as exc:
+        raise TranscriptError(f"{where}: not an ISO-8601 time: {value!r}") from exc
+
+
+def _text_content(value: Any, where: str) -> str:
+    """Message content: a string, null, or OpenAI's list of parts (the text parts are kept)."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        parts = []
+        for i, part in enumerate(value):
+            part = _expect(part, dict, f"{where}[{i}]")
+            if part.get("type") == "text":
+                parts.append(_expect(part.get("text"), str, f"{where}[{i}].text"))
+        return "".join(parts)
+    return str(_expect(value, str, where))
+
+
+def _tool_calls(value: Any, where: str) -> list[ToolCall]:
+    calls = []
+    for i, raw in enumerate(_optional(value, list, where) or []):
+        here = f"{where}[{i}]"
+        raw = _expect(raw, dict, here)
+        function = _expect(raw.get("function"), dict, f"{here}.function")
+        arguments = function.get("arguments", "")
+        calls.append(
+            ToolCall(
+                id=_optional(raw.get("id"), str, f"{here}.id"),
+                name=_expect(function.get("name"), str, f"{here}.function.name"),
+                arguments=_expect(arguments, (str, dict, list), f"{here}.function.arguments"),
+            )
+        )
+    return calls
+
+
+def _error(value: Any, where: str) -> ErrorInfo | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return ErrorInfo(value)
+    value = _expect(value, dict, where)
+    return ErrorInfo(
+        message=_expect(value.get("message"), str, f"{where}.message"),
+        status=_optional(value.get("status"), int, f"{where}.status"),
+        type=_optional(value.get("type"), str, f"{where}.type"),
+    )
+
+
+def _timings(value: Any, where: str) -> dict[str, float] | None:
+    timings = _optional(value, dict, where)
+    if timings is None:
+        return None
+    for name, seconds in timings.items():
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise TranscriptError(f"{where}.{name}: expected a number of seconds")
+    return dict(timings)
+
+
+def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMessage:
+    raw = _expect(raw, dict, where)
+    role = raw.get("role")
+    if role not in ROLES:
+        raise TranscriptError(f"{where}.role: expected one of {sorted(ROLES)}, got {role!r}")
+    extra = _optional(raw.get("tensorx"), dict, f"{where}.tensorx") or {}
+    state_text = _optional(extra.get("state"), str, f"{where}.tensorx.state") or "complete"
+    try:
+        state = ReplyState(state_text)
+    except ValueError as exc:
+        raise TranscriptError(f"{where}.tensorx.state: unknown state {state_text!r}") from exc
+    reasoning = extra.get("reasoning", raw.get("reasoning_content", raw.get("reasoning")))
+    return StoredMessage(
+        role=role,
+        content=_text_content(raw.get("content"), f"{where}.content"),
+        reasoning=_optional(reasoning, str, f"{where}.tensorx.reasoning") or "",
+        tool_calls=_tool_calls(raw.get("tool_calls"), f"{where}.tool_calls"),
+        tool_call_id=_optional(raw.get("tool_call_id"), str, f"{where}.tool_call_id"),
+        finish_reason=_optional(extra.get("finish_reason"), str, f"{where}.tensorx.finish_reason"),
+        usage=_optional(extra.get("usage"), dict, f"{where}.tensorx.usage"),
+        timings=_timings(extra.get("timings"), f"{where}.tensorx.timings"),
+        state=state,
+        error=_error(extra.get("error"), f"{where}.tensorx.error"),
+        model=_optional(extra.get("model"), str, f"{where}.tensorx.model"),
+        created_at=_time(extra.get("created_at"), f"{where}.tensorx.created_at", default_time),
+    )
+
+
+def from_json(text: str) -> Conversation:
+    """Parse a JSON transcript. Raises TranscriptError saying what is wrong and where."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise TranscriptError(f"not valid JSON: {exc}") from exc
+    if isinstance(data, list):
+        data = {"messages": data}
+    data = _expect(data, dict, "transcript")
+    fmt = data.get("format")
+    if fmt is not None and fmt != FORMAT:
+        raise TranscriptError(f"format: this version reads {FORMAT!r}, the file says {fmt!r}")
+    raw_messages = _expect(data.get("messages"), list, "messages")
+    info = _optional(data.get("conversation"), dict, "conversation") or {}
+    now = datetime.now(UTC)
+    created = _time(info.get("created_at"), "conversation.created_at", now)
+    messages = [
+        _message_from_json(raw, f"messages[{i}]", created) for i, raw in enumerate(raw_messages)
+    ]
+    system = _optional(info.get("system"), str, "conversation.system")
+    first = raw_messages[0] if raw_messages else None
+    if messages and messages[0].role == "system" and isinstance(first, dict):
+        marked = (first.get("tensorx") or {}).get("system_prompt") is True
+        # Our own exports mark the system prompt; in a plain OpenAI transcript the first system
+        # message is the system prompt.
+        if marked or system is None:
+            system = system if system is not None else messages[0].content
+            messages.pop(0)
+    first_user = next((m.content for m in messages if m.role == "user"), "")
+    title = _optional(info.get("title"), str, "conversation.title")
+    return Conversation(
+        meta=ConversationMeta(
+            id=_optional(info.get("id"), str, "conversation.id") or "",
+            title=clean_title(title if title is not None else first_user),
+            created_at=created,
+            updated_at=_time(
+                info.get("updated_at"),
+                "conversation.updated_at",
+                max((m.created_at for m in messages), default=created),
+            ),
+            profile=_optional(info.get("profile"), str, "conversation.profile"),
+            base_url=_optional(info.get("base_url"), str, "conversation.base_url"),
+            model=_optional(info.get("model"), str, "conversation.model"),
+            system=system or "",
+            params=_optional(info.get("params"), dict, "conversation.params") or {},
+        ),
+        messages=messages,
+    )
+
+
+# -- Markdown export -------------------------------------------------------------------------------
+
+
+def _fence(text: str, info: str = "") -> str:
+    """A fenced block that `text` cannot close early, whatever backticks it holds."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return f"{ticks}{info}\n{text}\n{ticks}"
+
+
+def _code(text: str) -> str:
+    """Inline code that holds any text."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _usage_text(usage: dict[str, Any]) -> str | None:
+    names = (("prompt_tokens", "in"), ("completion_tokens", "out"), ("total_tokens", "total"))
+    parts = [f"{usage[k]} {label}" for k, label in names if isinstance(usage.get(k), int)]
+    return "tokens: " + " / ".join(parts) if parts else None
+
+
+def _reply_footer(m: StoredMessage) -> str:
+    parts = [f"state: {m.state}"]
+    if m.finish_reason:
+        parts.insert(0, f"finish: {m.finish_reason}")
+    usage = _usage_text(m.usage) if m.usage else None
+    if usage:
+        parts.append(usage)
+    total = timings_from_json(m.timings).total_s
+    if total is not None:
+        parts.append(f"{total:.2f} s")
+    footer = "*" + " · ".join(parts) + "*"
+    if m.error:
+        status = f" (HTTP {m.error.status})" if m.error.status else ""
+        footer += f"\n\n> **Error{status}:** " + " ".join(m.error.message.split())
+    return footer
+
+
+def _tool_call_md(call: ToolCall) -> str:
+    value, problem = call.parsed_arguments()
+    ident = f" (id {_code(call.id)})" if call.id else ""
+    head = f"**Tool call** {_code(call.name)}{ident}:"
+    if problem is None:
+        body = _fence(json.dumps(value, ensure_ascii=False, indent=2), "json")
+    else:
+        body = f"*arguments are not valid JSON ({problem}):*\n\n" + _fence(call.arguments_text)
+    return f"{head}\n\n{body}"
+
+
+def _message_md(m: StoredMessage) -> str:
+    if m.role == "user":
+        return f"## User\n\n{m.content}"
+    if m.role == "system":
+        return f"## System\n\n{m.content}"
+    if m.role == "tool":
+        ident = f" ({_code(m.tool_call_id)})" if m.tool_call_id else ""
+        return f"## Tool result{ident}\n\n" + _fence(m.content)
+    head = f"## Assistant ({m.model})" if m.model else "## Assistant"
+    blocks = [head]
+    if m.reasoning:
+        blocks.append(f"<details><summary>Reasoning</summary>\n\n{m.reasoning}\n\n</details>")
+    if m.content:
+        blocks.append(m.content)
+    blocks.extend(_tool_call_md(c) for c in m.tool_calls)
+    blocks.append(_reply_footer(m))
+    return "\n\n".join(blocks)
+
+
+def to_markdown(conversation: Conversation) -> str:
+    meta = conversation.meta
+    facts = [f"- **Conversation:** {_code(meta.id)}"]
+    if meta.model:
+        facts.append(f"- **Model:** {_code(meta.model)}")
+    if meta.profile or meta.base_url:
+        where = " · ".join(x for x in (meta.profile, meta.base_url) if x)
+        facts.append(f"- **Endpoint:** {where}")
+    facts.append(f"- **Created:** {_when(meta.created_at)} · **Updated:** {_when(meta.updated_at)}")
+    if meta.params:
+        shown = ", ".join(
+            f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in meta.params.items()
+        )
+        facts.append(f"- **Parameters:** {shown}")
+    blocks = [f"# {meta.title or 'Untitled conversation'}", "\n".join(facts)]
+    if meta.system:
+        blocks.append(f"## System prompt\n\n{meta.system}")
+    blocks.extend(_message_md(m) for m in conversation.messages)
+    return "\n\n".join(blocks) + "\n"
+
+
+# -- files -----------------------------------------------------------------------------------------
+
+
+def render(conversation: Conversation, fmt: ExportFormat) -> str:
+    if fmt == "json":
+        return to_json(conversation)
+    if fmt == "md":
+        return to_markdown(conversation)
+    raise ValueError(f"unknown export format {fmt!r}")
+
+
+def suggested_filename(conversation: Conversation, fmt: ExportFormat) -> str:
+    """`tensorx-chat-<id>-<title-words>.<fmt>`: safe on every filesystem."""
+    slug = re.sub(r"[^\w]+", "-", conversation.meta.title.lower(), flags=re.ASCII).strip("-")
+    slug = slug[:40].rstrip("-")
+    stem = f"tensorx-chat-{conversation.meta.id}" + (f"-{slug}" if slug else "")
+    return f"{stem}.{fmt}"
+
+
+def export_to_file(conversation: Conversation, path: Path, fmt: ExportFormat) -> Path:
+    """Write the transcript; `path` may be a directory (the suggested name is used). Returns the
+    file written."""
+    if path.is_dir():
+        path = path / suggested_filename(conversation, fmt)
+    try:
+        path.write_text(render(conversation, fmt), encoding="utf-8")
+    except OSError as exc:
+        raise StoreError(f"cannot write {path}: {exc}") from exc
+    return path
+
+
+def read_transcript(path: Path) -> Conversation:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TranscriptError(f"cannot read {path}: {exc}") from exc
+    return from_json(text)
