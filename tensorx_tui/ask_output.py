@@ -90,7 +90,8 @@ class AskPrinter:
         if reply.state is ReplyState.ERROR:
             self._report_error(reply, base_url)
         elif reply.state is ReplyState.INTERRUPTED:
-            self._note("error: the connection closed before the reply was complete")
+            message = reply.error.message if reply.error else "the stream ended before the reply"
+            self._note(f"error: {one_line(message, 1000)} (interrupted)")
         elif reply.state is ReplyState.CANCELLED:
             self._note("cancelled")
         if self.show_usage:

@@ -1,0 +1,166 @@
+"""The ask printer, prompt reading, and terminal sanitising, without a server."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from tensorx_tui.ask import read_prompt
+from tensorx_tui.ask_output import AskPrinter, usage_line, wants_color
+from tensorx_tui.cli import UsageError
+from tensorx_tui.core.events import ContentDelta, ReasoningDelta, Retrying
+from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
+from tensorx_tui.core.sanitize import one_line, safe_terminal_text
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_sanitise_neutralises_escape_sequences_and_keeps_text() -> None:
+    hostile = "ok\x1b]0;pwned\x07\x1b[2J\x9b31m\rover\x00\x7f\ttab\nline é 漢"
+    safe = safe_terminal_text(hostile)
+    assert not any(ord(c) < 0x20 and c not in "\n\t" for c in safe)
+    assert not any(0x7F <= ord(c) <= 0x9F for c in safe)
+    assert "\t" in safe and "\n" in safe and "é 漢" in safe
+    assert "␛]0;pwned" in safe  # visible, inert
+    assert safe_terminal_text("a\r\nb") == "a\nb"
+    assert safe_terminal_text("plain") == "plain"
+
+
+def test_one_line_flattens_and_cuts() -> None:
+    assert one_line("a\n b\t\x1bc") == "a b ␛c"
+    assert one_line("x" * 50, limit=10) == "x" * 9 + "…"
+
+
+def test_content_to_stdout_reasoning_to_stderr_plain_on_pipes() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    p = AskPrinter(out, err)
+    for event in (
+        ReasoningDelta("think"),
+        ReasoningDelta("ing"),
+        ContentDelta("Hel"),
+        ContentDelta("lo"),
+    ):
+        p.on_event(event)
+    p.finish(Reply(content="Hello", reasoning="thinking", state=ReplyState.COMPLETE))
+    assert out.getvalue() == "Hello\n"
+    assert err.getvalue() == "thinking\n"
+
+
+def test_pipe_output_is_exact_but_terminal_output_is_sanitised() -> None:
+    piped, tty = io.StringIO(), Tty()
+    for out in (piped, tty):
+        p = AskPrinter(out, io.StringIO())
+        p.on_event(ContentDelta("a\x1b[31mb\n"))
+        p.finish(Reply(state=ReplyState.COMPLETE))
+    assert piped.getvalue() == "a\x1b[31mb\n"
+    assert tty.getvalue() == "a␛[31mb\n"
+
+
+def test_reasoning_dim_only_with_color() -> None:
+    err = Tty()
+    p = AskPrinter(io.StringIO(), err, color=True)
+    p.on_event(ReasoningDelta("hmm"))
+    p.on_event(ContentDelta("x"))
+    assert err.getvalue() == "\x1b[2mhmm\x1b[22m\n"
+
+
+def test_wants_color_respects_tty_and_no_color() -> None:
+    assert wants_color(Tty(), {}) is True
+    assert wants_color(Tty(), {"NO_COLOR": "1"}) is False
+    assert wants_color(io.StringIO(), {}) is False
+
+
+def test_tool_calls_summarised_one_line_each() -> None:
+    err = io.StringIO()
+    reply = Reply(
+        state=ReplyState.COMPLETE,
+        tool_calls=[
+            ToolCall("c1", "get_weather", '{"city":\n"Paris"}'),
+            ToolCall("c2", "broken", '{"city": "Par'),
+            ToolCall("c3", "obj", {"a": 1}),
+        ],
+    )
+    AskPrinter(io.StringIO(), err).finish(reply)
+    lines = err.getvalue().splitlines()
+    assert lines[0] == 'tool call get_weather({"city": "Paris"})'
+    assert lines[1].startswith('tool call broken({"city": "Par)  [arguments are not valid JSON')
+    assert lines[2] == 'tool call obj({"a": 1})'
+
+
+def test_retrying_and_error_with_hint() -> None:
+    err = io.StringIO()
+    p = AskPrinter(io.StringIO(), err)
+    p.on_event(Retrying(attempt=2, delay=2.0, reason="rate limited"))
+    reply = Reply(state=ReplyState.ERROR, error=ErrorInfo("Invalid \x1b[1mkey", 401, "auth"))
+    p.finish(reply, base_url="https://api.tensorx.ai/v1")
+    lines = err.getvalue().splitlines()
+    assert lines[0] == "rate limited, retrying in 2.0 s"
+    assert lines[1] == "error: Invalid ␛[1mkey (HTTP 401)"
+    assert "TENSORX_API_KEY" in lines[2]
+
+
+def test_json_mode_prints_nothing_until_the_end_and_exact_keys() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    p = AskPrinter(out, err, json_mode=True)
+    p.on_event(ContentDelta("hi"))
+    p.on_event(ReasoningDelta("r"))
+    assert out.getvalue() == err.getvalue() == ""
+    p.finish(Reply(content="hi", reasoning="r", state=ReplyState.COMPLETE, finish_reason="stop"))
+    data = json.loads(out.getvalue())
+    assert set(data) == {
+        "content", "reasoning", "tool_calls", "finish_reason", "usage",
+        "model", "state", "error", "timings",
+    }  # fmt: skip
+    assert (data["content"], data["state"], err.getvalue()) == ("hi", "complete", "")
+
+
+def test_usage_line() -> None:
+    reply = Reply(
+        finish_reason="stop",
+        state=ReplyState.COMPLETE,
+        usage={"prompt_tokens": 12, "completion_tokens": 30, "total_tokens": 42, "x": {"y": 1}},
+        model="m1",
+        timings=Timings(request_sent=0.0, first_token=0.25, last_token=1.25, finished=1.5),
+    )
+    assert usage_line(reply) == (
+        "finish stop · state complete · tokens prompt 12, completion 30, total 42"
+        " · ttft 0.25 s · total 1.50 s · 30 tok/s · model m1"
+    )
+    assert "usage not reported" in usage_line(Reply())
+
+
+@pytest.mark.parametrize(
+    ("argument", "stdin", "is_tty", "expected"),
+    [
+        ("hello", b"", True, "hello"),
+        (None, b"from stdin", False, "from stdin"),
+        ("-", b"dash", True, "dash"),
+        ("-", b"dash", False, "dash"),
+        ("explain", b"some code\n", False, "explain\n\nsome code\n"),
+        ("only arg", b"", False, "only arg"),
+        (None, b"\xff bad utf8", False, "\ufffd bad utf8"),
+    ],
+)
+def test_read_prompt(argument: str | None, stdin: bytes, is_tty: bool, expected: str) -> None:
+    assert read_prompt(argument, io.BytesIO(stdin), is_tty) == expected
+
+
+def test_read_prompt_does_not_read_a_terminal_without_dash() -> None:
+    class Unreadable(io.BytesIO):
+        def read(self, *args: object) -> bytes:
+            raise AssertionError("stdin read")
+
+    assert read_prompt("hi", Unreadable(), True) == "hi"
+    with pytest.raises(UsageError, match="no prompt"):
+        read_prompt(None, Unreadable(), True)
+
+
+@pytest.mark.parametrize(("argument", "stdin"), [("", b""), (None, b"  \n"), ("-", b"")])
+def test_empty_prompt_is_usage_error(argument: str | None, stdin: bytes) -> None:
+    with pytest.raises(UsageError, match="empty"):
+        read_prompt(argument, io.BytesIO(stdin), False)
