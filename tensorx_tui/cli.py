@@ -192,11 +192,64 @@ def add_serve_demo_parser(
     serve.set_defaults(run=run_serve_demo)
 
 
+def _store_options() -> argparse.ArgumentParser:
+    """Options of the commands that only use the conversation store."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("--data-dir", help="where conversations are stored (or TENSORX_DATA_DIR)")
+    options.add_argument("--config", help="config file (TOML) naming data_dir; /dev/null for none")
+    return options
+
+
+def add_history_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    history = subcommands.add_parser(
+        "history", parents=[_store_options()], help="list or search saved conversations"
+    )
+    history.add_argument(
+        "--search",
+        metavar="Q",
+        help='full-text search: words (all must match), "a phrase", prefix*',
+    )
+    history.add_argument(
+        "-n", "--limit", type=_positive_int, default=50, help="at most N (default 50)"
+    )
+    history.add_argument(
+        "--json",
+        action="store_true",
+        help="a JSON list of {id, title, created_at, updated_at, model, profile, messages}",
+    )
+    history.set_defaults(run=_lazy("tensorx_tui.history_cli", "run_history"))
+
+
+def add_export_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = subcommands.add_parser(
+        "export", parents=[_store_options()], help="write a conversation as Markdown or JSON"
+    )
+    export.add_argument("id", metavar="ID", help="conversation id (a unique prefix is enough)")
+    export.add_argument(
+        "-f", "--format", choices=("md", "json"), help="default: md, or json for a .json FILE"
+    )
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default stdout)")
+    export.set_defaults(run=_lazy("tensorx_tui.history_cli", "run_export"))
+
+
+def add_import_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    imp = subcommands.add_parser(
+        "import",
+        parents=[_store_options()],
+        help="import a JSON transcript (from export --format json); prints its id",
+    )
+    imp.add_argument("file", metavar="FILE", help="the JSON transcript; - reads stdin")
+    imp.set_defaults(run=_lazy("tensorx_tui.history_cli", "run_import"))
+
+
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
     add_chat_parser,
     add_ask_parser,
     add_models_parser,
     add_serve_demo_parser,
+    add_history_parser,
+    add_export_parser,
+    add_import_parser,
 )
 
 

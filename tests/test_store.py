@@ -12,12 +12,7 @@ from pathlib import Path
 import pytest
 
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
-from tensorx_tui.store.conversations import (
-    ENV_DATA_DIR,
-    ConversationNotFound,
-    Store,
-    default_data_dir,
-)
+from tensorx_tui.store.conversations import ConversationNotFound, Store
 from tensorx_tui.store.db import StoreError
 from tensorx_tui.store.recorder import ReplyRecorder
 from tensorx_tui.store.records import StoredMessage, clean_title, redact_url
@@ -50,13 +45,6 @@ def test_open_creates_a_private_data_dir(tmp_path: Path) -> None:
         assert s.path == data_dir / "conversations.db"
         assert s.path.exists()
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
-
-
-def test_data_dir_env_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(ENV_DATA_DIR, str(tmp_path / "here"))
-    assert default_data_dir() == tmp_path / "here"
-    monkeypatch.delenv(ENV_DATA_DIR)
-    assert default_data_dir().name == "tensorx-chat"
 
 
 def test_pragmas(store: Store) -> None:

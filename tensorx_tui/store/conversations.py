@@ -11,7 +11,6 @@ All methods are thread-safe (one lock per Store), so a UI may call them from a w
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
 import threading
@@ -38,23 +37,12 @@ from tensorx_tui.store.records import (
 )
 from tensorx_tui.store.search import MARK_END, MARK_START, match_query, split_marks
 
-ENV_DATA_DIR: Final = "TENSORX_DATA_DIR"
 _ID_BYTES: Final = 4  # 8 hex characters: short enough to type, prefixes resolve too
 _SNIPPET_TOKENS: Final = 16
 
 
 class ConversationNotFound(StoreError):
     pass
-
-
-def default_data_dir() -> Path:
-    """`$TENSORX_DATA_DIR`, else the platform's user data directory for tensorx-chat."""
-    override = os.environ.get(ENV_DATA_DIR)
-    if override:
-        return Path(override).expanduser()
-    import platformdirs  # only when no override: keeps `--data-dir` runs free of it
-
-    return Path(platformdirs.user_data_dir("tensorx-chat", appauthor=False))
 
 
 class _Keep:
@@ -192,9 +180,10 @@ class Store:
         self._conn = db.connect(self.path)
 
     @classmethod
-    def open(cls, data_dir: Path | None = None) -> Store:
-        """The store in `data_dir` (default: `default_data_dir()`), created private to the user."""
-        directory = Path(data_dir) if data_dir is not None else default_data_dir()
+    def open(cls, data_dir: Path) -> Store:
+        """The store in `data_dir` (settings resolve it: --data-dir, TENSORX_DATA_DIR, the config
+        file, the platform's user data dir), created private to the user."""
+        directory = Path(data_dir)
         try:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:

@@ -1,0 +1,227 @@
+"""`tensorx-chat history`, `export` and `import`, and the saving done by `ask` (no textual).
+
+Exit status: 0 done, 1 the store or a file could not be used (message on stderr), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from tensorx_tui.core.reply import Reply
+from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.settings import Settings, load_settings
+from tensorx_tui.store.conversations import Store
+from tensorx_tui.store.db import StoreError
+from tensorx_tui.store.recorder import ReplyRecorder
+from tensorx_tui.store.records import Conversation, ConversationId
+from tensorx_tui.store.transcripts import (
+    ExportFormat,
+    TranscriptError,
+    from_json,
+    read_transcript,
+    render,
+)
+
+PROG = "tensorx-chat"
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def data_dir_for(args: argparse.Namespace) -> Path:
+    """--data-dir, else TENSORX_DATA_DIR, else `data_dir` in the config file, else the default."""
+    flags = {"data_dir": getattr(args, "data_dir", None), "config": getattr(args, "config", None)}
+    return load_settings(flags).data_dir
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    return Store.open(data_dir_for(args))
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: {one_line(message, 1000)}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+# -- history ---------------------------------------------------------------------------------------
+
+
+def run_history(args: argparse.Namespace) -> int:
+    try:
+        with open_store(args) as store:
+            if args.search is not None:
+                hits = store.search(args.search, limit=args.limit)
+                rows = [h.to_json() for h in hits]
+            else:
+                rows = [s.to_json() for s in store.list_conversations(limit=args.limit)]
+    except StoreError as exc:
+        return _fail(str(exc))
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print_history(rows, sys.stdout)
+        if not rows:
+            what = (
+                "no conversation matches" if args.search is not None else "no saved conversations"
+            )
+            print(f"{PROG}: {what}", file=sys.stderr)
+    return EXIT_OK
+
+
+def print_history(rows: Sequence[dict[str, Any]], out: TextIO) -> None:
+    """One line per conversation (id, last update, messages, model, title), then its snippet."""
+    from datetime import datetime
+
+    for row in rows:
+        updated = datetime.fromisoformat(row["updated_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
+        model = one_line(row["model"] or "-", 28)
+        title = one_line(row["title"] or "(untitled)", 80)
+        out.write(f"{row['id']}  {updated}  {row['messages']:>4}  {model:<28}  {title}\n")
+        if row.get("snippet"):
+            out.write(f"          {one_line(row['snippet'], 110)}\n")
+
+
+# -- export / import -------------------------------------------------------------------------------
+
+
+def export_format(requested: str | None, output: str | None) -> ExportFormat:
+    """--format, else from the output file's suffix (.json), else Markdown."""
+    if requested == "json" or (requested is None and output and output.endswith(".json")):
+        return "json"
+    return "md"
+
+
+def run_export(args: argparse.Namespace) -> int:
+    fmt = export_format(args.format, args.output)
+    try:
+        with open_store(args) as store:
+            conversation = store.load_conversation(store.resolve_id(args.id))
+    except StoreError as exc:
+        return _fail(str(exc))
+    text = render(conversation, fmt)
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+        return EXIT_OK
+    path = Path(args.output).expanduser()
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        return _fail(f"cannot write {path}: {exc.strerror or exc}")
+    print(f"{PROG}: wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace) -> int:
+    try:
+        if args.file == "-":
+            conversation = from_json(sys.stdin.read())
+        else:
+            conversation = read_transcript(Path(args.file).expanduser())
+    except TranscriptError as exc:
+        return _fail(f"cannot import {args.file}: {exc}")
+    try:
+        with open_store(args) as store:
+            conv_id = store.import_conversation(conversation)
+    except StoreError as exc:
+        return _fail(str(exc))
+    if conversation.meta.id and conv_id != conversation.meta.id:
+        print(
+            f"{PROG}: id {conversation.meta.id} is already taken; imported as {conv_id}",
+            file=sys.stderr,
+        )
+    print(conv_id)
+    return EXIT_OK
+
+
+# -- saving for `ask` ------------------------------------------------------------------------------
+
+
+@dataclass
+class AskConversation:
+    """The conversation an `ask` continues and/or saves into.
+
+    `history` is what is sent before the new prompt. With `save` False (--no-save) nothing is
+    written, even when an old conversation is continued.
+    """
+
+    store: Store
+    conversation: Conversation | None
+    save: bool
+    conv_id: ConversationId | None = None
+    recorder: ReplyRecorder | None = None
+
+    @classmethod
+    def open(cls, args: argparse.Namespace, settings: Settings) -> AskConversation | None:
+        """None when there is nothing to load or save. Raises StoreError."""
+        wanted = getattr(args, "conversation", None)
+        cont = getattr(args, "continue_", False)
+        save = not getattr(args, "no_save", False)
+        if not (save or wanted or cont):
+            return None
+        store = Store.open(settings.data_dir)
+        try:
+            conversation = None
+            if wanted:
+                conversation = store.load_conversation(store.resolve_id(wanted))
+            elif cont:
+                latest = store.latest_conversation_id()
+                if latest is None:
+                    raise StoreError("no saved conversation to continue")
+                conversation = store.load_conversation(latest)
+        except BaseException:
+            store.close()
+            raise
+        return cls(store, conversation, save, conversation.id if conversation else None)
+
+    def history(self) -> list[dict[str, Any]]:
+        return self.conversation.to_openai_messages() if self.conversation else []
+
+    def system(self, settings: Settings, given: str | None) -> str | None:
+        """-s wins; a continued conversation keeps its own system prompt; else the settings'."""
+        if given is not None:
+            return given
+        if self.conversation is not None:
+            return self.conversation.meta.system or None
+        return settings.system
+
+    def model(self, settings: Settings, given: str | None) -> str:
+        """-m wins; a continued conversation keeps its model when on the same endpoint."""
+        meta = self.conversation.meta if self.conversation else None
+        if given is None and meta and meta.model and meta.base_url == settings.base_url:
+            return meta.model
+        return settings.model
+
+    def save_prompt(
+        self, prompt: str, *, settings: Settings, model: str, system: str | None
+    ) -> None:
+        """Commit the user's message (before the request is sent) and open the reply's row."""
+        if not self.save:
+            return
+        params = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
+        if self.conv_id is None:
+            self.conv_id = self.store.create_conversation(
+                profile=settings.profile,
+                base_url=settings.base_url,
+                model=model,
+                system=system or "",
+                params={k: v for k, v in params.items() if v is not None},
+            )
+        else:
+            self.store.update_conversation(self.conv_id, model=model, system=system or "")
+        self.store.add_user_message(self.conv_id, prompt)
+        self.recorder = ReplyRecorder.start(self.store, self.conv_id, model=model)
+
+    def on_event(self, reply: Reply) -> None:
+        if self.recorder is not None:
+            self.recorder.update(reply)
+
+    def finish(self, reply: Reply) -> None:
+        if self.recorder is not None and not self.recorder.finished:
+            self.recorder.finish(reply)
+
+    def close(self) -> None:
+        self.store.close()
