@@ -1,31 +1,93 @@
-"""The HTTP client for OpenAI-compatible endpoints. INTERFACE STUB: to be implemented.
+"""The HTTP client for OpenAI-compatible endpoints.
 
 Usage (the only pattern callers use):
 
     client = ChatClient(http, base_url=..., api_key=Secret("...") or None)
     async with client.stream(request) as stream:
-        async for event in stream:      # StreamEvent values; errors arrive as StreamError, never raised
+        async for event in stream:  # StreamEvent values; errors arrive as StreamError, never raised
             ...
-    reply = stream.reply                # final Reply (state complete/interrupted/error/cancelled)
+    reply = stream.reply  # final Reply (state complete/interrupted/error/cancelled)
 
 Leaving the `async with` early (break, CancelledError) closes the connection at once and marks the
 reply CANCELLED, partial content kept. `stream.reply` is readable at any moment (a live snapshot).
+
+What a caller sees, in order:
+- `ResponseStarted(status, rate_limits)` when a 2xx answer arrives (again after each retry);
+- the accumulator's events (ContentDelta, ReasoningDelta, ToolCallDelta, Finished, UsageUpdated);
+- `Retrying(attempt, delay, reason)` before each wait, where `attempt` is the number of the try
+  about to be made (2 for the first retry). Retries happen only before the first token was yielded;
+- at most one `StreamError`, always last. Its `type` tells the kind of ending:
+  the provider's own type for provider errors; "timeout" (no data for `idle_timeout` s, the reply is
+  ERROR); "connection" (could not connect / send, ERROR); "interrupted" (the connection dropped or
+  the server ended the stream before a finish_reason or [DONE]: the reply is INTERRUPTED, partial
+  content kept, and `reply.error` holds the same message so it can be shown and saved);
+  "empty_response" (HTTP 200 with nothing in it: ERROR).
+
+Timings: `request_sent` is when the try that produced the reply was sent (so TTFT measures the
+server, not our retry waits); `first_byte` the first body bytes; first/last token from the
+accumulator; `finished` when the reply was closed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
 from types import TracebackType
+from typing import Any
 
 import httpx
 
-from tensorx_tui.core.events import StreamEvent
-from tensorx_tui.core.reply import Reply
+from tensorx_tui import __version__
+from tensorx_tui.core.accumulator import Accumulator
+from tensorx_tui.core.errors import (
+    MAX_TEXT,
+    clean_text,
+    describe_transport_error,
+    display_url,
+    from_json,
+    parse_error_body,
+    redact,
+    status_line,
+)
+from tensorx_tui.core.events import (
+    ContentDelta,
+    ReasoningDelta,
+    ResponseStarted,
+    Retrying,
+    StreamError,
+    StreamEvent,
+    ToolCallDelta,
+)
+from tensorx_tui.core.ratelimits import rate_limit_headers
+from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState
 from tensorx_tui.core.request import ChatRequest
+from tensorx_tui.core.retry import (
+    backoff_delay,
+    is_retryable_status,
+    requested_wait,
+    server_now,
+)
 from tensorx_tui.core.secret import Secret
+from tensorx_tui.core.sse import SSEDecoder
+
+USER_AGENT = f"tensorx-chat/{__version__}"
+_MAX_ERROR_BODY = 64 * 1024  # an error page bigger than this says nothing more useful
+_MAX_JSON_BODY = 32 * 1024 * 1024  # a non-streamed completion; bigger is not a chat reply
+_TOKEN_EVENTS = (ContentDelta, ReasoningDelta, ToolCallDelta)
+# Transport failures after which the request most likely never reached the model.
+_RETRYABLE_TRANSPORT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +107,41 @@ class APIError(Exception):
         self.type = type
 
 
+@dataclass(slots=True)
+class _Failure:
+    """Why one try ended without a reply."""
+
+    error: StreamError
+    retryable: bool
+    state: ReplyState = ReplyState.ERROR
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}"
+
+
 class ReplyStream:
-    reply: Reply
+    """One streamed reply: an async context manager and an async iterator of StreamEvent."""
+
+    def __init__(self, client: ChatClient, request: ChatRequest) -> None:
+        self._client = client
+        self._request = request
+        self._acc = Accumulator(clock=client._clock)
+        self._gen: AsyncGenerator[StreamEvent, None] | None = None
+        self._response: httpx.Response | None = None
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._tokens = False  # a content/reasoning/tool event was yielded: no more retries
+        # Since the last event, only comment lines arrived (for the idle-timeout message).
+        self._keepalive_only = False
+        self.attempts = 0
+
+    @property
+    def reply(self) -> Reply:
+        """The reply so far; final once the iteration ended."""
+        return self._acc.reply
 
     async def __aenter__(self) -> ReplyStream:
-        raise NotImplementedError
+        return self
 
     async def __aexit__(
         self,
@@ -57,10 +149,397 @@ class ReplyStream:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        raise NotImplementedError
+        if self._gen is not None:
+            # Suspended mid-stream (break, early exit): GeneratorExit runs its cleanup now.
+            await self._gen.aclose()
+        await self._close_response()
+        # Exited before the end (or before starting): cancelled. No-op if the reply was closed.
+        self._acc.finish(ReplyState.CANCELLED)
 
     def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        raise NotImplementedError
+        if self._gen is None:
+            self._gen = self._run()
+        return self._gen
+
+    # ----------------------------------------------------------------------------- the stream
+
+    async def _run(self) -> AsyncGenerator[StreamEvent, None]:
+        client = self._client
+        policy = client._retry
+        try:
+            attempt = 0
+            while True:
+                attempt += 1
+                self.attempts = attempt
+                if attempt > 1:
+                    self._acc = Accumulator(clock=client._clock)
+                failure: _Failure | None = None
+                try:
+                    async with contextlib.aclosing(self._attempt()) as events:
+                        async for event in events:
+                            if isinstance(event, _Failure):
+                                failure = event
+                            else:
+                                yield event
+                finally:
+                    await self._close_response()
+                if failure is None:
+                    self._acc.finish()
+                    return
+                error = failure.error
+                if failure.retryable and not self._tokens and attempt < policy.max_attempts:
+                    wait = error.retry_after
+                    if wait is not None and wait > policy.max_delay:
+                        # Longer than we are willing to wait: show it, the user decides.
+                        if "reset" not in error.message.lower():
+                            message = f"{error.message} (the server asks to retry in {wait:.0f} s)"
+                            error = replace(error, message=message)
+                    else:
+                        delay = (
+                            wait
+                            if wait is not None
+                            else backoff_delay(
+                                attempt,
+                                base=policy.base_delay,
+                                cap=policy.max_delay,
+                                rand=client._rand,
+                            )
+                        )
+                        yield Retrying(attempt + 1, delay, _reason(error))
+                        await client._sleep(delay)
+                        continue
+                elif failure.retryable and not self._tokens and attempt > 1:
+                    message = f"{error.message} (gave up after {attempt} tries)"
+                    error = replace(error, message=message)
+                yield self._end_with(error, failure.state)
+                return
+        except (asyncio.CancelledError, GeneratorExit):
+            self._acc.finish(ReplyState.CANCELLED)
+            raise
+        except Exception as exc:  # a bug of ours must still end as a value, not a traceback
+            message = f"Internal error while streaming: {type(exc).__name__}: {exc}"
+            error = StreamError(clean_text(message), type="internal")
+            yield self._end_with(error, ReplyState.ERROR)
+
+    def _end_with(self, error: StreamError, state: ReplyState) -> StreamError:
+        """Record `error` on the reply, close it in `state`, and return the event to yield."""
+        reply = self._acc.reply
+        reply.error = ErrorInfo(message=error.message, status=error.status, type=error.type)
+        self._acc.finish(state)
+        return error
+
+    async def _attempt(self) -> AsyncGenerator[StreamEvent | _Failure, None]:
+        """One try: yields events, then possibly one _Failure (always last)."""
+        client = self._client
+        acc = self._acc
+        timings = acc.reply.timings
+        url = client._url("chat/completions")
+        timings.request_sent = client._clock()
+        try:
+            request = client._http.build_request(
+                "POST",
+                url,
+                json=self._request.payload(stream=True),
+                headers=client._headers("text/event-stream"),
+            )
+            async with asyncio.timeout(client._idle_timeout):
+                response = self._response = await client._http.send(request, stream=True)
+        except TimeoutError:
+            yield _Failure(
+                StreamError(
+                    f"No response from {display_url(url)} within "
+                    f"{_seconds(client._idle_timeout)} s",
+                    type="timeout",
+                ),
+                retryable=False,
+            )
+            return
+        except httpx.InvalidURL as exc:
+            yield _Failure(
+                StreamError(f"Invalid base URL {display_url(client._base_url)}: {exc}"),
+                retryable=False,
+            )
+            return
+        except httpx.HTTPError as exc:
+            yield self._transport_failure(exc, url)
+            return
+
+        acc.reply.rate_limits = rate_limit_headers(response.headers.multi_items())
+        self._chunks = response.aiter_bytes().__aiter__()
+        status = response.status_code
+        try:
+            if not 200 <= status < 300:
+                body = await self._read_body(_MAX_ERROR_BODY)
+                yield self._status_failure(response, body)
+                return
+            yield ResponseStarted(status, dict(acc.reply.rate_limits))
+            content_type = response.headers.get("content-type", "").lower()
+            if "json" in content_type and "event-stream" not in content_type:
+                body = await self._read_body(_MAX_JSON_BODY)
+                async with contextlib.aclosing(self._json_reply(body)) as items:
+                    async for item in items:
+                        yield item
+            elif "text/html" in content_type:
+                yield _Failure(
+                    StreamError(
+                        f"{display_url(url)} answered with a web page, not an API response: "
+                        "is the base URL right (it usually ends in /v1)?",
+                        status=status,
+                        type="not_an_api",
+                    ),
+                    retryable=False,
+                )
+            else:
+                async with contextlib.aclosing(self._sse_reply()) as items:
+                    async for item in items:
+                        yield item
+        except TimeoutError:
+            yield _Failure(
+                StreamError(self._idle_message(), type="timeout"),
+                retryable=False,
+            )
+        except httpx.HTTPError as exc:
+            yield self._transport_failure(exc, url)
+
+    # ----------------------------------------------------------------------------- bodies
+
+    async def _next_chunk(self, deadline: float) -> bytes | None:
+        """The next body bytes, None at the end; TimeoutError when `deadline` (loop time) passes."""
+        assert self._chunks is not None
+        async with asyncio.timeout_at(deadline):
+            try:
+                chunk = await anext(self._chunks)
+            except StopAsyncIteration:
+                return None
+        timings = self._acc.reply.timings
+        if timings.first_byte is None:
+            timings.first_byte = self._client._clock()
+        return chunk
+
+    async def _read_body(self, limit: int) -> bytes:
+        """The whole body (up to `limit` bytes); any bytes restart the idle timer."""
+        loop = asyncio.get_running_loop()
+        idle = self._client._idle_timeout
+        parts: list[bytes] = []
+        size = 0
+        self._keepalive_only = False
+        while size < limit:
+            chunk = await self._next_chunk(loop.time() + idle)
+            if chunk is None:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+        return b"".join(parts)[:limit]
+
+    def _idle_message(self) -> str:
+        idle = _seconds(self._client._idle_timeout)
+        if self._keepalive_only:
+            return f"No data from the server for {idle} s (only keep-alives)"
+        return f"No data from the server for {idle} s"
+
+    async def _sse_reply(self) -> AsyncGenerator[StreamEvent | _Failure, None]:
+        acc = self._acc
+        decoder = SSEDecoder()
+        loop = asyncio.get_running_loop()
+        idle = self._client._idle_timeout
+        deadline = loop.time() + idle
+        received = False  # any body bytes at all
+        data_events = 0
+        self._keepalive_only = False
+        try:
+            while not acc.done:
+                chunk = await self._next_chunk(deadline)
+                if chunk is None:
+                    events = decoder.close()
+                else:
+                    received = True
+                    events = decoder.feed(chunk)
+                if events:
+                    deadline = loop.time() + idle
+                    self._keepalive_only = False
+                elif chunk:
+                    # Bytes but no event: a keep-alive comment, or a piece of a long event.
+                    self._keepalive_only = chunk.lstrip(b"\r\n").startswith(b":")
+                for sse in events:
+                    data_events += 1
+                    for event in acc.feed_data(sse.data, sse.event):
+                        if isinstance(event, StreamError):
+                            yield self._stream_error(event)
+                            return
+                        if isinstance(event, _TOKEN_EVENTS):
+                            self._tokens = True
+                        yield event
+                if chunk is None:
+                    break
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            if not self._tokens:
+                yield self._transport_failure(exc, self._client._url("chat/completions"))
+                return
+            yield _Failure(
+                StreamError(
+                    f"Connection dropped before the reply finished: {_detail(exc)}",
+                    type="interrupted",
+                ),
+                retryable=False,
+                state=ReplyState.INTERRUPTED,
+            )
+            return
+        reply = acc.reply
+        if acc.done or reply.finish_reason is not None:
+            return  # complete (or an in-stream error, already reported)
+        if data_events == 0:
+            what = "an empty body" if not received else "only keep-alives and no data"
+            yield _Failure(
+                StreamError(
+                    f"The server answered HTTP 200 with {what} and closed the connection",
+                    status=200,
+                    type="empty_response",
+                ),
+                retryable=False,
+            )
+            return
+        yield _Failure(
+            StreamError(
+                "Connection dropped: the server ended the stream before the reply finished",
+                type="interrupted",
+            ),
+            retryable=False,
+            state=ReplyState.INTERRUPTED,
+        )
+
+    async def _json_reply(self, body: bytes) -> AsyncGenerator[StreamEvent | _Failure, None]:
+        """A 200 with a JSON body: a non-streamed completion, or an error in disguise."""
+        text = body.decode("utf-8", "replace").strip()
+        if not text:
+            yield _Failure(
+                StreamError(
+                    "The server answered HTTP 200 with an empty body",
+                    status=200,
+                    type="empty_response",
+                ),
+                retryable=False,
+            )
+            return
+        try:
+            value: Any = json.loads(text)
+        except (ValueError, RecursionError):
+            yield _Failure(
+                StreamError(
+                    f"The server answered HTTP 200 with invalid JSON: {clean_text(text, MAX_TEXT)}",
+                    status=200,
+                    type="invalid_response",
+                ),
+                retryable=False,
+            )
+            return
+        if not (isinstance(value, dict) and isinstance(value.get("choices"), list)):
+            found = from_json(value)
+            if found is not None:
+                status = _status_from_code(found.code)
+                yield _Failure(
+                    StreamError(
+                        self._safe(found.message),
+                        status=status or 200,
+                        type=found.type,
+                        code=found.code,
+                    ),
+                    retryable=status is not None and is_retryable_status(status),
+                )
+                return
+        acc = self._acc
+        for event in acc.feed(value):
+            if isinstance(event, StreamError):
+                yield self._stream_error(event)
+                return
+            if isinstance(event, _TOKEN_EVENTS):
+                self._tokens = True
+            yield event
+        if not self._tokens and acc.reply.finish_reason is None:
+            yield _Failure(
+                StreamError(
+                    "The server answered HTTP 200 with JSON that is not a chat completion: "
+                    + clean_text(text, MAX_TEXT),
+                    status=200,
+                    type="invalid_response",
+                ),
+                retryable=False,
+            )
+            return
+        # A whole completion arrived: complete even when a server left out finish_reason.
+        acc.finish(ReplyState.COMPLETE)
+
+    # ----------------------------------------------------------------------------- failures
+
+    def _safe(self, message: str) -> str:
+        key = self._client._api_key
+        return redact(message, key.reveal() if key else None)
+
+    def _stream_error(self, event: StreamError) -> StreamError | _Failure:
+        """An error the provider sent inside a 200 stream. Before any token, one with a retryable
+        status (OpenRouter sends 429/502 this way) is retried like the HTTP status would be."""
+        cleaned = replace(event, message=self._safe(clean_text(event.message)))
+        reply = self._acc.reply
+        if reply.error is not None:
+            reply.error.message = cleaned.message
+        if not self._tokens and cleaned.status is not None and is_retryable_status(cleaned.status):
+            return _Failure(cleaned, retryable=True)
+        return cleaned
+
+    def _status_failure(self, response: httpx.Response, body: bytes) -> _Failure:
+        client = self._client
+        status = response.status_code
+        found = parse_error_body(status, response.headers.get("content-type", ""), body)
+        message = self._safe(found.message)
+        if message == status_line(status):
+            if status in (401, 403) and not client._api_key:
+                message += " (no API key is set)"
+            elif status in (404, 405):
+                message += f" at {display_url(str(response.request.url))}"
+        now = server_now(response.headers, client._wall_clock())
+        wait = requested_wait(response.headers, found.message, now=now)
+        return _Failure(
+            StreamError(message, status=status, type=found.type, code=found.code, retry_after=wait),
+            retryable=is_retryable_status(status),
+        )
+
+    def _transport_failure(self, exc: httpx.HTTPError, url: str) -> _Failure:
+        retryable = isinstance(exc, _RETRYABLE_TRANSPORT)
+        return _Failure(
+            StreamError(self._safe(describe_transport_error(exc, url)), type="connection"),
+            retryable=retryable,
+        )
+
+    async def _close_response(self) -> None:
+        chunks, self._chunks = self._chunks, None
+        response, self._response = self._response, None
+        if chunks is not None:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                with contextlib.suppress(httpx.HTTPError, RuntimeError):
+                    await aclose()
+        if response is not None:
+            # Closing a response that was not read to the end drops its connection: the server
+            # sees the disconnect and stops generating.
+            with contextlib.suppress(httpx.HTTPError):
+                await response.aclose()
+
+
+def _detail(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return clean_text(text, 200) if text else type(exc).__name__
+
+
+def _reason(error: StreamError) -> str:
+    message = error.message
+    if error.status is not None and not message.startswith("HTTP "):
+        message = f"{status_line(error.status)}: {message}"
+    return clean_text(message, 200)
+
+
+def _status_from_code(code: str | None) -> int | None:
+    if code is not None and len(code) == 3 and code.isdigit() and 100 <= int(code) <= 599:
+        return int(code)
+    return None
 
 
 class ChatClient:
@@ -74,12 +553,107 @@ class ChatClient:
         idle_timeout: float = 120.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        rand: Callable[[], float] = random.random,
     ) -> None:
-        raise NotImplementedError
+        self._http = http
+        self._base_url = base_url.strip().rstrip("/")
+        self._api_key = api_key if api_key else None
+        self._retry = retry or RetryPolicy()
+        self._idle_timeout = idle_timeout
+        self._sleep = sleep
+        self._clock = clock
+        # Wall-clock epoch seconds: for reset times given as dates (Retry-After, TensorX's text).
+        self._wall_clock = wall_clock
+        self._rand = rand  # backoff jitter in [0, 1)
+
+    def __repr__(self) -> str:
+        key = self._api_key.masked() if self._api_key else None
+        return f"ChatClient(base_url={display_url(self._base_url)!r}, api_key={key!r})"
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    def _url(self, path: str) -> str:
+        return f"{self._base_url}/{path.lstrip('/')}"
+
+    def _headers(self, accept: str) -> dict[str, str]:
+        headers = {"Accept": accept, "User-Agent": USER_AGENT}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key.reveal()}"
+        return headers
 
     def stream(self, request: ChatRequest) -> ReplyStream:
-        raise NotImplementedError
+        return ReplyStream(self, request)
 
     async def list_models(self) -> list[str]:
         """GET /models ids, sorted. Raises APIError."""
-        raise NotImplementedError
+        url = self._url("models")
+        secret = self._api_key.reveal() if self._api_key else None
+        try:
+            async with asyncio.timeout(self._idle_timeout):
+                response = await self._http.get(url, headers=self._headers("application/json"))
+        except TimeoutError:
+            raise APIError(
+                f"No response from {display_url(url)} within {_seconds(self._idle_timeout)} s",
+                type="timeout",
+            ) from None
+        except httpx.InvalidURL as exc:
+            raise APIError(f"Invalid base URL {display_url(self._base_url)}: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise APIError(
+                redact(describe_transport_error(exc, url), secret), type="connection"
+            ) from None
+        status = response.status_code
+        content_type = response.headers.get("content-type", "")
+        if not 200 <= status < 300:
+            found = parse_error_body(status, content_type, response.content[:_MAX_ERROR_BODY])
+            message = redact(found.message, secret)
+            if message == status_line(status) and status in (404, 405):
+                message += f" at {display_url(url)} (this server may not list models)"
+            raise APIError(message, status=status, type=found.type)
+        try:
+            value: Any = json.loads(response.content)
+        except (ValueError, RecursionError):
+            raise APIError(
+                f"{display_url(url)} did not answer with JSON: "
+                + clean_text(response.text, MAX_TEXT),
+                status=status,
+                type="invalid_response",
+            ) from None
+        ids = _model_ids(value)
+        if ids is None:
+            error = from_json(value)
+            if error is not None:
+                raise APIError(redact(error.message, secret), status=status, type=error.type)
+            raise APIError(
+                f"{display_url(url)} answered with JSON that is not a model list",
+                status=status,
+                type="invalid_response",
+            )
+        return sorted(set(ids))
+
+
+def _model_ids(value: Any) -> list[str] | None:
+    """Ids from `{"data": [...]}`, a bare list, or Ollama's `{"models": [...]}`; None if neither."""
+    items: Any
+    if isinstance(value, list):
+        items = value
+    elif isinstance(value, dict) and isinstance(value.get("data"), list):
+        items = value["data"]
+    elif isinstance(value, dict) and isinstance(value.get("models"), list):
+        items = value["models"]
+    else:
+        return None
+    ids: list[str] = []
+    for item in items:
+        if isinstance(item, str) and item:
+            ids.append(item)
+        elif isinstance(item, dict):
+            for key in ("id", "model", "name"):
+                found = item.get(key)
+                if isinstance(found, str) and found:
+                    ids.append(clean_text(found, 300))
+                    break
+    return ids

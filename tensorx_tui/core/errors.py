@@ -1,0 +1,259 @@
+"""Human messages for failed requests: provider error bodies and transport failures.
+
+The provider's own words are the most useful thing to show, so a body is mined for them in the
+shapes met in the wild; when there are none, the status line is the message ("HTTP 502 Bad
+Gateway"). Everything returned here is cleaned of control characters and escape sequences (a body
+is untrusted text that ends up on a terminal) and kept to a sane length.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+MAX_MESSAGE = 2000  # a JSON error message longer than this is cut
+MAX_TEXT = 300  # a plain-text body is usually a traceback or a proxy page: keep the start
+
+# C0 controls except TAB and LF, DEL, C1 controls; and whole ANSI escape sequences first.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACES = re.compile(r"\s+")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderError:
+    message: str
+    type: str | None = None
+    code: str | None = None
+
+
+def clean_text(text: str, limit: int = MAX_MESSAGE) -> str:
+    """`text` without escape sequences or control characters (newlines and tabs kept), stripped,
+    and cut at `limit` characters with an ellipsis."""
+    text = _CONTROL.sub("", _ANSI.sub("", text.replace("\r\n", "\n"))).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def status_line(status: int) -> str:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    return f"HTTP {status} {phrase}"
+
+
+def redact(text: str, secret: str | None) -> str:
+    """`text` with every occurrence of the API key replaced (some providers echo the key back)."""
+    if secret and len(secret) >= 4 and secret in text:
+        return text.replace(secret, "****")
+    return text
+
+
+def _as_code(value: Any) -> str | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str | int | float):
+        return str(value) or None
+    return None
+
+
+def _from_error_value(error: Any, outer: dict[str, Any]) -> ProviderError | None:
+    """The `error` member: an object with a message, or a bare string."""
+    kind = outer.get("type")
+    if isinstance(error, str) and error.strip():
+        return ProviderError(
+            clean_text(error), kind if isinstance(kind, str) else None, _as_code(outer.get("code"))
+        )
+    if not isinstance(error, dict):
+        return None
+    message = error.get("message")
+    if not (isinstance(message, str) and message.strip()):
+        message = error.get("detail") if isinstance(error.get("detail"), str) else None
+    if not message:
+        message = json.dumps(error, ensure_ascii=False) if error else None
+    if not message:
+        return None
+    # OpenRouter: a generic "Provider returned error" with the upstream's words in metadata.raw.
+    metadata = error.get("metadata")
+    if isinstance(metadata, dict):
+        raw = metadata.get("raw")
+        provider = metadata.get("provider_name")
+        if isinstance(raw, str) and raw.strip() and raw not in message:
+            origin = f" ({provider})" if isinstance(provider, str) and provider else ""
+            message = f"{message}{origin}: {raw}"
+    kind = error.get("type", kind)
+    return ProviderError(
+        clean_text(message),
+        kind if isinstance(kind, str) else None,
+        _as_code(error.get("code", outer.get("code"))),
+    )
+
+
+def _from_detail(detail: Any) -> str | None:
+    """FastAPI/vLLM `detail`: a string, or a list of validation errors {loc, msg}."""
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        parts = []
+        for item in detail[:5]:
+            if isinstance(item, dict) and isinstance(item.get("msg"), str):
+                loc = item.get("loc")
+                where = (
+                    ".".join(str(p) for p in loc) if isinstance(loc, list | tuple) and loc else ""
+                )
+                parts.append(f"{where}: {item['msg']}" if where else item["msg"])
+        if parts:
+            return "; ".join(parts)
+    if isinstance(detail, dict):
+        msg = detail.get("message") or detail.get("msg")
+        if isinstance(msg, str):
+            return msg
+    return None
+
+
+def from_json(value: Any) -> ProviderError | None:
+    """The provider's error in a parsed JSON body, or None if the body names none."""
+    if isinstance(value, list):
+        # Gemini's OpenAI layer wraps the error object in a list.
+        for item in value:
+            found = from_json(item)
+            if found is not None:
+                return found
+        return None
+    if not isinstance(value, dict):
+        return None
+    if "error" in value and value["error"] not in (None, "", {}):
+        found = _from_error_value(value["error"], value)
+        if found is not None:
+            return found
+    kind = value.get("type")
+    kind = kind if isinstance(kind, str) else None
+    message = value.get("message")
+    if isinstance(message, str) and message.strip():
+        return ProviderError(clean_text(message), kind, _as_code(value.get("code")))
+    if "detail" in value:
+        detail = _from_detail(value["detail"])
+        if detail:
+            return ProviderError(clean_text(detail), kind, _as_code(value.get("code")))
+    return None
+
+
+def _looks_like_html(content_type: str, text: str) -> bool:
+    if "html" in content_type:
+        return True
+    head = text[:200].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html", "<head", "<body"))
+
+
+def _html_summary(status: int, text: str) -> str:
+    """A status line plus the page's title (or first heading) when it says more than the status."""
+    line = status_line(status)
+    phrase = line.split(" ", 2)[-1].lower()
+    for pattern in (_TITLE, _H1):
+        match = pattern.search(text)
+        if match:
+            title = clean_text(_SPACES.sub(" ", html.unescape(_TAG.sub("", match.group(1)))), 160)
+            # A title like "502 Bad Gateway" only repeats the status line.
+            rest = title.lower().replace(str(status), "").strip(" -:|")
+            if rest and rest != phrase:
+                return f"{line}: {title}"
+            break
+    return f"{line} (an HTML error page)"
+
+
+def parse_error_body(status: int, content_type: str, body: bytes) -> ProviderError:
+    """The message for a failed response: the provider's own words when it has any."""
+    text = body.decode("utf-8", "replace").lstrip("\ufeff")
+    stripped = text.strip()
+    if not stripped:
+        return ProviderError(status_line(status))
+    if stripped[:1] in "{[" or "json" in content_type:
+        try:
+            value = json.loads(stripped)
+        except (ValueError, RecursionError):
+            value = None
+        if value is not None:
+            found = from_json(value)
+            if found is not None:
+                return found
+            return ProviderError(f"{status_line(status)}: {clean_text(stripped, MAX_TEXT)}")
+    if _looks_like_html(content_type.lower(), stripped):
+        return ProviderError(_html_summary(status, stripped))
+    one_line = _SPACES.sub(" ", stripped)
+    return ProviderError(clean_text(one_line, MAX_TEXT))
+
+
+def display_url(url: str) -> str:
+    """The URL to show in a message: no user:password, no query (either could hold a secret)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return clean_text(url.split("?", 1)[0].rsplit("@", 1)[-1], 200)
+    shown = parsed.copy_with(username=None, password=None, query=None, fragment=None)
+    return clean_text(str(shown), 200)
+
+
+def _root_causes(exc: BaseException) -> str:
+    """All the text of an exception and its causes, lower-cased, to classify it."""
+    seen: list[str] = []
+    current: BaseException | None = exc
+    depth = 0
+    while current is not None and depth < 6:
+        seen.append(f"{type(current).__name__} {current}")
+        current = current.__cause__ or current.__context__
+        depth += 1
+    return " | ".join(seen).lower()
+
+
+def _detail(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return clean_text(_SPACES.sub(" ", text), 200) if text else type(exc).__name__
+
+
+def describe_transport_error(exc: httpx.HTTPError, url: str) -> str:
+    """A human message for a failure to talk to the server at all (or a broken connection)."""
+    where = display_url(url)
+    causes = _root_causes(exc)
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"Timed out connecting to {where}"
+    if isinstance(exc, httpx.ConnectError):
+        if "refused" in causes or "errno 111" in causes or "errno 61" in causes:
+            return f"Could not connect to {where}: connection refused"
+        if any(
+            marker in causes
+            for marker in (
+                "name or service not known",
+                "nodename nor servname",
+                "temporary failure in name resolution",
+                "getaddrinfo failed",
+                "no address associated",
+                "name resolution",
+                "gaierror",
+            )
+        ):
+            return f"Could not connect to {where}: host name not found (DNS)"
+        if "certificate" in causes or "ssl" in causes or "tls" in causes:
+            return f"TLS error connecting to {where}: {_detail(exc)}"
+        if "unreachable" in causes:
+            return f"Could not connect to {where}: network unreachable"
+        return f"Could not connect to {where}: {_detail(exc)}"
+    if isinstance(exc, httpx.ReadTimeout | httpx.PoolTimeout | httpx.WriteTimeout):
+        return f"Timed out waiting for {where}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"Connection dropped by {where}: {_detail(exc)}"
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.NetworkError):
+        return f"Connection to {where} failed: {_detail(exc)}"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return f"Invalid base URL {where}: {_detail(exc)}"
+    return f"Request to {where} failed: {_detail(exc)}"
