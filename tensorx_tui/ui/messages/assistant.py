@@ -1,0 +1,192 @@
+"""One assistant reply: reasoning, tool calls, the Markdown body, an error panel and a footer line.
+
+`apply(event)` is synchronous and cheap: it only queues text. A timer flushes the queue at most
+`FLUSHES_PER_SECOND` times a second, so rendering cost follows the clock, not the token rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from markdown_it import MarkdownIt
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tensorx_tui.core.events import (
+    ContentDelta,
+    Finished,
+    ReasoningDelta,
+    ResponseStarted,
+    Retrying,
+    StreamError,
+    StreamEvent,
+    ToolCallDelta,
+    UsageUpdated,
+)
+from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.ui.error_hints import hint_for
+from tensorx_tui.ui.messages.panels import ErrorPanel, MessageFooter, finish_reason_label
+from tensorx_tui.ui.messages.reasoning_view import ReasoningView
+from tensorx_tui.ui.messages.safe_text import safe_text
+from tensorx_tui.ui.messages.streaming_markdown import StreamingMarkdown
+from tensorx_tui.ui.messages.tool_call_view import ToolCallView
+
+FLUSHES_PER_SECOND = 15
+
+
+class _ToolCallDraft:
+    __slots__ = ("arguments", "dirty", "name", "view")
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.arguments = ""
+        self.view: ToolCallView | None = None
+        self.dirty = True
+
+
+class AssistantMessage(Widget):
+    DEFAULT_CSS = """
+    AssistantMessage { height: auto; padding: 0 1; margin: 0 0 1 0; }
+    AssistantMessage > .header { color: $text-accent; text-style: bold; }
+    AssistantMessage > #tool-calls { height: auto; }
+    """
+
+    def __init__(self, model: str | None = None) -> None:
+        super().__init__()
+        self.model = model
+        self.body = StreamingMarkdown()
+        self.reasoning = ReasoningView()
+        self.tools = Vertical(id="tool-calls")
+        self.error_panel = ErrorPanel()
+        self.footer = MessageFooter(Content("● streaming"))
+        self._raw_content: list[str] = []
+        self._calls: dict[int, _ToolCallDraft] = {}
+        self._timer: Timer | None = None
+        self._lock = asyncio.Lock()
+        self._answer_started = False
+        self._finished = False
+        self._retry_after: float | None = None
+        self._finish_reason: str | None = None
+
+    def compose(self) -> ComposeResult:
+        label = "assistant" + (f" · {safe_text(self.model)}" if self.model else "")
+        yield Static(Content(label), classes="header")
+        yield self.reasoning
+        yield self.tools
+        yield self.body
+        yield self.error_panel
+        yield self.footer
+
+    # -- the hot path ---------------------------------------------------------------------------
+
+    def apply(self, event: StreamEvent) -> None:
+        """Take one stream event. Never renders by itself; a timer does (see module doc)."""
+        if self._finished:
+            return
+        if isinstance(event, ContentDelta):
+            self._raw_content.append(event.text)
+            self.body.feed(safe_text(event.text))
+        elif isinstance(event, ReasoningDelta):
+            self.reasoning.feed(safe_text(event.text))
+        elif isinstance(event, ToolCallDelta):
+            draft = self._calls.setdefault(event.position, _ToolCallDraft())
+            if event.name:
+                draft.name = event.name
+            draft.arguments += event.arguments_delta
+            draft.dirty = True
+        elif isinstance(event, Finished):
+            self._finish_reason = event.reason
+            label, _ = finish_reason_label(event.reason)
+            self.footer.show_streaming(f"● finishing ({label})")
+            return
+        elif isinstance(event, StreamError):
+            self._retry_after = event.retry_after
+            self.error_panel.show(event.message, event.status, None)
+            return
+        elif isinstance(event, Retrying):
+            note = f"● retrying in {event.delay:.1f} s (attempt {event.attempt}): {event.reason}"
+            self.footer.show_streaming(safe_text(note))
+            return
+        elif isinstance(event, ResponseStarted | UsageUpdated):
+            return
+        self._schedule_flush()
+
+    def _schedule_flush(self) -> None:
+        if self._timer is None and self.is_attached:
+            self._timer = self.set_timer(1 / FLUSHES_PER_SECOND, self._flush)
+
+    async def _flush(self) -> None:
+        self._timer = None
+        async with self._lock:
+            if not self._finished:
+                await self._render_pending(final=False)
+
+    async def _render_pending(self, *, final: bool) -> None:
+        if self.body.has_pending and not self._answer_started:
+            self._answer_started = True
+            self.reasoning.collapsed = True  # the answer started: reasoning steps aside
+        await self.reasoning.flush()
+        await self._render_tool_calls(final=final)
+        await self.body.flush()
+
+    async def _render_tool_calls(self, *, final: bool) -> None:
+        for position in sorted(self._calls):
+            draft = self._calls[position]
+            if not draft.dirty and not final:
+                continue
+            draft.dirty = False
+            if draft.view is None:
+                draft.view = ToolCallView(draft.name)
+                await self.tools.mount(draft.view)
+            draft.view.set_name(draft.name)
+            draft.view.show_arguments(draft.arguments, final=final)
+
+    # -- the end --------------------------------------------------------------------------------
+
+    async def finish(self, reply: Reply, *, conversation_total: int) -> None:
+        """Render everything left, then the panels from the final `reply`."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        async with self._lock:
+            if self._finished:
+                return
+            # The reply is the authority for tool calls (it may hold object arguments, say).
+            for position, call in enumerate(reply.tool_calls):
+                draft = self._calls.setdefault(position, _ToolCallDraft())
+                draft.name, draft.arguments = call.name, call.arguments_text
+            await self._render_pending(final=True)
+            self._finished = True
+            if not self._answer_started and reply.reasoning and not reply.content:
+                self.reasoning.collapsed = False
+            await self.body.finish()
+            if reply.error is not None:
+                hint = hint_for(reply, retry_after=self._retry_after)
+                self.error_panel.show(reply.error.message, reply.error.status, hint)
+            elif reply.state is ReplyState.INTERRUPTED:
+                self.error_panel.show("the stream ended early", None, hint_for(reply))
+            self.footer.show_reply(reply, conversation_total)
+
+    async def show_reply(self, reply: Reply, *, conversation_total: int) -> None:
+        """A finished reply from history: same panels, rendered in one go."""
+        self._raw_content = [reply.content]
+        self.body.feed(safe_text(reply.content))
+        self.reasoning.feed(safe_text(reply.reasoning))
+        await self.finish(reply, conversation_total=conversation_total)
+        self.reasoning.collapsed = True
+
+    # -- for copy commands ----------------------------------------------------------------------
+
+    @property
+    def reply_text(self) -> str:
+        """The content exactly as received (unsanitised; for the clipboard, never the screen)."""
+        return "".join(self._raw_content)
+
+    @property
+    def code_blocks(self) -> list[str]:
+        tokens = MarkdownIt("commonmark").parse(self.reply_text)
+        return [t.content for t in tokens if t.type in ("fence", "code_block")]

@@ -1,0 +1,117 @@
+"""A message body that renders Markdown while it streams, at a flat cost per token.
+
+The text is cut by `MarkdownBlockStream` (see there for why). Closed blocks become formatted
+`Static` pieces mounted once and never touched again; the frozen drafts of a very long open block
+are plain pieces mounted once; only the small tail is updated on each flush. `finish()` replaces
+everything with one `Static` of the whole text: a finished message is one widget in later layouts.
+"""
+
+from __future__ import annotations
+
+from rich.console import RenderableType
+from textual.app import ComposeResult
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tensorx_tui.ui.messages.markdown_render import formatted, plain, plain_code
+from tensorx_tui.ui.messages.markdown_stream import Flush, MarkdownBlockStream
+
+
+class _Piece(Static):
+    """One rendered stretch of the body."""
+
+
+class StreamingMarkdown(Widget):
+    DEFAULT_CSS = """
+    StreamingMarkdown { height: auto; layout: vertical; }
+    StreamingMarkdown > _Piece { height: auto; }
+    StreamingMarkdown > _Piece.-closed { margin-bottom: 1; }
+    StreamingMarkdown > _Piece.-final { margin-bottom: 0; }
+    StreamingMarkdown > _Piece.-empty { display: none; }
+    """
+
+    def __init__(
+        self, text: str = "", *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self._stream = MarkdownBlockStream()
+        self._initial = text
+        self._tail = _Piece(classes="-tail -empty")
+        self._drafts: list[_Piece] = []
+        self._finished = False
+
+    @property
+    def source(self) -> str:
+        """Everything fed so far (sanitised text), flushed or not."""
+        return self._stream.text + "".join(self._stream._pending)
+
+    @property
+    def has_pending(self) -> bool:
+        return self._stream.has_pending
+
+    def _dark(self) -> bool:
+        return self.app.current_theme.dark
+
+    def compose(self) -> ComposeResult:
+        if self._initial:
+            # A finished message from history: one parse, one widget.
+            self._stream.feed(self._initial)
+            self._stream.finish()
+            self._finished = True
+            yield _Piece(formatted(self._initial, dark=self._dark()), classes="-final")
+        else:
+            yield self._tail
+
+    def feed(self, text: str) -> None:
+        """Queue sanitised text; nothing is rendered until `flush`."""
+        self._stream.feed(text)
+
+    async def flush(self) -> None:
+        """Render what was fed since the last flush (call at most ~20 times a second)."""
+        if self._finished or not self._stream.has_pending:
+            return
+        await self._apply(self._stream.flush())
+
+    async def _apply(self, change: Flush) -> None:
+        dark = self._dark()
+        new: list[_Piece] = []
+        if change.drop_drafts and self._drafts:
+            for piece in self._drafts:
+                await piece.remove()
+            self._drafts.clear()
+        for text in change.closed:
+            new.append(_Piece(formatted(text, dark=dark), classes="-closed"))
+        for text in change.drafts:
+            piece = _Piece(self._draft_renderable(text, change.tail_kind, dark), classes="-draft")
+            self._drafts.append(piece)
+            new.append(piece)
+        if new:
+            await self.mount_all(new, before=self._tail)
+        self._tail.update(self._tail_renderable(change, dark))
+        self._tail.set_class(not change.tail.strip(), "-empty")
+
+    @staticmethod
+    def _draft_renderable(text: str, kind: str, dark: bool) -> RenderableType:
+        return plain_code(text, dark=dark) if kind == "fence" else plain(text)
+
+    @staticmethod
+    def _tail_renderable(change: Flush, dark: bool) -> RenderableType:
+        if change.tail_kind == "fence":
+            return plain_code(change.tail, dark=dark)
+        if change.drafting:
+            return plain(change.tail)
+        return formatted(change.tail, dark=dark)
+
+    async def finish(self) -> None:
+        """Close every block and collapse the body into one formatted widget."""
+        if self._finished:
+            return
+        self._finished = True
+        self._stream.finish()
+        text = self._stream.text
+        final = _Piece(formatted(text, dark=self._dark()), classes="-final")
+        with self.app.batch_update():
+            await self.query_children(_Piece).remove()
+            self._drafts.clear()
+            if text.strip():
+                await self.mount(final)
