@@ -580,12 +580,14 @@ class DemoServer:
         self._connections_lock = threading.Lock()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._bound_port: int | None = None
 
     @property
     def port(self) -> int:
-        if self._httpd is None:
+        """The port it listens on (still known after stop(), for messages and tests)."""
+        if self._bound_port is None:
             raise RuntimeError("DemoServer is not started")
-        return int(self._httpd.server_address[1])
+        return self._bound_port
 
     @property
     def root_url(self) -> str:
@@ -601,6 +603,7 @@ class DemoServer:
             return self
         self._stopping.clear()
         self._httpd = _HTTPServer((self.host, self.requested_port), self)
+        self._bound_port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
