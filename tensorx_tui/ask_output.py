@@ -68,7 +68,8 @@ class AskPrinter:
             self._reasoning_open = not event.text.endswith("\n")
         elif isinstance(event, Retrying):
             self._close_reasoning()
-            self._note(f"{one_line(event.reason)}, retrying in {event.delay:.1f} s")
+            reason = one_line(event.reason).rstrip(". ")
+            self._note(f"{reason}, retrying in {event.delay:.1f} s (try {event.attempt})")
 
     def finish(self, reply: Reply, *, base_url: str = "") -> None:
         """The end of the reply: JSON, or the closing newline, tool calls, error and usage."""

@@ -95,11 +95,11 @@ def test_tool_calls_summarised_one_line_each() -> None:
 def test_retrying_and_error_with_hint() -> None:
     err = io.StringIO()
     p = AskPrinter(io.StringIO(), err)
-    p.on_event(Retrying(attempt=2, delay=2.0, reason="rate limited"))
+    p.on_event(Retrying(attempt=2, delay=2.0, reason="rate limited."))
     reply = Reply(state=ReplyState.ERROR, error=ErrorInfo("Invalid \x1b[1mkey", 401, "auth"))
     p.finish(reply, base_url="https://api.tensorx.ai/v1")
     lines = err.getvalue().splitlines()
-    assert lines[0] == "rate limited, retrying in 2.0 s"
+    assert lines[0] == "rate limited, retrying in 2.0 s (try 2)"
     assert lines[1] == "error: Invalid ␛[1mkey (HTTP 401)"
     assert "TENSORX_API_KEY" in lines[2]
 
