@@ -261,7 +261,7 @@ class ReplyStream:
             )
             return
         except httpx.HTTPError as exc:
-            yield self._transport_failure(exc, url)
+            yield self._transport_failure(exc)
             return
 
         acc.reply.rate_limits = rate_limit_headers(response.headers.multi_items())
@@ -299,7 +299,7 @@ class ReplyStream:
                 retryable=False,
             )
         except httpx.HTTPError as exc:
-            yield self._transport_failure(exc, url)
+            yield self._transport_failure(exc)
 
     # ----------------------------------------------------------------------------- bodies
 
@@ -373,7 +373,7 @@ class ReplyStream:
                     break
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
             if not self._tokens:
-                yield self._transport_failure(exc, self._client._url("chat/completions"))
+                yield self._transport_failure(exc)
                 return
             yield _Failure(
                 StreamError(
@@ -502,10 +502,12 @@ class ReplyStream:
             retryable=is_retryable_status(status),
         )
 
-    def _transport_failure(self, exc: httpx.HTTPError, url: str) -> _Failure:
+    def _transport_failure(self, exc: httpx.HTTPError) -> _Failure:
+        """Named by the base URL: the host and path the user configured, easiest to check."""
         retryable = isinstance(exc, _RETRYABLE_TRANSPORT)
+        message = describe_transport_error(exc, self._client._base_url)
         return _Failure(
-            StreamError(self._safe(describe_transport_error(exc, url)), type="connection"),
+            StreamError(self._safe(message), type="connection"),
             retryable=retryable,
         )
 
@@ -603,7 +605,7 @@ class ChatClient:
             raise APIError(f"Invalid base URL {display_url(self._base_url)}: {exc}") from None
         except httpx.HTTPError as exc:
             raise APIError(
-                redact(describe_transport_error(exc, url), secret), type="connection"
+                redact(describe_transport_error(exc, self._base_url), secret), type="connection"
             ) from None
         status = response.status_code
         content_type = response.headers.get("content-type", "")
