@@ -6,6 +6,10 @@ The user's text never reaches FTS5 as syntax. Every term becomes a quoted FTS5 s
 - words, all required (implicit AND): `sqlite wal`
 - "quoted phrases": `"write ahead log"` (an unclosed quote runs to the end)
 - prefixes: a trailing `*` on a word or a phrase: `migrat*`, `"write ahead"*`
+
+All the terms must match within one message (or within the title). Matching ignores case in every
+script and Latin diacritics ("cafe" finds "café"); a run of CJK characters is one word, so a part of
+it is found as a prefix (`東京*`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ _ONE_LINE: Final = {c: " " for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2
 def match_query(text: str) -> str | None:
     """The FTS5 MATCH expression for `text`, or None when it holds nothing searchable."""
     terms: list[str] = []
+    # NUL ends an FTS5 string early ("unterminated string"); no control character is searchable.
+    text = text.translate(_ONE_LINE)
     for m in _TERM.finditer(text):
         phrase, phrase_star, word = m.group(1), m.group(2), m.group(3)
         if word is not None:
