@@ -1,4 +1,4 @@
-"""Nothing is lost: migrations from older schemas, concurrent instances, and a SIGKILL mid-stream."""
+"""Nothing is lost: migrations from older schemas, concurrent instances, SIGKILL mid-stream."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Full-text search: the query language, non-ASCII text, snippets, and that no input can break it."""
+"""Full-text search: the query language, non-ASCII text, snippets; no input can break it."""
 
 from __future__ import annotations
 
