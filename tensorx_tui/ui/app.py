@@ -1,0 +1,89 @@
+"""The Textual app: `ChatApp(settings, client_factory=...)` and `run_chat(settings)` for the CLI.
+
+Nothing happens at import. The HTTP client is made when the app starts (from the injected factory,
+so tests can hand in a MockTransport) and closed when it stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tensorx_tui.connect import ClientHandle, build_client
+from tensorx_tui.settings import Settings
+from tensorx_tui.ui.chat_screen import ChatScreen
+from tensorx_tui.ui.commands import chat_commands
+from tensorx_tui.ui.modals.confirm import ConfirmModal
+
+ClientFactory = Callable[[Settings], ClientHandle]
+
+
+class ChatApp(App[int]):
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    TITLE = "tensorx-chat"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, settings: Settings, client_factory: ClientFactory = build_client) -> None:
+        super().__init__()
+        self.settings = settings
+        self.client_factory = client_factory
+        self.handle: ClientHandle | None = None
+
+    def on_mount(self) -> None:
+        self.apply_theme(self.settings.theme)
+        self.handle = self.client_factory(self.settings)
+        self.push_screen(ChatScreen(self.settings, self.handle.client))
+
+    def apply_theme(self, theme: str | None) -> None:
+        if not theme:
+            return
+        if theme in self.available_themes:
+            self.theme = theme
+        else:
+            known = ", ".join(sorted(self.available_themes))
+            self.notify(
+                f"Unknown theme {theme!r}; known: {known}", severity="warning", markup=False
+            )
+
+    async def on_unmount(self) -> None:
+        if self.handle is not None:
+            await self.handle.aclose()
+
+    @property
+    def chat(self) -> ChatScreen | None:
+        screen = self.screen_stack[1] if len(self.screen_stack) > 1 else None
+        return screen if isinstance(screen, ChatScreen) else None
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.chat is not None:
+            yield from chat_commands(self.chat)
+
+    async def action_quit(self) -> None:
+        """ctrl+q quits, after asking when a reply is streaming (its text would be lost)."""
+        chat = self.chat
+        if chat is None or not chat.streaming:
+            self.exit(0)
+            return
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit(0)
+
+        await self.push_screen(
+            ConfirmModal("A reply is still streaming. Quit anyway?", yes="Quit"), answered
+        )
+
+
+def run_chat(settings: Settings) -> int:
+    """Run the chat UI until the user quits; the exit status for the CLI."""
+    app = ChatApp(settings)
+    result = app.run()
+    return int(result or app.return_code or 0)

@@ -1,0 +1,48 @@
+"""Every chat action in the command palette (next to Textual's own: theme, keys, quit...)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+
+if TYPE_CHECKING:
+    from tensorx_tui.ui.chat_screen import ChatScreen
+
+# (title, help, action on the chat screen)
+CHAT_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("New conversation", "Start over with an empty conversation (ctrl+n)", "new_conversation"),
+    ("Cancel reply", "Stop the reply that is streaming, keep its text (esc)", "cancel"),
+    ("Regenerate reply", "Ask again for the last reply (ctrl+r)", "regenerate"),
+    ("Switch model", "Pick a model from the endpoint's list (ctrl+o)", "pick_model"),
+    ("Edit parameters", "System prompt, temperature, max_tokens (ctrl+g)", "edit_params"),
+    (
+        "Copy reply or code block",
+        "Copy the last reply or one of its code blocks (ctrl+l)",
+        "copy_reply",
+    ),
+    (
+        "Answer tool calls",
+        "Give the results of the model's pending tool calls (ctrl+t)",
+        "answer_tools",
+    ),
+    ("Jump to bottom", "Follow the conversation again (ctrl+down)", "follow_bottom"),
+    (
+        "Recall last message",
+        "Put the last message back in the prompt (↑ in an empty prompt)",
+        "recall",
+    ),
+)
+
+
+def chat_commands(screen: ChatScreen) -> Iterator[SystemCommand]:
+    """The commands that make sense right now (the same rule as the footer's keys)."""
+    for title, help_text, action in CHAT_COMMANDS:
+        if screen.check_action(action, ()) is not True:
+            continue
+
+        async def run(action: str = action) -> None:
+            await screen.run_action(action)
+
+        yield SystemCommand(title, help_text, run)

@@ -1,0 +1,122 @@
+"""Pick a model from GET /models, narrowed by a fuzzy filter.
+
+Model ids come from the server: they are shown as plain `Content`, never parsed as markup (Textual's
+own `Matcher.highlight` parses its candidate as markup, so the highlighting is done here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.fuzzy import FuzzySearch
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tensorx_tui.core.client import APIError
+from tensorx_tui.core.sanitize import one_line
+
+ModelLoader = Callable[[], Awaitable[list[str]]]
+
+
+def rank_models(query: str, models: list[str]) -> list[tuple[str, Content]]:
+    """Models matching `query` (a subsequence, any case), best first, each with its highlight."""
+    if not query:
+        return [(m, Content(one_line(m))) for m in models]
+    search = FuzzySearch()
+    scored = []
+    for index, model in enumerate(models):
+        score, offsets = search.match(query, model)
+        if score > 0:
+            content = Content(model)
+            for offset in offsets:
+                content = content.stylize("bold reverse", offset, offset + 1)
+            scored.append((-score, index, model, content))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    return [(model, content) for _, _, model, content in scored]
+
+
+class ModelPickerModal(ModalScreen[str | None]):
+    """Dismisses with the chosen model id (or the typed text when nothing matches), or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss_none", "Close"),
+        Binding("down", "move(1)", show=False, priority=True),
+        Binding("up", "move(-1)", show=False, priority=True),
+    ]
+
+    def __init__(self, load_models: ModelLoader, current: str) -> None:
+        super().__init__(classes="modal")
+        self.load_models = load_models
+        self.current = current
+        self.models: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Content.assemble("Model (now ", (one_line(self.current), "bold"), ")"))
+            yield Input(placeholder="type to filter; enter picks", id="model-filter")
+            yield Static(Content("Loading models…"), id="model-status")
+            yield OptionList(id="model-list")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+        self.load()
+
+    @work(exclusive=True, exit_on_error=False)
+    async def load(self) -> None:
+        status = self.query_one("#model-status", Static)
+        try:
+            self.models = await self.load_models()
+        except APIError as exc:
+            status.update(
+                Content(
+                    f"Could not list models: {one_line(exc.message)}\n"
+                    "Type a model id and press enter."
+                )
+            )
+            status.add_class("error")
+            return
+        status.update(Content(f"{len(self.models)} models"))
+        self.refill()
+
+    @on(Input.Changed, "#model-filter")
+    def refill(self) -> None:
+        query = self.query_one(Input).value.strip()
+        options = self.query_one(OptionList)
+        ranked = rank_models(query, self.models)
+        options.clear_options()
+        options.add_options(Option(content, id=model) for model, content in ranked)
+        if ranked:
+            ids = [model for model, _ in ranked]
+            options.highlighted = (
+                ids.index(self.current) if not query and self.current in ids else 0
+            )
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            current = options.highlighted if options.highlighted is not None else -step
+            options.highlighted = max(0, min(options.option_count - 1, current + step))
+
+    @on(Input.Submitted, "#model-filter")
+    def choose_highlighted(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None and options.option_count:
+            self.dismiss(options.get_option_at_index(options.highlighted).id)
+            return
+        typed = self.query_one(Input).value.strip()
+        if typed:
+            self.dismiss(typed)
+
+    @on(OptionList.OptionSelected)
+    def choose_clicked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

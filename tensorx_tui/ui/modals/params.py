@@ -1,0 +1,96 @@
+"""Edit the conversation's system prompt, temperature and max_tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static, TextArea
+
+
+@dataclass(frozen=True)
+class Params:
+    system: str | None
+    temperature: float | None
+    max_tokens: int | None
+
+
+def parse_params(system: str, temperature: str, max_tokens: str) -> Params | str:
+    """The parameters, or a message saying what is wrong. Empty fields mean "server default"."""
+    temp: float | None = None
+    if temperature.strip():
+        try:
+            temp = float(temperature)
+        except ValueError:
+            return f"temperature must be a number, not {temperature.strip()!r}"
+        if not 0 <= temp <= 2:
+            return "temperature must be between 0 and 2"
+    tokens: int | None = None
+    if max_tokens.strip():
+        try:
+            tokens = int(max_tokens)
+        except ValueError:
+            return f"max_tokens must be a whole number, not {max_tokens.strip()!r}"
+        if tokens < 1:
+            return "max_tokens must be at least 1"
+    return Params(system=system.strip() or None, temperature=temp, max_tokens=tokens)
+
+
+class ParamsModal(ModalScreen[Params | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss_none", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+
+    def __init__(self, current: Params) -> None:
+        super().__init__(classes="modal")
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        c = self.current
+        with Vertical(classes="dialog wide"):
+            yield Label("System prompt (this conversation)")
+            yield TextArea(c.system or "", id="system", soft_wrap=True, compact=True)
+            with Horizontal(classes="fields"):
+                yield Label("temperature")
+                yield Input(
+                    "" if c.temperature is None else str(c.temperature),
+                    placeholder="default",
+                    id="temperature",
+                )
+                yield Label("max_tokens")
+                yield Input(
+                    "" if c.max_tokens is None else str(c.max_tokens),
+                    placeholder="default",
+                    id="max-tokens",
+                )
+            yield Static("", id="params-error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#system", TextArea).focus()
+
+    @on(Button.Pressed, "#save")
+    @on(Input.Submitted)
+    def action_save(self) -> None:
+        result = parse_params(
+            self.query_one("#system", TextArea).text,
+            self.query_one("#temperature", Input).value,
+            self.query_one("#max-tokens", Input).value,
+        )
+        if isinstance(result, str):
+            self.query_one("#params-error", Static).update(Content(result))
+            return
+        self.dismiss(result)
+
+    @on(Button.Pressed, "#cancel")
+    def action_dismiss_none(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,73 @@
+"""The multi-line prompt: Enter sends, ctrl+j (or shift+enter) inserts a newline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import TextArea
+
+PLACEHOLDER = "Message…   enter sends · ctrl+j newline · ↑ recalls the last message"
+
+
+class PromptInput(TextArea):
+    """A TextArea where Enter sends. Up in an empty prompt recalls the last message sent."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # priority: TextArea would otherwise take Enter for a newline before any binding runs.
+        Binding("enter", "submit", "Send", priority=True),
+        # ctrl+j works in every terminal; shift+enter only where the Kitty keyboard protocol is on.
+        Binding("ctrl+j,shift+enter", "newline", "Newline", show=False),
+    ]
+
+    @dataclass
+    class Submitted(Message):
+        prompt: PromptInput
+        text: str
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
+    @dataclass
+    class RecallRequested(Message):
+        """Up was pressed in an empty prompt: the screen answers with `recall()`."""
+
+        prompt: PromptInput
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
+    def __init__(self, *, id: str | None = None, placeholder: str = PLACEHOLDER) -> None:
+        super().__init__(
+            id=id, soft_wrap=True, tab_behavior="focus", compact=True, placeholder=placeholder
+        )
+
+    def action_submit(self) -> None:
+        text = self.text
+        if not text.strip():
+            return
+        self.post_message(self.Submitted(self, text))
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+    def action_cursor_up(self, select: bool = False) -> None:
+        if not self.text and not select:
+            self.post_message(self.RecallRequested(self))
+            return
+        super().action_cursor_up(select)
+
+    def recall(self, text: str) -> None:
+        """Put `text` in the prompt with the cursor at its end, to edit and send again."""
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
+    def take_text(self) -> str:
+        """The prompt's text, clearing the prompt."""
+        text = self.text
+        self.clear()
+        return text
