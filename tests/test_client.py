@@ -311,6 +311,31 @@ async def test_non_streamed_json_completion_is_a_reply() -> None:
     assert not any(isinstance(e, StreamError) for e in events)
 
 
+async def test_mislabelled_bodies_are_sniffed() -> None:
+    completion = {"model": MODEL, "choices": [{"message": {"content": "plain"}}]}
+    as_text = httpx.Response(
+        200, headers={"content-type": "text/plain"}, content=json.dumps(completion).encode()
+    )
+    as_json = httpx.Response(
+        200, headers={"content-type": "application/json"}, stream=Body([hello_stream("sse")])
+    )
+    client, _ = make_client(Server(as_text, as_json))
+    _, reply = await run(client)
+    assert (reply.content, reply.state) == ("plain", ReplyState.COMPLETE)
+    _, reply = await run(client)
+    assert (reply.content, reply.state) == ("sse", ReplyState.COMPLETE)
+
+
+async def test_error_status_whose_body_breaks_still_reports_the_status() -> None:
+    body = Body([b'{"error": {"mess', httpx.ReadError("reset")])
+    client, _ = make_client(
+        Server(httpx.Response(400, stream=body)), retry=RetryPolicy(max_attempts=1)
+    )
+    events, _ = await run(client)
+    assert only_error(events).message == "HTTP 400 Bad Request"
+    assert body.closed
+
+
 # ----------------------------------------------------------------------------- bad 200s
 
 

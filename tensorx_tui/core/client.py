@@ -269,17 +269,33 @@ class ReplyStream:
         status = response.status_code
         try:
             if not 200 <= status < 300:
-                body = await self._read_body(_MAX_ERROR_BODY)
+                try:
+                    body = await self._read_body(_MAX_ERROR_BODY)
+                except (TimeoutError, httpx.HTTPError):
+                    body = b""  # the status alone still says what went wrong
                 yield self._status_failure(response, body)
                 return
             yield ResponseStarted(status, dict(acc.reply.rate_limits))
             content_type = response.headers.get("content-type", "").lower()
-            if "json" in content_type and "event-stream" not in content_type:
-                body = await self._read_body(_MAX_JSON_BODY)
+            loop = asyncio.get_running_loop()
+            first = await self._next_chunk(loop.time() + client._idle_timeout)
+            # The first bytes decide when the Content-Type is not an event stream: servers label
+            # a JSON completion text/plain, or an event stream application/json.
+            head = (first or b"").lstrip()[:1]
+            if "event-stream" in content_type:
+                kind = "sse"
+            elif head in (b"{", b"[") or (not head and "json" in content_type):
+                kind = "json"
+            elif head == b"<" or "text/html" in content_type:
+                kind = "html"
+            else:
+                kind = "sse"
+            if kind == "json":
+                body = await self._read_body(_MAX_JSON_BODY, first or b"")
                 async with contextlib.aclosing(self._json_reply(body)) as items:
                     async for item in items:
                         yield item
-            elif "text/html" in content_type:
+            elif kind == "html":
                 yield _Failure(
                     StreamError(
                         f"{display_url(url)} answered with a web page, not an API response: "
@@ -290,7 +306,7 @@ class ReplyStream:
                     retryable=False,
                 )
             else:
-                async with contextlib.aclosing(self._sse_reply()) as items:
+                async with contextlib.aclosing(self._sse_reply(first)) as items:
                     async for item in items:
                         yield item
         except TimeoutError:
@@ -316,12 +332,13 @@ class ReplyStream:
             timings.first_byte = self._client._clock()
         return chunk
 
-    async def _read_body(self, limit: int) -> bytes:
-        """The whole body (up to `limit` bytes); any bytes restart the idle timer."""
+    async def _read_body(self, limit: int, first: bytes = b"") -> bytes:
+        """The whole body (up to `limit` bytes, `first` already read); any bytes restart the idle
+        timer."""
         loop = asyncio.get_running_loop()
         idle = self._client._idle_timeout
-        parts: list[bytes] = []
-        size = 0
+        parts: list[bytes] = [first]
+        size = len(first)
         self._keepalive_only = False
         while size < limit:
             chunk = await self._next_chunk(loop.time() + idle)
@@ -337,7 +354,8 @@ class ReplyStream:
             return f"No data from the server for {idle} s (only keep-alives)"
         return f"No data from the server for {idle} s"
 
-    async def _sse_reply(self) -> AsyncGenerator[StreamEvent | _Failure, None]:
+    async def _sse_reply(self, first: bytes | None) -> AsyncGenerator[StreamEvent | _Failure, None]:
+        """The event stream; `first` is its first read, already made (None: the body was empty)."""
         acc = self._acc
         decoder = SSEDecoder()
         loop = asyncio.get_running_loop()
@@ -346,9 +364,10 @@ class ReplyStream:
         received = False  # any body bytes at all
         data_events = 0
         self._keepalive_only = False
+        pending: list[bytes | None] = [first]
         try:
             while not acc.done:
-                chunk = await self._next_chunk(deadline)
+                chunk = pending.pop() if pending else await self._next_chunk(deadline)
                 if chunk is None:
                     events = decoder.close()
                 else:
