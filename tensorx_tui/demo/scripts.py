@@ -139,11 +139,16 @@ def _pick(options: tuple[str, ...], key: str) -> str:
 _UNSAFE = re.compile(r"[`*_\[\]<>#|\\~]")
 
 
-def topic_of(text: str, limit: int = 80) -> str:
-    """The prompt's first line, single-spaced and free of Markdown syntax, for echoing it back."""
+def topic_of(text: str, limit: int = 80, *, markdown: bool = True) -> str:
+    """The prompt's first line, single-spaced and printable, for echoing it back.
+
+    With markdown=True (echoing into a Markdown reply) Markdown syntax characters are removed too.
+    """
     line = next((ln for ln in text.splitlines() if ln.strip()), "")
-    line = "".join(ch for ch in line if ch.isprintable())
-    line = _UNSAFE.sub("", " ".join(line.split())).strip(" ?.!,:;")
+    line = " ".join("".join(ch for ch in line if ch.isprintable()).split())
+    if markdown:
+        line = _UNSAFE.sub("", line)
+    line = line.strip(" ?.!,:;")
     if len(line) > limit:
         line = line[: limit - 1].rstrip() + "…"
     return line or "your message"
@@ -231,6 +236,17 @@ def _call_id(body: dict[str, Any], index: int) -> str:
     return "call_" + _digest(body.get("messages"), index)[:24]
 
 
+def _forced_tool(choice: Any, names: list[str]) -> str | None:
+    """The tool that tool_choice demands: a named function, or any tool for "required"."""
+    if isinstance(choice, dict):
+        function = choice.get("function")
+        name = function.get("name") if isinstance(function, dict) else None
+        return name if name in names else None
+    if choice == "required":
+        return next((n for n in names if "weather" in n.lower()), names[0])
+    return None
+
+
 def _tool_call_script(body: dict[str, Any], user_text: str) -> Script | None:
     """Tool calls when the request offers tools and the prompt asks for weather or names a tool."""
     names = _tool_names(body)
@@ -238,11 +254,14 @@ def _tool_call_script(body: dict[str, Any], user_text: str) -> Script | None:
         return None
     lower = user_text.lower()
     named = [n for n in names if n.lower() in lower or n.lower().replace("_", " ") in lower]
+    forced = _forced_tool(body.get("tool_choice"), names)
+    if forced and forced not in named and "weather" not in forced.lower():
+        named = [forced]
     weather_tool = next((n for n in names if n == "get_weather"), None) or next(
         (n for n in names if "weather" in n.lower()), None
     )
     calls: list[ScriptedToolCall] = []
-    if weather_tool and ("weather" in lower or weather_tool in named):
+    if weather_tool and ("weather" in lower or weather_tool in named or forced == weather_tool):
         schema = _tool_schema(body, weather_tool)
         for city in cities_in(user_text):
             arguments = json.dumps(_weather_arguments(schema, city), ensure_ascii=False)
@@ -250,7 +269,8 @@ def _tool_call_script(body: dict[str, Any], user_text: str) -> Script | None:
     elif named:
         for name in named[:2]:
             arguments = json.dumps(
-                _synth_arguments(_tool_schema(body, name), topic_of(user_text)), ensure_ascii=False
+                _synth_arguments(_tool_schema(body, name), topic_of(user_text, markdown=False)),
+                ensure_ascii=False,
             )
             calls.append(ScriptedToolCall(_call_id(body, len(calls)), name, arguments))
     if not calls:
@@ -350,6 +370,15 @@ _LANGUAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("python", ("python",)),
 )
 
+_LANGUAGE_NAMES = {
+    "javascript": "JavaScript",
+    "rust": "Rust",
+    "go": "Go",
+    "bash": "shell",
+    "sql": "SQL",
+    "python": "Python",
+}
+
 _SNIPPETS = {
     "python": (
         "def word_counts(text: str) -> dict[str, int]:\n"
@@ -411,8 +440,8 @@ _RECIPES_PY = {
 }
 
 _CODE_WORDS = re.compile(
-    r"\b(code|function|script|program|snippet|implement|class|regex|python|javascript|typescript|"
-    r"rust|golang|bash|shell|sql|example)\b"
+    r"\b(code|function|script|program|snippet|implement|regex|algorithm|one-liner)\b"
+    r"|\bin (python|javascript|typescript|rust|go|golang|bash|shell|sql)\b"
 )
 _GREETING = re.compile(r"^\s*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening))\b")
 _HELP = re.compile(r"\b(help|what can you do|which models|what models|faults?|demo)\b")
@@ -425,11 +454,12 @@ def _code_reply(text: str, topic: str) -> str:
     language = next((lang for lang, keys in _LANGUAGES if any(k in lower for k in keys)), "python")
     recipe = next((_RECIPES_PY[k] for k in _RECIPES_PY if k in lower), None)
     snippet = recipe if recipe and language == "python" else _SNIPPETS[language]
+    shown = _LANGUAGE_NAMES.get(language, language)
     opener = _pick(
         (
-            f"Sure! Here is a small {language} example for **{topic}**:",
-            f"Here's a compact {language} sketch for **{topic}**:",
-            f"Happy to help. A short {language} version of **{topic}**:",
+            f"Sure! Here is a small {shown} example for **{topic}**:",
+            f"Here's a compact {shown} sketch for **{topic}**:",
+            f"Happy to help. A short {shown} version of **{topic}**:",
         ),
         text,
     )
@@ -493,14 +523,34 @@ def _list_reply(text: str, topic: str) -> str:
     )
 
 
+_COMPARED = re.compile(
+    r"(?:compare|comparing|between|difference between)\s+(.+?)\s+(?:and|vs\.?|versus|or|with|to)"
+    r"\s+(.+)",
+    re.IGNORECASE,
+)
+
+
+def _compared(text: str) -> tuple[str, str]:
+    """The two things a comparison prompt names ("compare tea and coffee"), or A and B."""
+    match = _COMPARED.search(text) or re.search(
+        r"(\S+(?:\s\S+)?)\s+(?:vs\.?|versus)\s+(.+)", text, re.IGNORECASE
+    )
+    if not match:
+        return "Option A", "Option B"
+    first, second = (topic_of(g, 30).removeprefix("the ") for g in match.groups())
+    return first[:1].upper() + first[1:], second[:1].upper() + second[1:]
+
+
 def _table_reply(text: str, topic: str) -> str:
+    a, b = _compared(text)
+    title = f"**{topic}**" if a == "Option A" else f"**{a}** and **{b}**"
     return (
-        f"A quick comparison for **{topic}**:\n\n"
-        "| Aspect | Option A | Option B |\n|---|---|---|\n"
+        f"A quick comparison of {title}:\n\n"
+        f"| Aspect | {a} | {b} |\n|---|---|---|\n"
         "| Speed | Fast to start | Faster at scale |\n"
         "| Simplicity | Very simple | More moving parts |\n"
         "| Cost | Low | Medium |\n\n"
-        "In short: start with **A**, and move to **B** when the numbers tell you to."
+        f"In short: start with **{a}**, and move to **{b}** when the numbers tell you to."
     )
 
 
