@@ -1,0 +1,159 @@
+"""`tensorx-chat history`, `export` and `import` on the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tensorx_tui.cli import main
+from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.store.conversations import Store
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "data"
+    monkeypatch.setenv("TENSORX_DATA_DIR", str(directory))
+    monkeypatch.setenv("TENSORX_CONFIG", os.devnull)
+    return directory
+
+
+def seed(data_dir: Path) -> tuple[str, str]:
+    with Store.open(data_dir) as store:
+        old = store.create_conversation(model="qwen/qwen3-235b-a22b-2507")
+        store.add_user_message(old, "Explain the platypus")
+        store.add_reply(old, Reply(content="A monotreme.", state=ReplyState.COMPLETE))
+        new = store.create_conversation(model="deepseek/deepseek-chat-v3.1")
+        store.add_user_message(new, "\x1b]0;evil title\x07 about WAL mode")
+    return old, new
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_history_empty(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "history") == (0, "", "tensorx-chat: no saved conversations\n")
+    assert run(capsys, "history", "--json") == (0, "[]\n", "")
+
+
+def test_history_lists_newest_first(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = seed(data_dir)
+    code, out, _ = run(capsys, "history")
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == [new, old]
+    assert "Explain the platypus" in lines[1] and "qwen/qwen3-235b-a22b-2507" in lines[1]
+    assert "\x1b" not in out and "\x07" not in out  # the title's escape sequence is neutralised
+
+
+def test_history_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = seed(data_dir)
+    code, out, _ = run(capsys, "history", "--json")
+    rows = json.loads(out)
+    assert code == 0
+    assert [r["id"] for r in rows] == [new, old]
+    assert rows[1]["title"] == "Explain the platypus"
+    assert rows[1]["messages"] == 2
+    assert rows[1]["model"] == "qwen/qwen3-235b-a22b-2507"
+    assert rows[1]["updated_at"].endswith("+00:00")
+    assert len(json.loads(run(capsys, "history", "--json", "-n", "1")[1])) == 1
+
+
+def test_history_search(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, _new = seed(data_dir)
+    code, out, _ = run(capsys, "history", "--search", "monotr*", "--json")
+    assert code == 0
+    (hit,) = json.loads(out)
+    assert hit["id"] == old and hit["snippet"] == "A monotreme."
+    code, out, _ = run(capsys, "history", "--search", "monotr*")
+    assert out.splitlines()[1].strip() == "A monotreme."
+    assert run(capsys, "history", "--search", '"unclosed AND (')[0] == 0
+
+
+def test_export_markdown_to_stdout_by_prefix(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, _ = seed(data_dir)
+    code, out, err = run(capsys, "export", old[:5])
+    assert (code, err) == (0, "")
+    assert out.startswith("# Explain the platypus\n")
+    assert "## Assistant\n\nA monotreme." in out
+
+
+def test_export_json_to_file_and_import(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, _ = seed(data_dir)
+    target = tmp_path / "t.json"
+    code, out, err = run(capsys, "export", old, "-o", str(target))
+    assert (code, out) == (0, "")
+    assert err == f"tensorx-chat: wrote {target}\n"
+    assert json.loads(target.read_text())["format"] == "tensorx-chat/1"
+
+    other = tmp_path / "other"
+    code, out, err = run(capsys, "import", str(target), "--data-dir", str(other))
+    assert (code, out, err) == (0, f"{old}\n", "")
+    code, out, _ = run(capsys, "export", old, "--format", "json", "--data-dir", str(other))
+    assert out == target.read_text()
+
+    code, out, err = run(capsys, "import", str(target))
+    assert code == 0 and out.strip() != old
+    assert "already taken" in err
+
+
+def test_import_from_stdin(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO('[{"role": "user", "content": "piped in"}]'))
+    code, out, _ = run(capsys, "import", "-")
+    assert code == 0
+    with Store.open(data_dir) as store:
+        assert store.get_summary(out.strip()).title == "piped in"
+
+
+def test_errors_are_one_line_and_exit_1(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed(data_dir)
+    assert run(capsys, "export", "zzzz") == (1, "", "tensorx-chat: no conversation 'zzzz'\n")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"messages": [{"role": "robot"}]}')
+    code, out, err = run(capsys, "import", str(bad))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"tensorx-chat: cannot import {bad}: messages[0].role: expected one of")
+    code, _, err = run(capsys, "import", str(tmp_path / "missing.json"))
+    assert code == 1 and "cannot read" in err
+    code, _, err = run(capsys, "export", seed(data_dir)[0], "-o", str(tmp_path / "no" / "x.md"))
+    assert code == 1 and "cannot write" in err
+
+
+def test_export_format_follows_the_file_name(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, _ = seed(data_dir)
+    run(capsys, "export", old, "-o", str(tmp_path / "a.json"))
+    run(capsys, "export", old, "-o", str(tmp_path / "a.md"))
+    assert json.loads((tmp_path / "a.json").read_text())["conversation"]["id"] == old
+    assert (tmp_path / "a.md").read_text().startswith("# ")
+
+
+def test_history_does_not_load_textual(data_dir: Path) -> None:
+    code = (
+        "import sys; from tensorx_tui.cli import main;"
+        " rc = main(['history', '--json']);"
+        " assert rc == 0, rc; assert 'textual' not in sys.modules and 'rich' not in sys.modules"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
