@@ -78,7 +78,7 @@ def run_ask(args: argparse.Namespace) -> int:
             show_usage=args.usage or args.verbose,
         )
         if args.verbose and not args.json:
-            printer._note(f"POST {settings.base_url}/chat/completions  model {settings.model}")
+            printer.note(f"POST {settings.base_url}/chat/completions  model {settings.model}")
         progress = _Progress()
         try:
             reply = asyncio.run(_stream_reply(settings, request, printer, progress))

@@ -69,7 +69,7 @@ class AskPrinter:
         elif isinstance(event, Retrying):
             self._close_reasoning()
             reason = one_line(event.reason).rstrip(". ")
-            self._note(f"{reason}, retrying in {event.delay:.1f} s (try {event.attempt})")
+            self.note(f"{reason}, retrying in {event.delay:.1f} s (try {event.attempt})")
 
     def finish(self, reply: Reply, *, base_url: str = "") -> None:
         """The end of the reply: JSON, or the closing newline, tool calls, error and usage."""
@@ -87,25 +87,25 @@ class AskPrinter:
             _, parse_error = call.parsed_arguments()
             if parse_error:
                 line += f"  [arguments are not valid JSON: {one_line(parse_error, 80)}]"
-            self._note(line)
+            self.note(line)
         if reply.state is ReplyState.ERROR:
             self._report_error(reply, base_url)
         elif reply.state is ReplyState.INTERRUPTED:
             message = reply.error.message if reply.error else "the stream ended before the reply"
-            self._note(f"error: {one_line(message, 1000)} (interrupted)")
+            self.note(f"error: {one_line(message, 1000)} (interrupted)")
         elif reply.state is ReplyState.CANCELLED:
-            self._note("cancelled")
+            self.note("cancelled")
         if self.show_usage:
-            self._note(usage_line(reply))
+            self.note(usage_line(reply))
 
     def _report_error(self, reply: Reply, base_url: str) -> None:
         error = reply.error
         message = one_line(error.message, 1000) if error else "unknown error"
         status = error.status if error else None
-        self._note(f"error: {message}" + (f" (HTTP {status})" if status else ""))
+        self.note(f"error: {message}" + (f" (HTTP {status})" if status else ""))
         hint = error_hint(status, base_url)
         if hint:
-            self._note(hint)
+            self.note(hint)
 
     def _close_reasoning(self) -> None:
         if self._reasoning_open:
@@ -113,7 +113,7 @@ class AskPrinter:
             self.err.flush()
             self._reasoning_open = False
 
-    def _note(self, line: str) -> None:
+    def note(self, line: str) -> None:
         """A diagnostic line on stderr (always sanitised: it may quote the provider)."""
         text = safe_terminal_text(line)
         self.err.write(f"{DIM}{text}{NORMAL}\n" if self.color else text + "\n")

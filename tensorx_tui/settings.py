@@ -78,6 +78,8 @@ class Settings:
     """True when talking to the built-in offline demo server."""
     warnings: list[str] = field(default_factory=list)
     """Non-fatal remarks about the config (unknown keys, a readable file holding a key)."""
+    api_key_env: str = DEFAULT_KEY_ENV
+    """The environment variable the key is read from (named by `api_key_env` in the config)."""
 
     @property
     def needs_key(self) -> bool:
@@ -91,7 +93,7 @@ class Settings:
         where = f" (config: {self.config_path})" if self.config_path else ""
         return (
             f"no API key for {self.base_url}.\n"
-            f"  Set one with: export {DEFAULT_KEY_ENV}=...   or pass --api-key KEY,\n"
+            f"  Set one with: export {self.api_key_env}=...   or pass --api-key KEY,\n"
             f'  or put api_key_env = "NAME_OF_VARIABLE" in the config file{where}.\n'
             "  To try the app offline, use --demo."
         )
@@ -183,6 +185,7 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         warnings=warnings,
     )
     settings.api_key = _resolve_key(given, env, file_top, profile, config_path)
+    settings.api_key_env = str({**file_top, **profile}.get("api_key_env", DEFAULT_KEY_ENV))
     if settings.api_key and "api_key" in {**file_top, **profile} and "api_key" not in given:
         warnings += _permission_warning(config_path)
     return settings

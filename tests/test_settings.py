@@ -104,6 +104,9 @@ def test_api_key_env_names_the_variable(tmp_path: Path) -> None:
     cfg = write_config(tmp_path, 'api_key_env = "MY_KEY"')
     s = load(cfg, {"MY_KEY": KEY, "TENSORX_API_KEY": "not-this-one"})
     assert s.api_key == Secret(KEY)
+    missing = load(cfg, {"TENSORX_API_KEY": "not-this-one"})
+    assert missing.api_key is None
+    assert "export MY_KEY=" in (missing.key_problem() or "")
 
 
 def test_profile_with_own_endpoint_never_inherits_the_tensorx_key(tmp_path: Path) -> None:
