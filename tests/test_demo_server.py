@@ -186,6 +186,19 @@ def test_non_streamed_completion(srv: DemoServer, http: httpx.Client) -> None:
     assert content_of(chunks) == content
 
 
+def test_chunked_request_body(srv: DemoServer, http: httpx.Client) -> None:
+    payload = json.dumps({"model": "demo", "messages": user("hello")}).encode()
+    pieces = iter([payload[:10], payload[10:]])  # an iterator: httpx sends it chunked
+    response = http.post(
+        f"{srv.base_url}/chat/completions",
+        content=pieces,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"]
+    assert http.get(f"{srv.base_url}/models").status_code == 200  # same connection still fine
+
+
 def test_rate_limit_headers_on_every_response(srv: DemoServer, http: httpx.Client) -> None:
     responses = [
         http.get(f"{srv.base_url}/models"),
@@ -316,6 +329,7 @@ def test_one_city_one_call_and_no_tools_no_call(srv: DemoServer, http: httpx.Cli
     assert len(starts) == 1
     no_tools = stream_chunks(http, srv, stream_body("demo", user("weather in Paris")))
     assert no_tools[-2]["choices"][0]["finish_reason"] == "stop"
+    assert "no tools" in content_of(no_tools) and "**Paris**" in content_of(no_tools)
 
 
 def test_tool_results_are_used_in_the_answer(srv: DemoServer, http: httpx.Client) -> None:

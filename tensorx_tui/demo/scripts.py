@@ -575,6 +575,16 @@ def _general_reply(text: str, topic: str, turn: int) -> str:
     )
 
 
+def _weather_without_tools(text: str) -> str:
+    places = " and ".join(f"**{topic_of(c, 40)}**" for c in cities_in(text))
+    return (
+        f"I'd love to tell you the weather in {places}, but I'm the offline demo and this "
+        "request offered me no tools, so I have no way to look it up.\n\n"
+        "When the request carries a `get_weather` tool, I answer with one tool call per city "
+        "(two run in parallel), and once the results come back I summarise them for you."
+    )
+
+
 def _reply_text(messages: list[Any]) -> str:
     text = _last_user_text(messages)
     lower = text.lower()
@@ -584,6 +594,8 @@ def _reply_text(messages: list[Any]) -> str:
         return "I didn't catch a question there. What would you like to talk about?"
     if _CODE_WORDS.search(lower):
         return _code_reply(text, topic)
+    if "weather" in lower:
+        return _weather_without_tools(text)
     if _GREETING.search(lower):
         return _greeting_reply(text)
     if _TABLE.search(lower):
