@@ -272,3 +272,31 @@ def test_ask_path_never_imports_textual(server: DemoServer) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "LOADED []" in result.stderr
+
+
+def test_ctrl_c_with_json_prints_the_cancelled_reply(server: DemoServer) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tensorx_tui", "ask", "-m", "demo-fault-slow", "hello", "--json",
+         "--base-url", server.base_url, "--config", os.devnull],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=clean_env(), cwd=ROOT,
+    )  # fmt: skip
+    time.sleep(1.5)  # a few slow tokens in (5 tokens/s)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 130, err
+    data = json.loads(out)
+    assert set(data) == JSON_KEYS
+    assert data["state"] == "cancelled" and data["content"]
+
+
+def test_demo_flag_runs_the_demo_in_process() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tensorx_tui", "ask", "--demo", "--max-tokens", "3", "hi",
+         "--config", os.devnull, "--usage"],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, env=clean_env(), cwd=ROOT,
+        timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert "finish length" in result.stderr and "model demo" in result.stderr
