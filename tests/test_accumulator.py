@@ -840,3 +840,22 @@ def test_any_text_never_raises(texts: list[str], event: str) -> None:
     for text in texts:
         acc.feed_data(text, event)
     acc.finish()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    json_values.map(json.dumps) | st.text(max_size=20),
+    st.sampled_from(["", " ", "\n", " x", "}", "\t\r\n"]),
+    st.sampled_from(["", " ", "\ufeff", "x"]),
+)
+def test_fast_json_parse_matches_json_loads(body: str, suffix: str, prefix: str) -> None:
+    text = prefix + body + suffix
+    try:
+        expected: Any = json.loads(text)
+    except ValueError:
+        expected = ValueError
+    try:
+        got: Any = Accumulator()._parse(text)
+    except ValueError:
+        got = ValueError
+    assert json.dumps(got, default=repr) == json.dumps(expected, default=repr)

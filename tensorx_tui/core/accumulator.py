@@ -31,7 +31,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from json.decoder import JSONDecoder
+from json.scanner import make_scanner
+from typing import Any, cast
 
 from tensorx_tui.core.events import (
     ContentDelta,
@@ -98,11 +100,15 @@ class Accumulator:
         self._usage: dict[str, Any] | None = None
         self._finish_reason: str | None = None
         self._error: ErrorInfo | None = None
+        self._last_token: float | None = None
         self._done_marker = False
         self._done = False
         self._finished = False
         # Ordinary events whose data was not JSON (ignored).
         self.ignored_data = 0
+        # The scanner json.loads uses (C), with the default decoder's settings; one per instance
+        # because it keeps a key memo between its own calls.
+        self._scan = make_scanner(cast(Any, JSONDecoder()))
 
     # ----------------------------------------------------------------------------- public API
 
@@ -123,6 +129,8 @@ class Accumulator:
         if self._calls_dirty:
             self._calls_dirty = False
             r.tool_calls[:] = [call.to_tool_call() for call in self._calls]
+        if self._last_token is not None:
+            r.timings.last_token = self._last_token
         return r
 
     @property
@@ -143,10 +151,12 @@ class Accumulator:
             self._done = self._done_marker = True
             return []
         try:
-            chunk = _loads(data)
+            chunk = self._parse(data)
         except (ValueError, RecursionError):
             self.ignored_data += 1
             return []
+        if type(chunk) is dict:
+            return self._chunk(chunk)
         return self.feed(chunk)
 
     def feed(self, chunk: Any) -> list[StreamEvent]:
@@ -162,6 +172,21 @@ class Accumulator:
                 if isinstance(item, dict) and not self._done:
                     events += self._chunk(item)
         return events
+
+    def _parse(self, text: str) -> Any:
+        """`json.loads(text)`, faster: the C scanner that json.loads ends in, called directly.
+
+        json.loads spends about a third of its time on a type check and two whitespace regex
+        matches; for the usual `{...}` payload those are skipped. Anything unusual (leading or
+        trailing junk, empty text) goes through json.loads itself, for the same result or error.
+        """
+        try:
+            value, end = self._scan(text, 0)
+        except StopIteration:
+            return _loads(text)
+        if end != len(text) and text[end:].strip(" \t\n\r"):
+            return _loads(text)  # raises "Extra data"
+        return value
 
     def finish(self, state: ReplyState | None = None) -> Reply:
         """Close the reply: `state` forces cancelled/error; otherwise complete if a finish_reason or
@@ -195,10 +220,20 @@ class Accumulator:
         choices = chunk.get("choices")
         if type(choices) is list:
             for choice in choices:
-                if not isinstance(choice, dict) or choice.get("index", 0) not in (0, None):
-                    continue  # n > 1: only the first choice is shown
+                if type(choice) is not dict or choice.get("index"):
+                    continue  # n > 1: only the first choice (index 0 or none) is shown
                 delta = choice.get("delta")
-                if isinstance(delta, dict):
+                if type(delta) is dict:
+                    content = delta.get("content")
+                    if type(content) is str and len(delta) == 1:
+                        # The hot path: a plain content delta.
+                        if content:
+                            self._content.append(content)
+                            events.append(ContentDelta(content))
+                            tokens = True
+                    else:
+                        tokens = self._delta(delta, events, None) or tokens
+                elif isinstance(delta, dict):
                     tokens = self._delta(delta, events, None) or tokens
                 else:
                     message = choice.get("message")
@@ -214,24 +249,22 @@ class Accumulator:
                 if reason and isinstance(reason, str) and reason != self._finish_reason:
                     self._finish_reason = reply.finish_reason = reason
                     events.append(Finished(reason))
-                if choice.get("error") is not None:
-                    self._record_error(choice["error"], events)
+                    if reason == "error" and choice.get("error") is not None:
+                        self._record_error(choice["error"], events)
+        elif chunk.get("object") == "error":
+            self._record_error(chunk, events)  # vLLM's error body (it has no choices)
         usage = chunk.get("usage")
         if usage and isinstance(usage, dict):
             self._merge_usage(usage, events)
         error = chunk.get("error")
-        if error not in (None, False, ""):
+        if error is not None and error is not False and error != "":
             self._record_error(error, events)
-        elif chunk.get("object") == "error":
-            self._record_error(chunk, events)
         if self._finish_reason == "error" and self._error is None:
             self._record_error(_GENERIC_ERROR, events)
         if tokens:
-            now = self._clock()
-            timings = reply.timings
-            if timings.first_token is None:
-                timings.first_token = now
-            timings.last_token = now
+            self._last_token = self._clock()
+            if reply.timings.first_token is None:
+                reply.timings.first_token = self._last_token
         return events
 
     def _delta(self, delta: dict[str, Any], events: list[StreamEvent], whole: int | None) -> bool:

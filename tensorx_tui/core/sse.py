@@ -21,15 +21,17 @@ once, so cost stays linear in the bytes received.
 from __future__ import annotations
 
 from codecs import utf_8_decode
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class SSEEvent:
-    """One dispatched event.
+class SSEEvent(NamedTuple):
+    """One dispatched event (immutable).
 
     `id` is the last event id in effect (it persists across events, as the spec says); `retry` is
     the reconnection time (ms) in effect: the last valid `retry:` value seen so far, or None.
+
+    A NamedTuple rather than a frozen dataclass because one is built per event on the hot path and
+    a tuple is about four times cheaper to create.
     """
 
     data: str
@@ -39,6 +41,7 @@ class SSEEvent:
 
 
 _BOM = "\ufeff"
+_new_event = tuple.__new__
 
 
 class SSEDecoder:
@@ -133,23 +136,19 @@ class SSEDecoder:
                 data.append(line[6:])
             elif not line:
                 if data:
-                    events.append(
-                        SSEEvent(
-                            "\n".join(data),
-                            self._event_type or "message",
-                            self.last_event_id,
-                            self.retry,
-                        )
-                    )
-                    data = self._data = []
+                    kind = self._event_type or "message"
+                    fields = ("\n".join(data), kind, self.last_event_id, self.retry)
+                    events.append(_new_event(SSEEvent, fields))
+                    data = []
                 if self._errors:
-                    events.append(
-                        SSEEvent("\n".join(self._errors), "error", self.last_event_id, self.retry)
-                    )
+                    fields = ("\n".join(self._errors), "error", self.last_event_id, self.retry)
+                    events.append(_new_event(SSEEvent, fields))
                     self._errors = []
                 self._event_type = ""
             elif line[0] != ":":
+                self._data = data
                 self._field(line)
+        self._data = data
         return events
 
     def _field(self, line: str) -> None:
