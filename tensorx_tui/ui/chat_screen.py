@@ -17,11 +17,11 @@ from tensorx_tui.core.events import ResponseStarted, Retrying, StreamError, Stre
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.conversation_state import SKIPPED_TOOL_RESULT, ConversationState
+from tensorx_tui.ui.messages import AssistantMessage
 from tensorx_tui.ui.modals.copy_picker import CopyPickerModal
 from tensorx_tui.ui.modals.model_picker import ModelPickerModal
 from tensorx_tui.ui.modals.params import Params, ParamsModal
 from tensorx_tui.ui.modals.tool_result import ToolResultModal
-from tensorx_tui.ui.messages import AssistantMessage
 from tensorx_tui.ui.prompt import PromptInput
 from tensorx_tui.ui.status_line import StatusLine
 
@@ -63,6 +63,7 @@ class ChatScreen(Screen[None]):
         self.streaming = False
         self._last_user_widget: Widget | None = None
         self._last_reply_widget: AssistantMessage | None = None
+        self.last_reply: Reply | None = None
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -196,6 +197,7 @@ class ChatScreen(Screen[None]):
         return stream.reply
 
     async def finish_reply(self, message: AssistantMessage, reply: Reply) -> None:
+        self.last_reply = reply
         self.state.add_assistant(reply)
         self.status.set_rate_limits(reply.rate_limits)
         detail = self.status.detail if reply.state == ReplyState.ERROR else ""

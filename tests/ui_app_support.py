@@ -1,0 +1,92 @@
+"""Shared pieces for the app's Pilot tests: a demo server, app factories, screen text, waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tensorx_tui.connect import ClientHandle
+from tensorx_tui.core.client import ChatClient, RetryPolicy
+from tensorx_tui.demo.server import DemoServer
+from tensorx_tui.settings import Settings
+from tensorx_tui.ui.app import ChatApp
+from tensorx_tui.ui.chat_screen import ChatScreen
+
+SIZE = (100, 34)
+
+
+@pytest.fixture(scope="module")
+def demo_server() -> Iterator[DemoServer]:
+    server = DemoServer(host="127.0.0.1", port=0, speed=0).start()
+    yield server
+    server.stop()
+
+
+async def _no_sleep(_seconds: float) -> None:
+    # Retries happen at once: the tests check what is shown, not the backoff (tested in core).
+    await asyncio.sleep(0)
+
+
+def client_factory(
+    transport: httpx.AsyncBaseTransport | None = None, *, attempts: int = 4
+) -> Callable[[Settings], ClientHandle]:
+    """Like connect.build_client, with instant retries and an optional MockTransport."""
+
+    def build(settings: Settings) -> ClientHandle:
+        handle = ClientHandle(settings, transport)
+        handle.client = ChatClient(
+            handle.http,
+            base_url=settings.base_url,
+            api_key=settings.api_key,
+            retry=RetryPolicy(max_attempts=attempts),
+            idle_timeout=settings.idle_timeout,
+            sleep=_no_sleep,
+        )
+        return handle
+
+    return build
+
+
+def demo_app(server: DemoServer, model: str = "demo", **settings: Any) -> ChatApp:
+    config = Settings(base_url=server.base_url, model=model, demo=True, **settings)
+    return ChatApp(config, client_factory=client_factory())
+
+
+def chat(app: ChatApp) -> ChatScreen:
+    screen = app.chat
+    assert screen is not None
+    return screen
+
+
+def screen_text(app: ChatApp) -> str:
+    """What the terminal shows right now, as plain text (one line per row)."""
+    return "\n".join(strip.text.rstrip() for strip in app.screen._compositor.render_strips())
+
+
+def normalised_screen_text(app: ChatApp) -> str:
+    """Screen text without what changes from run to run (timings, ports)."""
+    text = screen_text(app)
+    text = re.sub(r"TTFT [\d.,]+ ?m?s", "TTFT <t>", text)
+    text = re.sub(r"[\d.,]+ tok/s", "<n> tok/s", text)
+    text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:<port>", text)
+    return text
+
+
+async def wait_for(condition: Callable[[], object], limit_s: float = 10.0) -> None:
+    """Poll `condition` until it is true (a stream's pace is not the test's to guess)."""
+    try:
+        async with asyncio.timeout(limit_s):
+            while not condition():  # noqa: ASYNC110 - the conditions are plain widget state
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {condition}") from None
+
+
+async def reply_done(app: ChatApp) -> None:
+    await chat(app).workers.wait_for_complete()
+    await wait_for(lambda: not chat(app).streaming)
