@@ -11,7 +11,7 @@ demo-fault-keepalive    `: keep-alive` every second for 15 minutes, then the res
                         data at all. Not streamed: a newline every second, then an error body.
 demo-fault-slow         a normal reply of at least 160 tokens at 5 tokens/s (30 s or more).
 demo-fault-filter       a few tokens, then finish_reason "content_filter" (so does any prompt
-                        containing the word "forbidden", with every demo model).
+                        containing the word "forbidden" sent to demo or demo-reasoner).
 """
 
 from __future__ import annotations
