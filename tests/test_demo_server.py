@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -199,6 +200,24 @@ def test_chunked_request_body(srv: DemoServer, http: httpx.Client) -> None:
     assert http.get(f"{srv.base_url}/models").status_code == 200  # same connection still fine
 
 
+def test_malformed_http_gets_a_json_error(srv: DemoServer) -> None:
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as raw:
+        raw.sendall(b"NONSENSE\r\n\r\n")
+        reply = b""
+        while chunk := raw.recv(4096):
+            reply += chunk
+    # A one-word request line is HTTP/0.9 to the stdlib: the answer is a bare body, no headers.
+    assert "Bad request" in json.loads(reply)["error"]["message"]
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=5) as raw:
+        raw.sendall(b"BREW /v1/models HTTP/1.1\r\nHost: x\r\n\r\n")
+        reply = b""
+        while chunk := raw.recv(4096):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 501")
+    assert json.loads(body)["error"]["message"]
+
+
 def test_rate_limit_headers_on_every_response(srv: DemoServer, http: httpx.Client) -> None:
     responses = [
         http.get(f"{srv.base_url}/models"),
@@ -240,6 +259,8 @@ def test_errors_look_like_a_real_provider(srv: DemoServer, http: httpx.Client) -
     bad_max = http.post(url, json={"model": "demo", "messages": user("x"), "max_tokens": 0})
     assert bad_max.status_code == 400
     assert http.get(f"{srv.root_url}/v2/whatever").status_code == 404
+    unsupported = http.put(f"{srv.base_url}/models", json={})
+    assert unsupported.status_code == 501 and "error" in unsupported.json()
     assert http.post(f"{srv.base_url}/embeddings", json={}).status_code == 404
 
 

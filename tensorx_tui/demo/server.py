@@ -22,6 +22,7 @@ import time
 import traceback
 from collections import deque
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, TextIO
@@ -101,8 +102,22 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     server: _HTTPServer
 
+    # An idle keep-alive connection is closed after this long (quietly, see log_message).
+    timeout = 300
+
     def version_string(self) -> str:
         return self.server_version
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Malformed requests and unsupported methods get a JSON error, not the stdlib's HTML."""
+        self.close_connection = True
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        self._send_error_json(
+            code, message or phrase, "invalid_request_error", None, {"Connection": "close"}
+        )
 
     # ------------------------------------------------------------ plumbing
 
@@ -207,6 +222,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._not_found()
 
     def do_POST(self) -> None:
+        self._headers_started = False  # one handler serves every request of a connection
         path = self.path.split("?", 1)[0].rstrip("/")
         body_bytes = self._read_body()
         if path != "/v1/chat/completions":
