@@ -16,11 +16,9 @@ from types import TracebackType
 
 import httpx
 
-from tensorx_tui import __version__
 from tensorx_tui.core.client import ChatClient
 from tensorx_tui.settings import Settings
 
-USER_AGENT = f"tensorx-chat/{__version__}"
 # The ChatClient's own idle timer (settings.idle_timeout) gives the friendly message; this read
 # timeout is only a backstop in case a read blocks outside that timer (e.g. GET /models).
 _READ_BACKSTOP_EXTRA_S = 10.0
@@ -38,7 +36,6 @@ class ClientHandle:
         )
         self.http = httpx.AsyncClient(
             timeout=timeout,
-            headers={"User-Agent": USER_AGENT},
             transport=transport,
             follow_redirects=False,  # a redirect would drop the POST body; show it as an error
         )

@@ -6,6 +6,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tensorx_tui.ask import read_prompt
 from tensorx_tui.ask_output import AskPrinter, usage_line, wants_color
@@ -29,6 +31,14 @@ def test_sanitise_neutralises_escape_sequences_and_keeps_text() -> None:
     assert "␛]0;pwned" in safe  # visible, inert
     assert safe_terminal_text("a\r\nb") == "a\nb"
     assert safe_terminal_text("plain") == "plain"
+
+
+@given(st.lists(st.text(alphabet=st.characters(max_codepoint=0x3000)), max_size=8))
+def test_sanitise_is_safe_idempotent_and_works_delta_by_delta(pieces: list[str]) -> None:
+    whole = safe_terminal_text("".join(pieces))
+    assert not any((ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F for c in whole)
+    assert safe_terminal_text(whole) == whole
+    assert "".join(safe_terminal_text(p) for p in pieces) == whole
 
 
 def test_one_line_flattens_and_cuts() -> None:

@@ -1,0 +1,65 @@
+"""build_client: the settings reach the ChatClient, and the handle closes the connection pool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from tensorx_tui.connect import build_client
+from tensorx_tui.core.events import ContentDelta
+from tensorx_tui.core.request import ChatRequest
+from tensorx_tui.core.secret import Secret
+from tensorx_tui.settings import Settings
+
+SSE = (
+    b'data: {"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n'
+    b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
+    b"data: [DONE]\n\n"
+)
+
+
+def settings(**changes: object) -> Settings:
+    base = Settings(base_url="http://127.0.0.1:1/v1", data_dir=Path("unused"), config_path=None)
+    for name, value in changes.items():
+        setattr(base, name, value)
+    return base
+
+
+async def test_settings_reach_the_request_and_the_handle_closes() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=SSE)
+
+    handle = build_client(
+        settings(api_key=Secret("sk-abcdef0123456789"), model="m"), httpx.MockTransport(handler)
+    )
+    async with handle as client:
+        async with client.stream(ChatRequest(model="m", messages=[])) as stream:
+            events = [e async for e in stream]
+        assert ContentDelta("hi") in events
+        assert stream.reply.content == "hi"
+    assert handle.http.is_closed
+    [request] = seen
+    assert str(request.url) == "http://127.0.0.1:1/v1/chat/completions"
+    assert request.headers["authorization"] == "Bearer sk-abcdef0123456789"
+
+
+async def test_no_key_no_authorization_header_and_timeouts() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"object": "list", "data": [{"id": "b"}, {"id": "a"}]})
+
+    handle = build_client(
+        settings(connect_timeout=3.0, idle_timeout=50.0), httpx.MockTransport(handler)
+    )
+    timeout = handle.http.timeout
+    assert timeout.connect == 3.0
+    assert timeout.read is not None and timeout.read > 50.0  # only a backstop to the idle timer
+    async with handle as client:
+        assert await client.list_models() == ["a", "b"]
+    assert "authorization" not in seen[0].headers
