@@ -150,3 +150,30 @@ def test_decoder_state_is_exposed() -> None:
     decoder = SSEDecoder()
     decoder.feed(b"id: 42\nretry: 3000\n\n")
     assert (decoder.last_event_id, decoder.retry) == ("42", 3000)
+
+
+def per_event(data: bytes) -> list[bytes]:
+    """Reads cut right after each blank line, as servers that flush per event deliver them."""
+    pieces, start = [], 0
+    for i in range(len(data) - 1):
+        if data[i : i + 2] == b"\n\n":
+            pieces.append(data[start : i + 2])
+            start = i + 2
+    return [*pieces, data[start:]]
+
+
+@pytest.mark.parametrize(("stream", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_one_read_per_event(stream: bytes, expected: list[SSEEvent]) -> None:
+    assert decode(*per_event(stream)) == expected
+
+
+def test_single_event_reads_respect_pending_state() -> None:
+    # Each second read has the exact shape `data: ...\n\n` but state from the first must apply.
+    assert decode(b"event: x\n", b"data: a\n\n") == [E("a", "x")]
+    assert decode(b"id: 3\n", b"data: a\n\n") == [E("a", id="3")]
+    assert decode(b"data: a\r", b"data: b\n\n") == [E("a\nb")]
+    assert decode(b"data: a\n", b"data: b\n\n") == [E("a\nb")]
+    assert decode(b"data: a", b"data: b\n\n") == [E("adata: b")]  # one line
+    assert decode(b"data: \xc3", b"\xa9\n\n") == [E("é")]
+    assert decode(b"\xef\xbb\xbfdata: a\n\n", b"data: \xef\xbb\xbfb\n\n") == [E("a"), E("\ufeffb")]
+    assert decode(b"data: a\xff\n\n", b"data: b\xc3\n\n") == [E("a\ufffd"), E("b\ufffd")]

@@ -53,6 +53,7 @@ class SSEDecoder:
         "_error_field",
         "_errors",
         "_event_type",
+        "_idle",
         "_line_parts",
         "_raw_tail",
         "_skip_lf",
@@ -73,10 +74,36 @@ class SSEDecoder:
         self._data: list[str] = []
         self._errors: list[str] = []
         self._event_type = ""
+        # Nothing pending at all (so a read can be decoded on its own): see `feed`.
+        self._idle = False
         self.last_event_id: str | None = None
         self.retry: int | None = None
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
+        # Servers usually flush one event per token, so a read is often exactly one plain
+        # `data: ...\n\n` event. With nothing pending, it is decoded right here.
+        if self._idle and chunk[-2:] == b"\n\n" and chunk[:6] == b"data: ":
+            body = chunk[6:-2]
+            if b"\n" not in body and b"\r" not in body:
+                try:
+                    text: str | None = body.decode()
+                except UnicodeDecodeError:
+                    text = None  # invalid or split UTF-8: the general path replaces or waits
+                if text is not None:
+                    return [_new_event(SSEEvent, (text, "message", self.last_event_id, self.retry))]
+        events = self._feed(chunk)
+        self._idle = not (
+            self._raw_tail
+            or self._line_parts
+            or self._data
+            or self._errors
+            or self._event_type
+            or self._skip_lf
+            or self._bom_pending
+        )
+        return events
+
+    def _feed(self, chunk: bytes) -> list[SSEEvent]:
         if self._raw_tail:
             chunk = self._raw_tail + chunk
         text, used = utf_8_decode(chunk, "replace", False)
@@ -125,6 +152,7 @@ class SSEDecoder:
         self._errors = []
         self._event_type = ""
         self._skip_lf = False
+        self._idle = not self._bom_pending
         return []
 
     def _process(self, lines: list[str]) -> list[SSEEvent]:
