@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(argv: list[str]) -> int:
+    _tolerate_unencodable_output()
     parser = build_parser()
     try:
         args = parser.parse_args(_with_default_command(argv))
@@ -64,6 +65,14 @@ def _run(argv: list[str]) -> int:
     except (UsageError, SettingsError) as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
+
+
+def _tolerate_unencodable_output() -> None:
+    """A non-UTF-8 locale must not turn one emoji in a reply into a crash mid-stream."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and stream.encoding.lower().replace("-", "") != "utf8":
+            reconfigure(errors="replace")
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
@@ -164,6 +173,18 @@ def add_ask_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentPars
     ask.add_argument("-u", "--usage", action="store_true", help="usage and timings on stderr")
     ask.add_argument("-v", "--verbose", action="store_true", help="endpoint, usage and timings")
     ask.add_argument("--no-save", action="store_true", help="do not save the conversation")
+    earlier = ask.add_mutually_exclusive_group()
+    earlier.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_",
+        action="store_true",
+        help="continue the latest saved conversation",
+    )
+    earlier.add_argument(
+        "--conversation", metavar="ID", help="continue conversation ID (a unique prefix is enough)"
+    )
+    ask.add_argument("--data-dir", help="where conversations are stored (or TENSORX_DATA_DIR)")
     ask.set_defaults(run=_lazy("tensorx_tui.ask", "run_ask"))
 
 

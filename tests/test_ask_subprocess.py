@@ -300,3 +300,9 @@ def test_demo_flag_runs_the_demo_in_process() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip()
     assert "finish length" in result.stderr and "model demo" in result.stderr
+
+
+def test_non_utf8_output_encoding_degrades_instead_of_crashing(server: DemoServer) -> None:
+    result = ask(server, "ask", "-m", "demo", "café ☕", env=clean_env(PYTHONIOENCODING="ascii"))
+    assert result.returncode == 0, result.stderr
+    assert "caf? ?" in result.stdout
