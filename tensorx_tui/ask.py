@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ from tensorx_tui.core.client import APIError, ReplyStream
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.core.request import ChatRequest, with_system
 from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.history_cli import AskConversation
 from tensorx_tui.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -51,21 +53,36 @@ class _Progress:
 
 
 async def _stream_reply(
-    settings: Settings, request: ChatRequest, printer: AskPrinter, progress: _Progress
+    settings: Settings,
+    request: ChatRequest,
+    printer: AskPrinter,
+    progress: _Progress,
+    saving: AskConversation,
 ) -> Reply:
-    async with build_client(settings) as client, client.stream(request) as stream:
+    async with (
+        build_client(settings) as client,
+        client.stream(request) as stream,
+        saving.recording(),
+    ):
         progress.stream = stream
         async for event in stream:
             printer.on_event(event)
+            saving.on_event(stream.reply)
     return stream.reply
 
 
 def run_ask(args: argparse.Namespace) -> int:
     prompt = read_prompt(args.prompt, sys.stdin.buffer, _isatty(sys.stdin))
-    with settings_for(args) as settings:
+    with (
+        settings_for(args) as settings,
+        contextlib.closing(AskConversation.open(args, settings)) as saving,
+    ):
+        # -c / --conversation: the earlier messages go first, with the conversation's settings.
+        system = saving.system(settings, args.system)
+        model = saving.model(settings, args.model)
         request = ChatRequest(
-            model=settings.model,
-            messages=with_system(settings.system, [{"role": "user", "content": prompt}]),
+            model=model,
+            messages=with_system(system, [*saving.history(), {"role": "user", "content": prompt}]),
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
             tools=settings.tools,
@@ -78,17 +95,22 @@ def run_ask(args: argparse.Namespace) -> int:
             show_usage=args.usage or args.verbose,
         )
         if args.verbose and not args.json:
-            printer.note(f"POST {settings.base_url}/chat/completions  model {settings.model}")
+            printer.note(f"POST {settings.base_url}/chat/completions  model {model}")
+        saving.save_prompt(prompt, settings=settings, model=model, system=system)
         progress = _Progress()
         try:
-            reply = asyncio.run(_stream_reply(settings, request, printer, progress))
+            reply = asyncio.run(_stream_reply(settings, request, printer, progress, saving))
         except KeyboardInterrupt:
             reply = progress.stream.reply if progress.stream else Reply()
             if reply.state is not ReplyState.COMPLETE:
                 reply.state = ReplyState.CANCELLED
+            saving.finish(reply)
             printer.finish(reply, base_url=settings.base_url)
             return EXIT_INTERRUPTED
+        saving.finish(reply)
         printer.finish(reply, base_url=settings.base_url)
+        if args.verbose and not args.json and saving.save and saving.conv_id:
+            printer.note(f"saved as conversation {saving.conv_id}")
     return EXIT_OK if reply.state is ReplyState.COMPLETE else EXIT_FAILED
 
 

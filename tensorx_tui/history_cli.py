@@ -6,10 +6,12 @@ Exit status: 0 done, 1 the store or a file could not be used (message on stderr)
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -140,29 +142,39 @@ def run_import(args: argparse.Namespace) -> int:
 # -- saving for `ask` ------------------------------------------------------------------------------
 
 
-@dataclass
 class AskConversation:
-    """The conversation an `ask` continues and/or saves into.
+    """The conversation an `ask` continues (-c / --conversation) and saves into (unless --no-save).
 
-    `history` is what is sent before the new prompt. With `save` False (--no-save) nothing is
-    written, even when an old conversation is continued.
+    Inactive (no store) when there is nothing to load or save; every method is then a no-op, so
+    `ask` calls them unconditionally. Saving problems are warnings: the answer matters more.
     """
 
-    store: Store
-    conversation: Conversation | None
-    save: bool
-    conv_id: ConversationId | None = None
-    recorder: ReplyRecorder | None = None
+    def __init__(
+        self, store: Store | None, conversation: Conversation | None, *, save: bool
+    ) -> None:
+        self.store = store
+        self.conversation = conversation
+        self.save = save and store is not None
+        self.conv_id: ConversationId | None = conversation.id if conversation else None
+        self.recorder: ReplyRecorder | None = None
 
     @classmethod
-    def open(cls, args: argparse.Namespace, settings: Settings) -> AskConversation | None:
-        """None when there is nothing to load or save. Raises StoreError."""
-        wanted = getattr(args, "conversation", None)
-        cont = getattr(args, "continue_", False)
+    def open(cls, args: argparse.Namespace, settings: Settings) -> AskConversation:
+        """Raises UsageError when the conversation to continue cannot be loaded."""
+        from tensorx_tui.cli import UsageError
+
+        wanted: str | None = getattr(args, "conversation", None)
+        cont = bool(getattr(args, "continue_", False))
         save = not getattr(args, "no_save", False)
         if not (save or wanted or cont):
-            return None
-        store = Store.open(settings.data_dir)
+            return cls(None, None, save=False)
+        try:
+            store = Store.open(settings.data_dir)
+        except StoreError as exc:
+            if wanted or cont:
+                raise UsageError(str(exc)) from exc
+            _warn(f"the reply will not be saved: {exc}")
+            return cls(None, None, save=False)
         try:
             conversation = None
             if wanted:
@@ -172,12 +184,13 @@ class AskConversation:
                 if latest is None:
                     raise StoreError("no saved conversation to continue")
                 conversation = store.load_conversation(latest)
-        except BaseException:
+        except StoreError as exc:
             store.close()
-            raise
-        return cls(store, conversation, save, conversation.id if conversation else None)
+            raise UsageError(str(exc)) from exc
+        return cls(store, conversation, save=save)
 
     def history(self) -> list[dict[str, Any]]:
+        """The earlier messages to send before the new prompt."""
         return self.conversation.to_openai_messages() if self.conversation else []
 
     def system(self, settings: Settings, given: str | None) -> str | None:
@@ -199,29 +212,58 @@ class AskConversation:
         self, prompt: str, *, settings: Settings, model: str, system: str | None
     ) -> None:
         """Commit the user's message (before the request is sent) and open the reply's row."""
-        if not self.save:
+        if not self.save or self.store is None:
             return
         params = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
-        if self.conv_id is None:
-            self.conv_id = self.store.create_conversation(
-                profile=settings.profile,
-                base_url=settings.base_url,
-                model=model,
-                system=system or "",
-                params={k: v for k, v in params.items() if v is not None},
-            )
-        else:
-            self.store.update_conversation(self.conv_id, model=model, system=system or "")
-        self.store.add_user_message(self.conv_id, prompt)
-        self.recorder = ReplyRecorder.start(self.store, self.conv_id, model=model)
+        try:
+            if self.conv_id is None:
+                self.conv_id = self.store.create_conversation(
+                    profile=settings.profile,
+                    base_url=settings.base_url,
+                    model=model,
+                    system=system or "",
+                    params={k: v for k, v in params.items() if v is not None},
+                )
+            else:
+                self.store.update_conversation(self.conv_id, model=model, system=system or "")
+            self.store.add_user_message(self.conv_id, prompt)
+            self.recorder = ReplyRecorder.start(self.store, self.conv_id, model=model)
+        except StoreError as exc:
+            _warn(f"the conversation is not saved: {exc}")
+            self.save = False
 
     def on_event(self, reply: Reply) -> None:
+        """After each stream event: a checkpoint at most once a second."""
         if self.recorder is not None:
             self.recorder.update(reply)
 
+    @asynccontextmanager
+    async def recording(self) -> AsyncIterator[None]:
+        """Around the stream: also checkpoints while the stream is quiet."""
+        if self.recorder is None:
+            yield
+            return
+        task = asyncio.create_task(self.recorder.autoflush())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     def finish(self, reply: Reply) -> None:
-        if self.recorder is not None and not self.recorder.finished:
+        """Save the final reply (its real state: complete, cancelled, error, interrupted)."""
+        if self.recorder is None or self.recorder.finished:
+            return
+        try:
             self.recorder.finish(reply)
+        except StoreError as exc:
+            _warn(f"the reply was not saved: {exc}")
 
     def close(self) -> None:
-        self.store.close()
+        if self.store is not None:
+            self.store.close()
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: warning: {one_line(message, 1000)}", file=sys.stderr)
