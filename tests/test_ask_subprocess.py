@@ -31,8 +31,17 @@ def server() -> Iterator[DemoServer]:
     srv.stop()
 
 
+_DATA_DIR: list[Path] = []  # set by the fixture below: saved conversations never reach $HOME
+
+
+@pytest.fixture(scope="module", autouse=True)
+def private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    _DATA_DIR[:] = [tmp_path_factory.mktemp("data")]
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TENSORX_", "NO_COLOR"))}
+    env["TENSORX_DATA_DIR"] = str(_DATA_DIR[0])
     env.update(extra)
     return env
 
