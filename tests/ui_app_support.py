@@ -89,4 +89,4 @@ async def wait_for(condition: Callable[[], object], limit_s: float = 10.0) -> No
 
 async def reply_done(app: ChatApp) -> None:
     await chat(app).workers.wait_for_complete()
-    await wait_for(lambda: not chat(app).streaming)
+    await wait_for(lambda: not chat(app).busy)

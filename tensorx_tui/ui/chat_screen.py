@@ -60,7 +60,8 @@ class ChatScreen(Screen[None]):
             max_tokens=settings.max_tokens,
             tools=settings.tools,
         )
-        self.streaming = False
+        self.busy = False  # the reply worker runs (streaming, or waiting for tool results)
+        self.streaming = False  # a response is on the wire: esc cancels it
         self._last_user_widget: Widget | None = None
         self._last_reply_widget: AssistantMessage | None = None
         self.last_reply: Reply | None = None
@@ -123,12 +124,16 @@ class ChatScreen(Screen[None]):
         if action == "cancel":
             return self.streaming
         if action == "regenerate":
-            return not self.streaming and self.state.can_regenerate()
+            return not self.busy and self.state.can_regenerate()
         if action == "answer_tools":
-            return not self.streaming and bool(self.state.pending_tool_calls)
+            return not self.busy and bool(self.state.pending_tool_calls)
         if action == "copy_reply":
             return self._last_reply_widget is not None
         return True
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.refresh_bindings()
 
     def _set_streaming(self, streaming: bool) -> None:
         self.streaming = streaming
@@ -139,7 +144,7 @@ class ChatScreen(Screen[None]):
     @on(PromptInput.Submitted, "#prompt")
     async def send_prompt(self, event: PromptInput.Submitted) -> None:
         event.stop()
-        if self.streaming:
+        if self.busy:
             self.notify("A reply is still streaming: esc cancels it.", markup=False)
             return
         text = self.prompt.take_text()
@@ -166,7 +171,7 @@ class ChatScreen(Screen[None]):
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def run_reply(self, *, answer_tools_first: bool = False) -> None:
         """Stream replies until one needs nothing more: tool calls are answered in between."""
-        self._set_streaming(True)
+        self._set_busy(True)
         try:
             if answer_tools_first and not await self.answer_tool_calls():
                 return
@@ -177,9 +182,16 @@ class ChatScreen(Screen[None]):
                 if not await self.answer_tool_calls():
                     return
         finally:
-            self._set_streaming(False)
+            self._set_busy(False)
 
     async def stream_one_reply(self) -> Reply:
+        self._set_streaming(True)
+        try:
+            return await self._stream_one_reply()
+        finally:
+            self._set_streaming(False)
+
+    async def _stream_one_reply(self) -> Reply:
         message = await self.conversation.add_assistant(self.state.model)
         self._last_reply_widget = message
         self.status.set_state("connecting")
@@ -239,7 +251,7 @@ class ChatScreen(Screen[None]):
         self.workers.cancel_group(self, "reply")
 
     async def action_regenerate(self) -> None:
-        if self.streaming or not self.state.drop_after_last_user():
+        if self.busy or not self.state.drop_after_last_user():
             return
         await self.remove_widgets_after(self._last_user_widget)
         self.conversation.follow_bottom()
@@ -261,11 +273,11 @@ class ChatScreen(Screen[None]):
         self._last_reply_widget = None
 
     def action_answer_tools(self) -> None:
-        if not self.streaming and self.state.pending_tool_calls:
+        if not self.busy and self.state.pending_tool_calls:
             self.run_reply(answer_tools_first=True)
 
     async def action_new_conversation(self) -> None:
-        if self.streaming:
+        if self.busy:
             self.workers.cancel_group(self, "reply")
             await self.workers.wait_for_complete()
         self.state.clear()

@@ -99,5 +99,5 @@ class StatusLine(Widget):
         if self.detail:
             parts.append(" " + self.detail)
         if self.rate_limits:
-            parts += [separator, ("limits ", "$text-disabled"), self.rate_limits]
+            parts += [separator, self.rate_limits]
         return Content.assemble(*parts)
