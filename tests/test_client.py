@@ -544,6 +544,21 @@ async def test_steady_data_slower_in_total_than_the_idle_timeout_is_fine() -> No
     assert reply.state is ReplyState.COMPLETE
 
 
+async def test_a_slow_consumer_is_not_the_server_going_silent() -> None:
+    items: list[bytes | float | Exception] = [
+        sse([chunk({"content": "a"})]),
+        0.05,
+        sse([chunk({"content": "b"}, finish_reason="stop"), "[DONE]"]),
+    ]
+    client, _ = make_client(Server(ok(Body(items))), idle_timeout=0.1)
+    async with client.stream(REQUEST) as stream:
+        async for event in stream:
+            if isinstance(event, ContentDelta):
+                await asyncio.sleep(0.2)  # e.g. a UI busy rendering
+    assert stream.reply.state is ReplyState.COMPLETE
+    assert stream.reply.content == "ab"
+
+
 async def test_no_response_headers_within_the_idle_timeout() -> None:
     async def silent(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(30)

@@ -133,6 +133,7 @@ class ReplyStream:
         self._tokens = False  # a content/reasoning/tool event was yielded: no more retries
         # Since the last event, only comment lines arrived (for the idle-timeout message).
         self._keepalive_only = False
+        self._headers_at = 0.0  # loop time when the response headers arrived
         self.attempts = 0
 
     @property
@@ -277,8 +278,8 @@ class ReplyStream:
                 return
             yield ResponseStarted(status, dict(acc.reply.rate_limits))
             content_type = response.headers.get("content-type", "").lower()
-            loop = asyncio.get_running_loop()
-            first = await self._next_chunk(loop.time() + client._idle_timeout)
+            self._headers_at = asyncio.get_running_loop().time()
+            first = await self._next_chunk(self._headers_at + client._idle_timeout)
             # The first bytes decide when the Content-Type is not an event stream: servers label
             # a JSON completion text/plain, or an event stream application/json.
             head = (first or b"").lstrip()[:1]
@@ -360,7 +361,7 @@ class ReplyStream:
         decoder = SSEDecoder()
         loop = asyncio.get_running_loop()
         idle = self._client._idle_timeout
-        deadline = loop.time() + idle
+        deadline = self._headers_at + idle  # the first read, made by the caller, counts
         received = False  # any body bytes at all
         data_events = 0
         self._keepalive_only = False
@@ -374,7 +375,6 @@ class ReplyStream:
                     received = True
                     events = decoder.feed(chunk)
                 if events:
-                    deadline = loop.time() + idle
                     self._keepalive_only = False
                 elif chunk:
                     # Bytes but no event: a keep-alive comment, or a piece of a long event.
@@ -388,6 +388,10 @@ class ReplyStream:
                         if isinstance(event, _TOKEN_EVENTS):
                             self._tokens = True
                         yield event
+                if events:
+                    # Restarted after the consumer had the events: its own slowness is not the
+                    # server's silence.
+                    deadline = loop.time() + idle
                 if chunk is None:
                     break
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
