@@ -47,6 +47,12 @@ class PromptInput(TextArea):
         )
 
     def action_submit(self) -> None:
+        # A priority binding runs as soon as the app reads Enter, while keys typed just before it
+        # (a fast typist, tmux send-keys, a paste without bracketed paste) may still wait in this
+        # widget's queue. Queue the submit behind them so it sends the whole text.
+        self.call_later(self._submit_now)
+
+    def _submit_now(self) -> None:
         text = self.text
         if not text.strip():
             return
