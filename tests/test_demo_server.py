@@ -645,7 +645,9 @@ def test_run_serve_demo_refuses_a_public_host(capsys: pytest.CaptureFixture[str]
 
 def test_run_serve_demo_serves_until_ctrl_c() -> None:
     code = (
-        "import sys\n"
+        "import signal, sys\n"
+        # A test run in a background job inherits an ignored SIGINT; a terminal's Ctrl-C does not.
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from tensorx_tui.demo.server import run_serve_demo\n"
         "sys.exit(run_serve_demo('127.0.0.1', 0, 0, False))\n"
     )
