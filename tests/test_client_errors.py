@@ -144,6 +144,16 @@ async def test_empty_404_names_the_url() -> None:
     assert got == "HTTP 404 Not Found at http://api.test/chat/completions"
 
 
+async def test_redirect_says_where_it_points() -> None:
+    response = httpx.Response(301, headers={"location": "https://api.test/v1/chat/completions"})
+    got, status = await error_for(response)
+    assert status == 301
+    assert got == (
+        "HTTP 301 Moved Permanently "
+        "(redirected to https://api.test/v1/chat/completions: check the base URL)"
+    )
+
+
 async def test_the_key_is_redacted_from_echoed_errors() -> None:
     body = {"error": {"message": f"Incorrect API key provided: {KEY}."}}
     got, _ = await error_for(httpx.Response(401, json=body))

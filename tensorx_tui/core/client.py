@@ -219,7 +219,7 @@ class ReplyStream:
             raise
         except Exception as exc:  # a bug of ours must still end as a value, not a traceback
             message = f"Internal error while streaming: {type(exc).__name__}: {exc}"
-            error = StreamError(clean_text(message), type="internal")
+            error = StreamError(self._safe(clean_text(message)), type="internal")
             yield self._end_with(error, ReplyState.ERROR)
 
     def _end_with(self, error: StreamError, state: ReplyState) -> StreamError:
@@ -518,6 +518,11 @@ class ReplyStream:
                 message += " (no API key is set)"
             elif status in (404, 405):
                 message += f" at {display_url(str(response.request.url))}"
+            elif 300 <= status < 400 and response.headers.get("location"):
+                # Redirects are not followed (the POST body would be lost): say where it points,
+                # usually http -> https or a missing /v1.
+                location = display_url(str(response.request.url.join(response.headers["location"])))
+                message += f" (redirected to {location}: check the base URL)"
         now = server_now(response.headers, client._wall_clock())
         wait = requested_wait(response.headers, found.message, now=now)
         return _Failure(
