@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from streams import MODEL, chunk, sse
 
 from tensorx_tui.core.client import APIError, ChatClient, RetryPolicy
@@ -285,6 +287,25 @@ async def test_stops_reading_after_done_even_if_the_server_keeps_the_connection_
     assert body.closed
 
 
+@settings(max_examples=40, deadline=None)
+@given(cuts=st.lists(st.integers(min_value=1, max_value=400), max_size=12))
+def test_any_read_boundaries_give_the_same_reply(cuts: list[int]) -> None:
+    data = b"\xef\xbb\xbf: hello\r\n\r\n" + hello_stream("Grü", "ße", " 👋")
+    points = sorted({c for c in cuts if c < len(data)})
+    pieces: list[bytes | float | Exception] = [
+        data[a:b] for a, b in zip([0, *points], [*points, len(data)], strict=True)
+    ]
+
+    async def go() -> tuple[list[StreamEvent], Reply]:
+        client, _ = make_client(Server(ok(Body(pieces))))
+        return await run(client)
+
+    events, reply = asyncio.run(go())
+    assert reply.content == "Grüße 👋"
+    assert reply.state is ReplyState.COMPLETE and reply.usage == USAGE
+    assert text_of(events) == reply.content
+
+
 async def test_non_streamed_json_completion_is_a_reply() -> None:
     completion = {
         "id": "chatcmpl-1",
@@ -553,7 +574,7 @@ async def test_a_slow_consumer_is_not_the_server_going_silent() -> None:
     client, _ = make_client(Server(ok(Body(items))), idle_timeout=0.1)
     async with client.stream(REQUEST) as stream:
         async for event in stream:
-            if isinstance(event, ContentDelta):
+            if event == ContentDelta("a"):
                 await asyncio.sleep(0.2)  # e.g. a UI busy rendering
     assert stream.reply.state is ReplyState.COMPLETE
     assert stream.reply.content == "ab"

@@ -21,7 +21,11 @@ What a caller sees, in order:
   ERROR); "connection" (could not connect / send, ERROR); "interrupted" (the connection dropped or
   the server ended the stream before a finish_reason or [DONE]: the reply is INTERRUPTED, partial
   content kept, and `reply.error` holds the same message so it can be shown and saved);
-  "empty_response" (HTTP 200 with nothing in it: ERROR).
+  "empty_response" (HTTP 200 with nothing in it), "not_an_api" (a web page), "invalid_response"
+  (JSON that is no completion), "internal" (a bug of ours): all ERROR.
+
+Use it inside `async with`: a bare `async for` left with `break` closes the connection only when
+the generator is garbage-collected.
 
 Timings: `request_sent` is when the try that produced the reply was sent (so TTFT measures the
 server, not our retry waits); `first_byte` the first body bytes; first/last token from the
