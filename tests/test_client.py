@@ -653,3 +653,27 @@ def test_rate_limit_headers_helper() -> None:
     assert (summary.limit_requests, summary.remaining_requests) == (20, 3)
     assert summary.limit_tokens is None
     assert summarise({}).empty
+
+
+def test_rate_limit_summary_spellings() -> None:
+    openai = {
+        "x-ratelimit-limit-requests": "500",
+        "x-ratelimit-remaining-requests": "499",
+        "x-ratelimit-limit-tokens": "30000",
+        "x-ratelimit-remaining-tokens": "29500.0",
+        "x-ratelimit-reset-requests": "120ms",
+        "x-ratelimit-reset-tokens": "6m0s",
+    }
+    s = summarise(openai)
+    assert (s.limit_requests, s.remaining_requests) == (500, 499)
+    assert (s.limit_tokens, s.remaining_tokens) == (30000, 29500)
+    assert (s.reset_requests, s.reset_tokens) == ("120ms", "6m0s")
+    tensorx = {
+        "x-ratelimit-api_key-limit-requests": "60",
+        "x-ratelimit-api_key-remaining-tokens": "lots",  # junk is ignored, not a crash
+        "x-ratelimit-api_key-reset-requests": "2026-03-21 20:38:07 UTC",
+    }
+    s = summarise(tensorx)
+    assert s.limit_requests == 60 and s.remaining_tokens is None
+    assert s.reset_requests == "2026-03-21 20:38:07 UTC"
+    assert not s.empty
