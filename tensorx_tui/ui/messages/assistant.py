@@ -125,13 +125,18 @@ class AssistantMessage(Widget):
             if not self._finished:
                 await self._render_pending(final=False)
 
+    async def flush_now(self) -> None:
+        """Render what is queued at once, without waiting for the timer (tests, benchmarks)."""
+        await self._flush()
+
     async def _render_pending(self, *, final: bool) -> None:
         if self.body.has_pending and not self._answer_started:
             self._answer_started = True
             self.reasoning.collapsed = True  # the answer started: reasoning steps aside
         await self.reasoning.flush()
         await self._render_tool_calls(final=final)
-        await self.body.flush()
+        if not final:  # at the end, body.finish() renders the whole text once anyway
+            await self.body.flush()
 
     async def _render_tool_calls(self, *, final: bool) -> None:
         for position in sorted(self._calls):

@@ -88,6 +88,11 @@ class MarkdownBlockStream:
         self._pending.append(chunk)
 
     @property
+    def full_text(self) -> str:
+        """Everything fed so far, flushed or not."""
+        return self.text + "".join(self._pending)
+
+    @property
     def has_pending(self) -> bool:
         return bool(self._pending)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -21,13 +22,35 @@ class _Piece(Static):
     """One rendered stretch of the body."""
 
 
+class _ZeroHeight(Widget):
+    """Keeps its group's arrangement cacheable as the message grows.
+
+    Textual measures a container whose children all have dynamic (auto) heights against its
+    parent's current height, so each flush (which grows the parent) would re-arrange every group.
+    One fixed-height child makes it measure against a constant instead (Textual 8.2 layout.py).
+    """
+
+    DEFAULT_CSS = "_ZeroHeight { height: 0; }"
+
+
+class _PieceGroup(Vertical):
+    """Closed pieces in groups: a relayout re-measures a full group from its cached arrangement."""
+
+    def compose(self) -> ComposeResult:
+        yield _ZeroHeight()
+
+
+_GROUP_SIZE = 8
+
+
 class StreamingMarkdown(Widget):
     DEFAULT_CSS = """
     StreamingMarkdown { height: auto; layout: vertical; }
-    StreamingMarkdown > _Piece { height: auto; }
-    StreamingMarkdown > _Piece.-closed { margin-bottom: 1; }
-    StreamingMarkdown > _Piece.-final { margin-bottom: 0; }
-    StreamingMarkdown > _Piece.-empty { display: none; }
+    StreamingMarkdown _PieceGroup { height: auto; }
+    StreamingMarkdown _Piece { height: auto; }
+    StreamingMarkdown _Piece.-closed { margin-bottom: 1; }
+    StreamingMarkdown _Piece.-final { margin-bottom: 0; }
+    StreamingMarkdown _Piece.-empty { display: none; }
     """
 
     def __init__(
@@ -37,13 +60,19 @@ class StreamingMarkdown(Widget):
         self._stream = MarkdownBlockStream()
         self._initial = text
         self._tail = _Piece(classes="-tail -empty")
-        self._drafts: list[_Piece] = []
+        self._drafts = _PieceGroup(classes="-drafts")
+        self._group: _PieceGroup | None = None
         self._finished = False
 
     @property
     def source(self) -> str:
         """Everything fed so far (sanitised text), flushed or not."""
-        return self._stream.text + "".join(self._stream._pending)
+        return self._stream.full_text
+
+    @property
+    def rendered_length(self) -> int:
+        """How much of `source` has been rendered (for benchmarks and tests)."""
+        return len(self._stream.text)
 
     @property
     def has_pending(self) -> bool:
@@ -60,6 +89,7 @@ class StreamingMarkdown(Widget):
             self._finished = True
             yield _Piece(formatted(self._initial, dark=self._dark()), classes="-final")
         else:
+            yield self._drafts
             yield self._tail
 
     def feed(self, text: str) -> None:
@@ -74,19 +104,19 @@ class StreamingMarkdown(Widget):
 
     async def _apply(self, change: Flush) -> None:
         dark = self._dark()
-        new: list[_Piece] = []
-        if change.drop_drafts and self._drafts:
-            for piece in self._drafts:
-                await piece.remove()
-            self._drafts.clear()
+        if change.drop_drafts:
+            await self._drafts.query_children(_Piece).remove()
         for text in change.closed:
-            new.append(_Piece(formatted(text, dark=dark), classes="-closed"))
-        for text in change.drafts:
-            piece = _Piece(self._draft_renderable(text, change.tail_kind, dark), classes="-draft")
-            self._drafts.append(piece)
-            new.append(piece)
-        if new:
-            await self.mount_all(new, before=self._tail)
+            if self._group is None or len(self._group.children) > _GROUP_SIZE:
+                self._group = _PieceGroup()
+                await self.mount(self._group, before=self._drafts)
+            await self._group.mount(_Piece(formatted(text, dark=dark), classes="-closed"))
+        if change.drafts:
+            drafts = [
+                _Piece(self._draft_renderable(text, change.tail_kind, dark), classes="-draft")
+                for text in change.drafts
+            ]
+            await self._drafts.mount_all(drafts)
         self._tail.update(self._tail_renderable(change, dark))
         self._tail.set_class(not change.tail.strip(), "-empty")
 
@@ -111,7 +141,6 @@ class StreamingMarkdown(Widget):
         text = self._stream.text
         final = _Piece(formatted(text, dark=self._dark()), classes="-final")
         with self.app.batch_update():
-            await self.query_children(_Piece).remove()
-            self._drafts.clear()
+            await self.remove_children()
             if text.strip():
                 await self.mount(final)
