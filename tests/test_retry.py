@@ -169,6 +169,18 @@ async def test_429_retry_after_ms() -> None:
     assert reply.content == "Hello"
 
 
+async def test_a_zero_wait_backs_off_instead_of_hammering() -> None:
+    server = Server(
+        httpx.Response(429, headers={"retry-after": "0"}),
+        tensorx_429("2026-03-21 20:00:00"),  # already past
+        ok(hello_stream()),
+    )
+    client, waits = make_client(server, retry=RetryPolicy(base_delay=1.0), wall_clock=NOW)
+    _, reply = await run(client)
+    assert waits == [0.75, 1.5]
+    assert reply.state is ReplyState.COMPLETE
+
+
 async def test_tensorx_429_reset_text_is_honoured() -> None:
     server = Server(tensorx_429("2026-03-21 20:37:07"), ok(hello_stream()))
     client, waits = make_client(server, wall_clock=NOW)

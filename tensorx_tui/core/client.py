@@ -200,9 +200,11 @@ class ReplyStream:
                             message = f"{error.message} (the server asks to retry in {wait:.0f} s)"
                             error = replace(error, message=message)
                     else:
+                        # A wait of 0 (a reset time already past, by the server's clock or ours)
+                        # would retry at once, again and again: back off instead.
                         delay = (
                             wait
-                            if wait is not None
+                            if wait
                             else backoff_delay(
                                 attempt,
                                 base=policy.base_delay,
