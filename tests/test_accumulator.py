@@ -859,3 +859,33 @@ def test_fast_json_parse_matches_json_loads(body: str, suffix: str, prefix: str)
     except ValueError:
         got = ValueError
     assert json.dumps(got, default=repr) == json.dumps(expected, default=repr)
+
+
+def test_a_held_reply_stays_current() -> None:
+    """Callers keep the object (the recorder saves it later): it must never go stale."""
+    acc = Accumulator(clock=lambda: 0.0)
+    held = acc.reply
+    acc.feed(content("a"))
+    acc.feed(chunk({"reasoning": "r"}))
+    acc.feed(chunk(tool_delta(0, id="c", name="f", args="{")))
+    acc.feed(content("b"))
+    acc.feed(chunk(tool_delta(0, args="}")))
+    assert (held.content, held.reasoning) == ("ab", "r")
+    assert [(c.id, c.name, c.arguments) for c in held.tool_calls] == [("c", "f", "{}")]
+    # Plain assignment still works, and later deltas continue from the assigned text.
+    held.content = "X"
+    acc.feed(content("Y"))
+    assert acc.reply.content == "XY"
+
+
+def test_live_reply_serialises_like_a_plain_reply() -> None:
+    _, live, _ = run([content("a"), chunk(tool_delta(0, id="c", name="f", args={"k": 1}))])
+    plain = Reply(
+        content="a",
+        tool_calls=list(live.tool_calls),
+        model=live.model,
+        state=live.state,
+        timings=live.timings,
+    )
+    assert live.to_json() == plain.to_json()
+    assert live.to_openai_message() == plain.to_openai_message()

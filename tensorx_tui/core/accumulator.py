@@ -22,8 +22,9 @@ Non-JSON data in an ordinary event is ignored and counted in `ignored_data` (pro
 heartbeats); non-JSON data in an `event: error` event is the error message.
 
 Hot path: a content chunk costs a few dict look-ups, one list append and one small event. The text
-is kept as a list of parts and joined only when `reply` is read, so read `accumulator.reply` again
-for a fresh snapshot rather than holding on to an old one.
+is kept as a list of parts and joined only when `reply.content` (or `reasoning`, `tool_calls`) is
+read: `accumulator.reply` is one live object, always current, that can be read on every event at no
+cost and whose text costs one join per read after a change.
 """
 
 from __future__ import annotations
@@ -85,14 +86,66 @@ class _Call:
         return ToolCall(id=self.id, name=self.name or "", arguments=arguments)
 
 
+def _joined(parts: list[str]) -> str:
+    if len(parts) > 1:
+        parts[:] = ["".join(parts)]  # in place: the accumulator appends to this very list
+    return parts[0] if parts else ""
+
+
+class _LiveReply(Reply):
+    """A Reply whose text fields are joined from the accumulator's parts when they are read.
+
+    Everything else about Reply (fields, to_json, equality between live replies) is unchanged;
+    assigning `content`, `reasoning` or `tool_calls` works too (the value replaces the parts).
+    """
+
+    __slots__ = ("_calls", "_calls_dirty", "_content_parts", "_reasoning_parts", "_tool_calls")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._content_parts: list[str] = []
+        self._reasoning_parts: list[str] = []
+        self._calls: list[_Call] = []
+        self._calls_dirty = False
+        self._tool_calls: list[ToolCall] = []
+        super().__init__(*args, **kwargs)
+
+    @property
+    def content(self) -> str:
+        return _joined(self._content_parts)
+
+    @content.setter
+    def content(self, value: str) -> None:
+        self._content_parts[:] = [value] if value else []
+
+    @property
+    def reasoning(self) -> str:
+        return _joined(self._reasoning_parts)
+
+    @reasoning.setter
+    def reasoning(self, value: str) -> None:
+        self._reasoning_parts[:] = [value] if value else []
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        if self._calls_dirty:
+            self._calls_dirty = False
+            self._tool_calls[:] = [call.to_tool_call() for call in self._calls]
+        return self._tool_calls
+
+    @tool_calls.setter
+    def tool_calls(self, value: list[ToolCall]) -> None:
+        self._tool_calls = value
+        self._calls_dirty = False
+
+
 class Accumulator:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._reply = Reply()
-        self._content: list[str] = []
-        self._reasoning: list[str] = []
-        self._calls: list[_Call] = []
-        self._calls_dirty = False
+        self._reply = reply = _LiveReply()
+        # The reply's own lists, appended to on the hot path.
+        self._content = reply._content_parts
+        self._reasoning = reply._reasoning_parts
+        self._calls = reply._calls
         self._by_index: dict[int, int] = {}  # wire index -> position of its current call
         self._by_id: dict[str, int] = {}  # tool-call id -> position
         self._current: int | None = None  # position of the call a fragment without index continues
@@ -100,7 +153,6 @@ class Accumulator:
         self._usage: dict[str, Any] | None = None
         self._finish_reason: str | None = None
         self._error: ErrorInfo | None = None
-        self._last_token: float | None = None
         self._done_marker = False
         self._done = False
         self._finished = False
@@ -114,24 +166,8 @@ class Accumulator:
 
     @property
     def reply(self) -> Reply:
-        """The reply so far (the same object every time, brought up to date on each read)."""
-        r = self._reply
-        c = self._content
-        if c:
-            if len(c) > 1:
-                c[:] = ["".join(c)]
-            r.content = c[0]
-        c = self._reasoning
-        if c:
-            if len(c) > 1:
-                c[:] = ["".join(c)]
-            r.reasoning = c[0]
-        if self._calls_dirty:
-            self._calls_dirty = False
-            r.tool_calls[:] = [call.to_tool_call() for call in self._calls]
-        if self._last_token is not None:
-            r.timings.last_token = self._last_token
-        return r
+        """The reply so far: one live object, current whenever its fields are read."""
+        return self._reply
 
     @property
     def done(self) -> bool:
@@ -262,9 +298,11 @@ class Accumulator:
         if self._finish_reason == "error" and self._error is None:
             self._record_error(_GENERIC_ERROR, events)
         if tokens:
-            self._last_token = self._clock()
-            if reply.timings.first_token is None:
-                reply.timings.first_token = self._last_token
+            now = self._clock()
+            timings = reply.timings
+            if timings.first_token is None:
+                timings.first_token = now
+            timings.last_token = now
         return events
 
     def _delta(self, delta: dict[str, Any], events: list[StreamEvent], whole: int | None) -> bool:
@@ -384,7 +422,7 @@ class Accumulator:
             added = ""
         if not (changed or added):
             return False
-        self._calls_dirty = True
+        self._reply._calls_dirty = True
         events.append(ToolCallDelta(position, call.id, call.name, added))
         return True
 
