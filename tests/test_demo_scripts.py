@@ -157,3 +157,54 @@ def test_demo_package_imports_no_ui_toolkit() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == ""
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                ["role", "content", "tool_calls", "function", "name", "arguments", "id"]
+            )
+            | st.text(max_size=5),
+            children,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    messages=st.lists(_json, min_size=1, max_size=4),
+    tools=_json,
+    tool_choice=_json,
+    model=st.sampled_from(["demo", "demo-reasoner", "demo-fault-slow", "demo-fault-filter"]),
+)
+def test_odd_requests_never_crash_the_scripts(
+    messages: list[Any], tools: Any, tool_choice: Any, model: str
+) -> None:
+    body = {"messages": messages, "tools": tools, "tool_choice": tool_choice}
+    result = plan(script_for(model, body))
+    assert result.finish_reason in ("stop", "tool_calls", "content_filter")
+    assert result.completion_tokens == len(result.steps) or result.tool_calls()
+
+
+@given(calls=_json, results=st.lists(_json, max_size=3), schema=_json, choice=_json)
+def test_odd_tool_conversations_never_crash_the_scripts(
+    calls: Any, results: list[Any], schema: Any, choice: Any
+) -> None:
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": schema}}
+    messages: list[Any] = [
+        {"role": "user", "content": "weather in Oslo and Rome"},
+        {"role": "assistant", "content": None, "tool_calls": calls},
+        *({"role": "tool", "tool_call_id": "x", "content": r} for r in results),
+    ]
+    result = plan(
+        script_for("demo", {"messages": messages, "tools": [tool], "tool_choice": choice})
+    )
+    if results:
+        assert result.finish_reason == "stop" and "the tools returned" in result.content
+    for call in result.tool_calls():
+        json.loads(call.arguments)

@@ -258,6 +258,10 @@ def test_errors_look_like_a_real_provider(srv: DemoServer, http: httpx.Client) -
     assert no_messages.status_code == 400
     bad_max = http.post(url, json={"model": "demo", "messages": user("x"), "max_tokens": 0})
     assert bad_max.status_code == 400
+    odd_stop = http.post(url, json={"model": "demo", "messages": user("x"), "stop": 5})
+    assert odd_stop.status_code == 200
+    odd_messages = http.post(url, json={"model": "demo", "messages": [5, {"content": [1]}]})
+    assert odd_messages.status_code == 200
     assert http.get(f"{srv.root_url}/v2/whatever").status_code == 404
     unsupported = http.put(f"{srv.base_url}/models", json={})
     assert unsupported.status_code == 501 and "error" in unsupported.json()

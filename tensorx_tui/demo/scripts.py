@@ -154,19 +154,22 @@ def topic_of(text: str, limit: int = 80, *, markdown: bool = True) -> str:
     return line or "your message"
 
 
+def _functions(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The well-formed function definitions among the request's tools."""
+    tools = body.get("tools")
+    if not isinstance(tools, list):
+        return []
+    functions = [t.get("function") for t in tools if isinstance(t, dict)]
+    return [f for f in functions if isinstance(f, dict) and isinstance(f.get("name"), str)]
+
+
 def _tool_names(body: dict[str, Any]) -> list[str]:
-    names: list[str] = []
-    for tool in body.get("tools") or []:
-        function = tool.get("function") if isinstance(tool, dict) else None
-        if isinstance(function, dict) and isinstance(function.get("name"), str):
-            names.append(function["name"])
-    return names
+    return [f["name"] for f in _functions(body)]
 
 
 def _tool_schema(body: dict[str, Any], name: str) -> dict[str, Any]:
-    for tool in body.get("tools") or []:
-        function = tool.get("function") if isinstance(tool, dict) else None
-        if isinstance(function, dict) and function.get("name") == name:
+    for function in _functions(body):
+        if function["name"] == name:
             params = function.get("parameters")
             return params if isinstance(params, dict) else {}
     return {}
@@ -293,7 +296,8 @@ def _pending_tool_results(messages: list[Any]) -> list[tuple[str, dict[str, Any]
         return []
     calls: dict[str, tuple[str, dict[str, Any]]] = {}
     if index >= 0 and isinstance(messages[index], dict):
-        for call in messages[index].get("tool_calls") or []:
+        tool_calls = messages[index].get("tool_calls")
+        for call in tool_calls if isinstance(tool_calls, list) else []:
             function = call.get("function") if isinstance(call, dict) else None
             if not isinstance(function, dict):
                 continue

@@ -45,6 +45,8 @@ FIRST_TOKEN_DELAY_S = 0.2
 # At full speed, events are gathered into writes of about this size (several events per read).
 COALESCE_BYTES = 16 * 1024
 
+MAX_BODY_BYTES = 32 * 1024 * 1024
+
 _DISCONNECTED = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 
 
@@ -224,7 +226,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._headers_started = False  # one handler serves every request of a connection
         path = self.path.split("?", 1)[0].rstrip("/")
-        body_bytes = self._read_body()
+        try:
+            body_bytes = self._read_body()
+        except ValueError as exc:  # a broken chunked body or a body over the limit
+            self.send_error(400, f"Could not read the request body: {exc}")
+            return
         if path != "/v1/chat/completions":
             self._not_found()
             return
@@ -251,10 +257,14 @@ class _Handler(BaseHTTPRequestHandler):
                     return b"".join(parts)
                 parts.append(self.rfile.read(size))
                 self.rfile.readline()  # the CRLF after each chunk
+                if sum(map(len, parts)) > MAX_BODY_BYTES:
+                    raise ValueError("the body is too large")
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = 0
+        if length > MAX_BODY_BYTES:
+            raise ValueError("the body is too large")
         return self.rfile.read(length) if length > 0 else b""
 
     def _not_found(self) -> None:
@@ -307,7 +317,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._bad_request("'max_tokens' must be a positive integer.")
             return
         stop = body.get("stop")
-        stops = [stop] if isinstance(stop, str) else [s for s in stop or [] if isinstance(s, str)]
+        if isinstance(stop, str):
+            stops = [stop]
+        elif isinstance(stop, list):
+            stops = [s for s in stop if isinstance(s, str)]
+        else:
+            stops = []
         stream = bool(body.get("stream"))
         options = body.get("stream_options")
         include_usage = stream and isinstance(options, dict) and bool(options.get("include_usage"))
