@@ -130,6 +130,13 @@ def test_one_hit_per_conversation_newest_first_with_snippet(store: Store) -> Non
     assert len(store.search("kiwi", limit=1)) == 1
 
 
+def test_a_broad_query_returns_the_newest_conversations(store: Store) -> None:
+    ids = [talk(store, f"common word {i}", f"common reply {i}") for i in range(130)]
+    hits = store.search("common", limit=100)
+    assert [h.conversation.id for h in hits] == ids[::-1][:100]
+    assert all(h.snippet.startswith("common reply") for h in hits)
+
+
 def test_long_messages_give_a_short_one_line_snippet(store: Store) -> None:
     text = "filler line\n" * 200 + "the needle is here\n" + "more filler\n" * 200
     talk(store, text)

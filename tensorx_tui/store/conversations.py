@@ -15,7 +15,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -474,13 +474,17 @@ class Store:
         return Conversation(meta=meta, messages=[_message(r) for r in rows])
 
     def search(self, query: str, limit: int = 100) -> list[SearchHit]:
-        """Conversations whose title or any message (content or reasoning) matches, newest first,
+        """Conversations whose title or a message (content or reasoning) matches, newest first,
         each with a snippet of its newest matching message. See `search.match_query` for the
-        syntax; text FTS5 cannot use gives an empty list, never an error."""
+        syntax; text FTS5 cannot use gives an empty list, never an error.
+
+        "Newest" is found by walking the matching messages from the newest row back and stopping
+        at `limit` conversations, so a broad query costs about the same as a narrow one. (A
+        conversation imported after newer ones were written counts as recent in that walk.)"""
         expr = match_query(query)
         if expr is None:
             return []
-        with self._lock:
+        with self._read():
             try:
                 return self._search(expr, limit)
             except sqlite3.OperationalError:
@@ -490,37 +494,39 @@ class Store:
 
     def _search(self, expr: str, limit: int) -> list[SearchHit]:
         conn = self._conn
+        # conversation pk -> (newest matching message id or None for a title match, marked text)
+        found: dict[int, tuple[int | None, str]] = {}
+        newest_first = conn.execute(
+            "SELECT messages_fts.rowid, m.conversation_pk,"
+            " snippet(messages_fts, -1, ?, ?, '…', ?) FROM messages_fts"
+            " JOIN messages m ON m.id = messages_fts.rowid"
+            " WHERE messages_fts MATCH ? ORDER BY messages_fts.rowid DESC",
+            (MARK_START, MARK_END, _SNIPPET_TOKENS, expr),
+        )
+        with closing(newest_first):  # stopping early: finish the statement now
+            for message_id, pk, marked in newest_first:
+                if pk not in found:
+                    found[pk] = (message_id, marked)
+                    if len(found) >= limit:
+                        break
+        for pk, marked in conn.execute(
+            "SELECT rowid, highlight(conversations_fts, 0, ?, ?) FROM conversations_fts"
+            " WHERE conversations_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+            (MARK_START, MARK_END, expr, limit),
+        ):
+            found.setdefault(pk, (None, marked))
+        if not found:
+            return []
+        marks = ", ".join("?" * len(found))
         rows = conn.execute(
-            f"""
-            WITH hits (pk, mid) AS (
-                SELECT m.conversation_pk, max(m.id) FROM messages_fts
-                JOIN messages m ON m.id = messages_fts.rowid
-                WHERE messages_fts MATCH :q GROUP BY m.conversation_pk
-                UNION ALL
-                SELECT rowid, NULL FROM conversations_fts WHERE conversations_fts MATCH :q
-            )
-            SELECT {_SUMMARY_COLUMNS}, max(h.mid), c.pk FROM hits h
-            JOIN conversations c ON c.pk = h.pk
-            GROUP BY c.pk ORDER BY c.updated_at DESC, c.pk DESC LIMIT :limit
-            """,
-            {"q": expr, "limit": limit},
+            f"SELECT {_SUMMARY_COLUMNS}, c.pk FROM conversations c WHERE c.pk IN ({marks})"
+            " ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?",
+            (*found, limit),
         ).fetchall()
         hits: list[SearchHit] = []
         for row in rows:
-            message_id, pk = row[7], row[8]
-            if message_id is not None:
-                marked = conn.execute(
-                    "SELECT snippet(messages_fts, -1, ?, ?, '…', ?) FROM messages_fts"
-                    " WHERE messages_fts MATCH ? AND rowid = ?",
-                    (MARK_START, MARK_END, _SNIPPET_TOKENS, expr, message_id),
-                ).fetchone()
-            else:
-                marked = conn.execute(
-                    "SELECT highlight(conversations_fts, 0, ?, ?) FROM conversations_fts"
-                    " WHERE conversations_fts MATCH ? AND rowid = ?",
-                    (MARK_START, MARK_END, expr, pk),
-                ).fetchone()
-            snippet, spans = split_marks(marked[0] if marked else "")
+            message_id, marked = found[row[7]]
+            snippet, spans = split_marks(marked)
             hits.append(SearchHit(_summary(row), snippet, spans, message_id))
         return hits
 
