@@ -7,10 +7,16 @@ from textual.widgets import Static
 
 from tensorx_tui.core.events import (
     ContentDelta,
+    Finished,
+    ReasoningDelta,
+    StreamError,
+    ToolCallDelta,
+    UsageUpdated,
 )
-from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
 from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.messages import AssistantMessage
+from tensorx_tui.ui.messages.tool_call_view import ToolCallView
 
 HOSTILE = "[bold]x[/bold] [@click=app.quit]q [/nope] \x1b[2J\x1b]52;c;AAAA\x07 end"
 
@@ -66,3 +72,189 @@ async def test_content_renders_and_fence_is_highlighted_after_finish() -> None:
         )
         colors = {seg.style.color for seg in line if seg.style is not None and seg.text.strip()}
         assert len(colors) >= 2  # keyword and name coloured differently
+
+
+async def test_open_fence_streams_plain_and_is_highlighted_once_closed() -> None:
+    app = ConvApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        conv = app.query_one(ConversationView)
+        msg = await conv.add_assistant(None)
+        msg.apply(ContentDelta("Intro.\n\n```python\ndef f(x):\n    return x\n"))
+        await msg.flush_now()
+        await pilot.pause()
+
+        def colours() -> set[object]:
+            line = next(s for s in app.screen._compositor.render_strips() if "def f(x):" in s.text)
+            return {seg.style.color for seg in line if seg.style is not None and seg.text.strip()}
+
+        assert len(colours()) == 1  # still open: plain, not highlighted on every token
+        msg.apply(ContentDelta("```\n\nAfter the fence.\n"))
+        await msg.flush_now()
+        await pilot.pause()
+        assert len(colours()) >= 2  # closed: highlighted once
+
+
+async def test_reasoning_shows_while_streaming_and_collapses_when_the_answer_starts() -> None:
+    app = ConvApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        conv = app.query_one(ConversationView)
+        msg = await conv.add_assistant("demo-reasoner")
+        assert not msg.reasoning.display or not msg.reasoning.has_class("-shown")
+        msg.apply(ReasoningDelta("Let me think about "))
+        msg.apply(ReasoningDelta("this carefully."))
+        await msg.flush_now()
+        await pilot.pause()
+        assert msg.reasoning.has_class("-shown") and not msg.reasoning.collapsed
+        assert "this carefully." in screen_text(app)
+        msg.apply(ContentDelta("The answer is 4."))
+        await msg.flush_now()
+        await pilot.pause()
+        assert msg.reasoning.collapsed
+        assert "this carefully." not in screen_text(app)
+        assert "The answer is 4." in screen_text(app)
+        assert msg.reasoning.text == "Let me think about this carefully."
+
+
+async def test_tool_call_is_a_collapsed_collapsible_named_after_the_function() -> None:
+    app = ConvApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        conv = app.query_one(ConversationView)
+        msg = await conv.add_assistant(None)
+        args = '{"city": "Paris", "days": 3}'
+        msg.apply(ToolCallDelta(0, "call_1", "get_weather", args[:9]))
+        await msg.flush_now()
+        view = msg.query_one(ToolCallView)
+        assert view.arguments == args[:9]  # arguments render live, before the call is complete
+        msg.apply(ToolCallDelta(0, "call_1", "get_weather", args[9:]))
+        msg.apply(Finished("tool_calls"))
+        reply = Reply(
+            tool_calls=[ToolCall("call_1", "get_weather", args)],
+            finish_reason="tool_calls",
+            state=ReplyState.COMPLETE,
+        )
+        await conv.finish_assistant(msg, reply)
+        await pilot.pause()
+        assert view._title.label.plain == "get_weather"
+        assert view.collapsed
+        assert '"Paris"' not in screen_text(app)
+        view.collapsed = False
+        await pilot.pause()
+        shown = screen_text(app)
+        assert '  "city": "Paris",' in shown and '  "days": 3' in shown  # pretty-printed
+        assert "not valid JSON" not in shown
+
+
+async def test_invalid_tool_arguments_show_raw_text_with_a_note() -> None:
+    app = ConvApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        conv = app.query_one(ConversationView)
+        msg = await conv.add_assistant(None)
+        msg.apply(ToolCallDelta(0, "c", "search", '{"q": "unterminated'))
+        reply = Reply(
+            tool_calls=[ToolCall("c", "search", '{"q": "unterminated')],
+            finish_reason="tool_calls",
+            state=ReplyState.COMPLETE,
+        )
+        await conv.finish_assistant(msg, reply)
+        view = msg.query_one(ToolCallView)
+        view.collapsed = False
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "not valid JSON" in shown and '{"q": "unterminated' in shown
+
+
+async def test_footer_shows_usage_running_total_timing_and_length_warning() -> None:
+    app = ConvApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        conv = app.query_one(ConversationView)
+        first = Reply(content="one", state=ReplyState.COMPLETE, finish_reason="stop")
+        first.usage = {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}
+        await conv.add_finished_assistant(first)
+        msg = await conv.add_assistant("demo")
+        usage = {"prompt_tokens": 12, "completion_tokens": 34, "total_tokens": 46}
+        reply = Reply(
+            content="cut",
+            finish_reason="length",
+            usage=usage,
+            state=ReplyState.COMPLETE,
+            timings=Timings(request_sent=0.0, first_token=0.25, last_token=2.25),
+        )
+        await stream(msg, conv, ["cut"], reply, extra=(UsageUpdated(usage), Finished("length")))
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "prompt 12 · completion 34 · total 46 · conversation 76" in shown
+        assert "truncated at max_tokens" in shown
+        assert "TTFT 0.25 s" in shown and "17.0 tok/s" in shown
+        assert conv.total_tokens == 76
+
+
+async def test_hostile_text_is_shown_literally_everywhere_and_the_app_survives() -> None:
+    app = ConvApp()
+    async with app.run_test(size=(120, 50)) as pilot:
+        conv = app.query_one(ConversationView)
+        await conv.add_user(HOSTILE)
+        await conv.add_notice(HOSTILE, severity="warning")
+        msg = await conv.add_assistant(HOSTILE)
+        msg.apply(ReasoningDelta(HOSTILE))
+        await msg.flush_now()
+        msg.apply(ToolCallDelta(0, "x", HOSTILE, HOSTILE))
+        msg.apply(ContentDelta(HOSTILE + "\n"))
+        msg.apply(StreamError(HOSTILE, status=500))
+        reply = Reply(
+            content=HOSTILE + "\n",
+            reasoning=HOSTILE,
+            tool_calls=[ToolCall("x", HOSTILE, HOSTILE)],
+            state=ReplyState.ERROR,
+            error=ErrorInfo(HOSTILE, status=500),
+        )
+        await conv.finish_assistant(msg, reply)
+        msg.reasoning.collapsed = False
+        msg.query_one(ToolCallView).collapsed = False
+        await pilot.pause()
+        shown = screen_text(app)
+        assert app.is_running
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert shown.count("[bold]x[/bold] [@click=app.quit]q [/nope]") >= 6
+        assert "␛[2J" in shown  # the escape made visible, not executed
+        assert msg.reply_text == HOSTILE + "\n"  # kept byte for byte for the clipboard
+
+
+async def test_rendered_source_equals_the_content_for_any_chunking() -> None:
+    text = (
+        "Para one with `code`.\n\n- a\n- b\n\n1. x\n2. y\n\n| h | i |\n|---|---|\n| 1 | 2 |\n\n"
+        "```\nplain\n```\n\n> quote\n> more\n\nEnd \u00e9\u4e2d\U0001f600\r\n"
+    )
+    app = ConvApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        conv = app.query_one(ConversationView)
+        for size in (1, 2, 7, 50):
+            msg = await conv.add_assistant(None)
+            for i in range(0, len(text), size):
+                msg.apply(ContentDelta(text[i : i + size]))
+                if i % 11 == 0:
+                    await msg.flush_now()
+            await conv.finish_assistant(msg, Reply(content=text, state=ReplyState.COMPLETE))
+            assert msg.reply_text == text
+            assert msg.body.source == text.replace("\r", "")  # CR dropped by the sanitiser
+        await pilot.pause()
+
+
+async def test_view_follows_the_bottom_until_the_user_scrolls_up() -> None:
+    app = ConvApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        conv = app.query_one(ConversationView)
+        for i in range(15):
+            await conv.add_user(f"message {i}")
+        await pilot.pause()
+        assert conv.scroll_y == conv.max_scroll_y > 0
+        conv.scroll_home(animate=False)
+        conv.release_anchor()
+        await pilot.pause()
+        msg = await conv.add_assistant(None)
+        msg.apply(ContentDelta("new text\n\n" * 5))
+        await msg.flush_now()
+        await pilot.pause()
+        assert conv.scroll_y == 0  # the user's position is kept
+        conv.follow_bottom()
+        await pilot.pause()
+        assert conv.scroll_y == conv.max_scroll_y
