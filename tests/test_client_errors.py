@@ -8,7 +8,7 @@ import httpx
 import pytest
 from test_client import KEY, Server, make_client, only_error, run
 
-from tensorx_tui.core.client import ChatClient, RetryPolicy
+from tensorx_tui.core.client import APIError, ChatClient, RetryPolicy
 from tensorx_tui.core.errors import (
     clean_text,
     describe_transport_error,
@@ -159,6 +159,23 @@ async def test_the_key_is_redacted_from_echoed_errors() -> None:
     got, _ = await error_for(httpx.Response(401, json=body))
     assert KEY not in got
     assert got == "Incorrect API key provided: ****."
+
+
+@pytest.mark.parametrize(
+    "bad_key", ["sk-abc123456789\n", " sk-abc123456789", "sk-abc123456789é", "sk-abc123456789\x00"]
+)
+async def test_a_key_that_cannot_be_a_header_is_reported_without_quoting_it(bad_key: str) -> None:
+    server = Server(httpx.Response(200))
+    client, waits = make_client(server, key=bad_key)
+    events, reply = await run(client)
+    error = only_error(events)
+    assert error.type == "invalid_api_key"
+    assert "abc123" not in error.message and "API key" in error.message
+    assert server.requests == [] and waits == []
+    assert reply.state is ReplyState.ERROR
+    with pytest.raises(APIError) as info:
+        await client.list_models()
+    assert "abc123" not in info.value.message
 
 
 async def test_rate_limit_headers_kept_on_an_error_reply() -> None:

@@ -111,6 +111,10 @@ class APIError(Exception):
         self.type = type
 
 
+class _BadKey(ValueError):
+    """The configured key cannot be sent in an HTTP header."""
+
+
 @dataclass(slots=True)
 class _Failure:
     """Why one try ended without a reply."""
@@ -266,6 +270,9 @@ class ReplyStream:
                 StreamError(f"Invalid base URL {display_url(client._base_url)}: {exc}"),
                 retryable=False,
             )
+            return
+        except _BadKey as exc:
+            yield _Failure(StreamError(str(exc), type="invalid_api_key"), retryable=False)
             return
         except httpx.HTTPError as exc:
             yield self._transport_failure(exc)
@@ -615,9 +622,17 @@ class ChatClient:
         return f"{self._base_url}/{path.lstrip('/')}"
 
     def _headers(self, accept: str) -> dict[str, str]:
+        """Request headers. Raises _BadKey (with a message that does not quote the key) when the
+        key cannot go in a header: the HTTP layer's own error would print the header value."""
         headers = {"Accept": accept, "User-Agent": USER_AGENT}
         if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key.reveal()}"
+            key = self._api_key.reveal()
+            if not (key.isascii() and key.isprintable()) or key != key.strip():
+                raise _BadKey(
+                    "The API key has surrounding spaces, line breaks or non-ASCII characters, "
+                    "so it cannot be sent: check for a stray character from copying it"
+                )
+            headers["Authorization"] = f"Bearer {key}"
         return headers
 
     def stream(self, request: ChatRequest) -> ReplyStream:
@@ -637,6 +652,8 @@ class ChatClient:
             ) from None
         except httpx.InvalidURL as exc:
             raise APIError(f"Invalid base URL {display_url(self._base_url)}: {exc}") from None
+        except _BadKey as exc:
+            raise APIError(str(exc), type="invalid_api_key") from None
         except httpx.HTTPError as exc:
             raise APIError(
                 redact(describe_transport_error(exc, self._base_url), secret), type="connection"
