@@ -647,7 +647,8 @@ def test_run_serve_demo_refuses_a_public_host(capsys: pytest.CaptureFixture[str]
     assert "not a loopback" in err and "--allow-remote" in err
 
 
-def test_run_serve_demo_serves_until_ctrl_c() -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_run_serve_demo_serves_until_ctrl_c(stop_signal: signal.Signals) -> None:
     code = (
         "import signal, sys\n"
         # A test run in a background job inherits an ignored SIGINT; a terminal's Ctrl-C does not.
@@ -670,7 +671,7 @@ def test_run_serve_demo_serves_until_ctrl_c() -> None:
         base_url = banner[0].split(" on ", 1)[1].split()[0]
         assert base_url.startswith("http://127.0.0.1:") and base_url.endswith("/v1")
         assert httpx.get(f"{base_url}/models", timeout=5).status_code == 200
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop_signal)
         out, err = process.communicate(timeout=10)
     finally:
         if process.poll() is None:

@@ -15,6 +15,7 @@ import contextlib
 import ipaddress
 import itertools
 import json
+import signal
 import socket
 import sys
 import threading
@@ -725,6 +726,7 @@ def run_serve_demo(
         "Press Ctrl-C to stop.",
         flush=True,
     )
+    previous = _stop_on_sigterm()
     try:
         while True:
             time.sleep(0.5)
@@ -732,4 +734,17 @@ def run_serve_demo(
         print("\nDemo server stopped.", flush=True)
     finally:
         server.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _stop_on_sigterm() -> Any:
+    """Make SIGTERM stop the server like Ctrl-C does; returns the handler it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return None  # only the main thread may set signal handlers
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
