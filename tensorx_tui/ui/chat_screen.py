@@ -230,7 +230,7 @@ class ChatScreen(Screen[None]):
     async def answer_tool_calls(self) -> bool:
         """Ask for each pending tool call's result; False when the user left with Esc."""
         calls = self.state.pending_tool_calls
-        self.status.set_state("idle", "waiting for tool results")
+        self.status.set_state("waiting", "for tool results")
         for position, call in enumerate(calls, 1):
             modal = ToolResultModal(call, position=position, count=len(calls))
             result = await self.app.push_screen_wait(modal)

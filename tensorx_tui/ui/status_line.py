@@ -20,6 +20,7 @@ _STATE_STYLE = {
     "connecting": "$warning",
     "streaming": "bold $accent",
     "retrying": "bold $warning",
+    "waiting": "bold $warning",
     "cancelled": "$warning",
     "error": "bold $error",
     "no key": "bold $warning",

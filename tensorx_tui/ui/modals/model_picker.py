@@ -82,7 +82,6 @@ class ModelPickerModal(ModalScreen[str | None]):
             )
             status.add_class("error")
             return
-        status.update(Content(f"{len(self.models)} models"))
         self.refill()
 
     @on(Input.Changed, "#model-filter")
@@ -90,6 +89,9 @@ class ModelPickerModal(ModalScreen[str | None]):
         query = self.query_one(Input).value.strip()
         options = self.query_one(OptionList)
         ranked = rank_models(query, self.models)
+        if self.models:
+            shown = f"{len(ranked)} of {len(self.models)}" if query else str(len(self.models))
+            self.query_one("#model-status", Static).update(Content(f"{shown} models"))
         options.clear_options()
         options.add_options(Option(content, id=model) for model, content in ranked)
         if ranked:

@@ -1,0 +1,227 @@
+"""Regenerate screenshots/*.svg (and *.png when `rsvg-convert` is installed) with the demo server.
+
+    python scripts/screenshots.py            # from the repository root
+
+The app is driven headless with Pilot, exactly as a user would with keys. PNG conversion is a
+script-only convenience: Debian's `librsvg2-bin` (`rsvg-convert`); it is never a runtime dependency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rich.cells import cell_len  # noqa: E402
+from textual.pilot import Pilot  # noqa: E402
+from textual.widgets import Collapsible  # noqa: E402
+
+from tensorx_tui.demo.server import DemoServer  # noqa: E402
+from tensorx_tui.settings import Settings  # noqa: E402
+from tensorx_tui.ui.app import ChatApp  # noqa: E402
+from tensorx_tui.ui.chat_screen import ChatScreen  # noqa: E402
+from tensorx_tui.ui.messages import AssistantMessage  # noqa: E402
+from tensorx_tui.ui.modals.tool_result import ToolResultModal  # noqa: E402
+
+OUT = ROOT / "screenshots"
+SIZE = (110, 36)
+# An installed monospace family for the PNGs (the SVG asks for Fira Code, which may be missing).
+PNG_FONT = "DejaVu Sans Mono"
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "unit": {"enum": ["celsius", "fahrenheit"]}},
+            "required": ["city"],
+        },
+    },
+}
+
+Scene = Callable[[ChatApp, Pilot[int]], Awaitable[None]]
+
+
+def chat(app: ChatApp) -> ChatScreen:
+    screen = app.chat
+    assert screen is not None
+    return screen
+
+
+async def until(condition: Callable[[], object], limit_s: float = 30.0) -> None:
+    async with asyncio.timeout(limit_s):
+        while not condition():  # noqa: ASYNC110 - plain widget state
+            await asyncio.sleep(0.02)
+
+
+async def settle(app: ChatApp, pilot: Pilot[int]) -> None:
+    await chat(app).workers.wait_for_complete()
+    await until(lambda: not chat(app).busy)
+    await pilot.pause()
+
+
+async def type_and_send(pilot: Pilot[int], text: str) -> None:
+    await pilot.press(*text, "enter")
+
+
+async def streaming(app: ChatApp, pilot: Pilot[int]) -> None:
+    await type_and_send(pilot, "hello")
+    await settle(app, pilot)
+    await type_and_send(pilot, "python code")
+    await until(lambda: len(app.screen.query(AssistantMessage).last().reply_text) > 420)
+    await pilot.pause()
+
+
+async def tool_call(app: ChatApp, pilot: Pilot[int]) -> None:
+    await type_and_send(pilot, "What's the weather in Paris?")
+    await until(lambda: isinstance(app.screen, ToolResultModal))
+    await pilot.press(*'{"temperature": 21, "unit": "celsius", "sky": "sunny"}', "enter")
+    await settle(app, pilot)
+    for collapsible in app.screen.query(Collapsible):
+        collapsible.collapsed = False
+    await pilot.pause()
+    chat(app).conversation.follow_bottom()
+    await pilot.pause()
+
+
+async def tool_modal(app: ChatApp, pilot: Pilot[int]) -> None:
+    await type_and_send(pilot, "weather in Paris and Tokyo")
+    await until(lambda: isinstance(app.screen, ToolResultModal))
+    await pilot.press(*"sunny, 21 C")
+    await pilot.pause()
+
+
+async def reasoning(app: ChatApp, pilot: Pilot[int]) -> None:
+    await type_and_send(pilot, "Why is the sky blue?")
+    await settle(app, pilot)
+    for collapsible in app.screen.query(Collapsible):
+        collapsible.collapsed = False
+    await pilot.pause()
+    chat(app).conversation.follow_bottom()
+    await pilot.pause()
+
+
+async def error(app: ChatApp, pilot: Pilot[int]) -> None:
+    await type_and_send(pilot, "hello")
+    await settle(app, pilot)
+    # The same conversation goes on with a model whose stream breaks with an error event.
+    await pilot.press("ctrl+o")
+    await until(lambda: "models" in str(app.screen.query_one("#model-status").render()))
+    await pilot.press(*"error-event", "enter")
+    await type_and_send(pilot, "python code")
+    await settle(app, pilot)
+
+
+async def model_picker(app: ChatApp, pilot: Pilot[int]) -> None:
+    await pilot.press("ctrl+o")
+    await until(lambda: "models" in str(app.screen.query_one("#model-status").render()))
+    await pilot.press(*"fault")
+    await pilot.pause()
+
+
+# name, model, demo speed (tokens/s; 0 = instant), tools, scene
+SCENES: list[tuple[str, str, float, bool, Scene]] = [
+    ("streaming", "demo", 60.0, False, streaming),
+    ("tool-call", "demo", 200.0, True, tool_call),
+    ("tool-result-modal", "demo", 0.0, True, tool_modal),
+    ("reasoning", "demo-reasoner", 200.0, False, reasoning),
+    ("error", "demo", 200.0, False, error),
+    ("model-picker", "demo", 0.0, False, model_picker),
+]
+
+
+async def shoot(name: str, model: str, speed: float, tools: bool, scene: Scene) -> Path:
+    server = DemoServer(host="127.0.0.1", port=0, speed=speed).start()
+    try:
+        settings = Settings(
+            base_url=server.base_url,
+            model=model,
+            demo=True,
+            tools=[WEATHER_TOOL] if tools else None,
+            config_path=None,
+        )
+        app = ChatApp(settings)
+        async with app.run_test(size=SIZE) as pilot:
+            await scene(app, pilot)
+            svg = app.export_screenshot(title=f"tensorx-chat — {name}")
+            # The port changes each run; keep the files stable.
+            svg = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:8765", svg)
+            path = OUT / f"{name}.svg"
+            path.write_text(svg, encoding="utf-8")
+            if chat(app).busy:
+                chat(app).action_cancel()
+    finally:
+        server.stop()
+    return path
+
+
+_TEXT = re.compile(r'<text ([^>]*?)x="([\d.]+)"([^>]*?)textLength="([\d.]+)"([^>]*)>([^<]*)</text>')
+
+
+def _pin_glyphs(match: re.Match[str]) -> str:
+    """Split a text run so every non-ASCII glyph sits on its own cell.
+
+    rsvg-convert ignores `textLength`, so a glyph from a fallback font (…, ●, ↑) with another width
+    would shift the rest of its run; ASCII runs are safe in a monospace font.
+    """
+    before, x, middle, length, after, body = match.groups()
+    text = html.unescape(body)
+    cells = cell_len(text)
+    if text.isascii() or not cells:
+        return match.group(0)
+    cell = float(length) / cells
+    pieces, column = [], 0
+    for run in re.findall(r"[\x00-\x7f\u00a0]+|[^\x00-\x7f\u00a0]", text):
+        left = float(x) + column * cell
+        width = cell_len(run) * cell
+        pieces.append(
+            f'<text {before}x="{left:.1f}"{middle}textLength="{width:.1f}"{after}>'
+            f"{xml_escape(run)}</text>"
+        )
+        column += cell_len(run)
+    return "".join(pieces)
+
+
+def to_png(svg: Path) -> Path | None:
+    converter = shutil.which("rsvg-convert")
+    if converter is None:
+        return None
+    text = svg.read_text(encoding="utf-8")
+    # Textual's SVG names Fira Code (loaded from the web); use a font this machine has, keep
+    # spaces (rsvg drops a run's leading space otherwise) and pin wide glyphs to their cells.
+    text = text.replace('font-family: "Fira Code"', f'font-family: "{PNG_FONT}"')
+    text = text.replace("<svg ", '<svg xml:space="preserve" ', 1)
+    text = _TEXT.sub(_pin_glyphs, text)
+    local = svg.with_suffix(".local.svg")
+    local.write_text(text, encoding="utf-8")
+    png = svg.with_suffix(".png")
+    try:
+        subprocess.run([converter, "-z", "1.5", "-o", str(png), str(local)], check=True)
+    finally:
+        local.unlink()
+    return png
+
+
+async def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    for name, model, speed, tools, scene in SCENES:
+        svg = await shoot(name, model, speed, tools, scene)
+        png = to_png(svg)
+        print(
+            svg.relative_to(ROOT), png.relative_to(ROOT) if png else "(no rsvg-convert: SVG only)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))
