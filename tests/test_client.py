@@ -445,6 +445,22 @@ async def test_peer_closing_mid_stream_after_tokens_is_interrupted_not_retried()
     assert len(server.requests) == 1 and waits == []
 
 
+async def test_connection_reset_after_the_finish_reason_is_still_complete() -> None:
+    # Some proxies reset the connection instead of ending the chunked body after the last event.
+    body = Body(
+        [
+            sse([chunk({"content": "Done."}, finish_reason="stop")]),
+            httpx.ReadError("connection reset by peer"),
+        ]
+    )
+    server = Server(ok(body))
+    client, waits = make_client(server)
+    events, reply = await run(client)
+    assert reply.state is ReplyState.COMPLETE and reply.content == "Done."
+    assert not any(isinstance(e, StreamError) for e in events)
+    assert waits == [] and len(server.requests) == 1
+
+
 # ----------------------------------------------------------------------------- cancelling
 
 

@@ -408,6 +408,8 @@ class ReplyStream:
                 if chunk is None:
                     break
         except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            if acc.reply.finish_reason is not None:
+                return  # the reply had finished; only the end of the body ([DONE]) was lost
             if not self._tokens:
                 yield self._transport_failure(exc)
                 return
