@@ -570,6 +570,15 @@ async def test_idle_timeout_after_content_keeps_it() -> None:
     assert body.closed
 
 
+async def test_silence_after_the_finish_reason_ends_the_reply_complete() -> None:
+    body = Body([sse([chunk({"content": "ok"}, finish_reason="stop")])], hang=True)
+    client, _ = make_client(Server(ok(body)), idle_timeout=0.1)
+    events, reply = await asyncio.wait_for(run(client), 5)
+    assert reply.state is ReplyState.COMPLETE and reply.content == "ok"
+    assert not any(isinstance(e, StreamError) for e in events)
+    assert body.closed
+
+
 async def test_steady_data_slower_in_total_than_the_idle_timeout_is_fine() -> None:
     items: list[bytes | float | Exception] = []
     for word in ["a", "b", "c", "d", "e", "f"]:

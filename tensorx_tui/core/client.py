@@ -324,12 +324,15 @@ class ReplyStream:
                     async for item in items:
                         yield item
         except TimeoutError:
-            yield _Failure(
-                StreamError(self._idle_message(), type="timeout"),
-                retryable=False,
-            )
+            # After a finish_reason only the usage chunk or [DONE] is missing: the reply stands.
+            if acc.reply.finish_reason is None:
+                yield _Failure(
+                    StreamError(self._idle_message(), type="timeout"),
+                    retryable=False,
+                )
         except httpx.HTTPError as exc:
-            yield self._transport_failure(exc)
+            if acc.reply.finish_reason is None:
+                yield self._transport_failure(exc)
 
     # ----------------------------------------------------------------------------- bodies
 
