@@ -266,6 +266,37 @@ def test_to_openai_messages_for_continuing(store: Store) -> None:
     assert with_system[0] == {"role": "system", "content": "sys"}
 
 
+def test_tool_calls_of_an_unfinished_reply_are_not_sent_back(store: Store) -> None:
+    conv = store.create_conversation()
+    store.add_user_message(conv, "q")
+    store.add_reply(
+        conv,
+        Reply(content="x", tool_calls=[ToolCall("c1", "f", '{"a":')], state=ReplyState.CANCELLED),
+    )
+    store.add_tool_result(conv, "c1", "r")
+    assert store.load_conversation(conv).to_openai_messages()[1] == {
+        "role": "assistant",
+        "content": "x",
+    }
+
+
+def test_drop_after_last_user_for_regenerate(store: Store) -> None:
+    conv = store.create_conversation()
+    store.add_user_message(conv, "first")
+    store.add_reply(conv, Reply(content="one", state=ReplyState.COMPLETE))
+    store.add_user_message(conv, "second")
+    store.add_reply(conv, Reply(tool_calls=[ToolCall("c", "f", "{}")], state=ReplyState.COMPLETE))
+    store.add_tool_result(conv, "c", "r")
+    store.add_reply(conv, Reply(content="two", state=ReplyState.COMPLETE))
+    assert store.drop_after_last_user(conv) == 3
+    assert [m.content for m in store.load_conversation(conv).messages] == ["first", "one", "second"]
+    assert store.search("two") == []
+    assert store.drop_after_last_user(conv) == 0
+    # The next reply takes the next place in order.
+    store.add_reply(conv, Reply(content="again", state=ReplyState.COMPLETE))
+    assert store.load_conversation(conv).messages[-1].content == "again"
+
+
 def test_message_roles_are_checked() -> None:
     with pytest.raises(ValueError):
         StoredMessage(role="bot")

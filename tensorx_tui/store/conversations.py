@@ -394,6 +394,18 @@ class Store:
         """Save a whole reply at once (non-streaming callers)."""
         return self.add_message(conv_id, StoredMessage.from_reply(reply))
 
+    def drop_after_last_user(self, conv_id: ConversationId) -> int:
+        """Regenerate: delete every message after the last user message (the replies and tool
+        round trips that answered it). Returns how many were deleted."""
+        with self._write() as conn:
+            pk = self._pk(conn, conv_id)
+            cur = conn.execute(
+                "DELETE FROM messages WHERE conversation_pk = ? AND seq > (SELECT max(seq)"
+                " FROM messages WHERE conversation_pk = ? AND role = 'user')",
+                (pk, pk),
+            )
+            return cur.rowcount
+
     # -- reading ----------------------------------------------------------------------------------
 
     def list_conversations(self, limit: int = 200, offset: int = 0) -> list[ConversationSummary]:

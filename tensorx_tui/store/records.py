@@ -220,9 +220,10 @@ class Conversation:
     def to_openai_messages(self, *, with_system: bool = False) -> list[dict[str, Any]]:
         """The history to send when continuing this conversation.
 
-        Left out, because an endpoint would reject them: assistant replies that produced nothing
-        (an error before the first token), and tool calls that never got a result (the turn was
-        cancelled between the call and its answer).
+        Left out, because an endpoint would reject them (the same rules as the UI's
+        ConversationState): assistant replies that produced nothing (an error before the first
+        token), tool calls of a reply that did not complete (they may be cut in half), and tool
+        calls that never got a result.
         """
         answered = {m.tool_call_id for m in self.messages if m.role == "tool" and m.tool_call_id}
         out: list[dict[str, Any]] = []
@@ -233,7 +234,10 @@ class Conversation:
                 out.append(message.to_openai())
                 continue
             reply = message.to_reply()
-            reply.tool_calls = [c for c in reply.tool_calls if c.id and c.id in answered]
+            complete = reply.state is ReplyState.COMPLETE
+            reply.tool_calls = [
+                c for c in reply.tool_calls if complete and c.id and c.id in answered
+            ]
             if not reply.content and not reply.tool_calls:
                 continue
             out.append(reply.to_openai_message())
