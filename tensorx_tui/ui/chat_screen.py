@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
 
 from tensorx_tui.core.events import ResponseStarted, Retrying, StreamError, StreamEvent
 from tensorx_tui.core.reply import Reply, ReplyState
@@ -222,8 +223,7 @@ class ChatScreen(Screen[None]):
             self.status.set_state("streaming")
             self.status.set_rate_limits(event.rate_limits)
         elif isinstance(event, Retrying):
-            detail = f"in {event.delay:.0f} s (try {event.attempt}): {event.reason}"
-            self.status.set_state("retrying", detail)
+            self.status.set_retrying(event.delay, event.attempt, event.reason)
         elif isinstance(event, StreamError):
             self.status.set_state("error", f"HTTP {event.status}" if event.status else "")
 
@@ -244,6 +244,15 @@ class ChatScreen(Screen[None]):
             self.state.add_tool_result(call, result)
             await self.conversation.add_tool_result(call, result)
         return True
+
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # A bug in the reply path must not pass silently (exit_on_error=False keeps the app up).
+        if event.worker.group == "reply" and event.state == WorkerState.ERROR:
+            self.status.set_state("error")
+            await self.conversation.add_notice(
+                f"Internal error while handling the reply: {event.worker.error!r}",
+                severity="error",
+            )
 
     # -- actions ----------------------------------------------------------------------------
 

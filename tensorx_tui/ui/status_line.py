@@ -6,9 +6,11 @@ for a relayout: a `Static.update()` here cost ~10x the CPU with a long conversat
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from textual.content import Content
+from textual.timer import Timer
 from textual.widget import Widget
 
 from tensorx_tui.core.ratelimits import RateLimitSummary, summarise
@@ -71,11 +73,37 @@ class StatusLine(Widget):
         self.state = "idle"
         self.detail = ""
         self.rate_limits = ""
+        self._retry_at: float | None = None
+        self._retry_note = ""
+        self._ticker: Timer | None = None
 
     def set_state(self, state: str, detail: str = "") -> None:
-        """`state` is a key of _STATE_STYLE; `detail` is shown after it ("in 2 s", "HTTP 500")."""
+        """`state` is a key of _STATE_STYLE; `detail` is shown after it ("HTTP 500")."""
         self.state, self.detail = state, one_line(detail, 60)
+        self._stop_countdown()
         self.refresh()
+
+    def set_retrying(self, delay: float, attempt: int, reason: str) -> None:
+        """Show "retrying in N s", counting down until the next try (or the next state)."""
+        self.set_state("retrying")
+        self._retry_at = time.monotonic() + delay
+        self._retry_note = f"(try {attempt}: {one_line(reason, 40)})"
+        self.detail = self._countdown_text()
+        self._ticker = self.set_interval(0.25, self._tick)
+
+    def _countdown_text(self) -> str:
+        left = max(0.0, (self._retry_at or 0.0) - time.monotonic())
+        return f"in {left:.0f} s {self._retry_note}"
+
+    def _tick(self) -> None:
+        self.detail = self._countdown_text()
+        self.refresh()
+
+    def _stop_countdown(self) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        self._retry_at = None
 
     def set_model(self, model: str) -> None:
         self.model = model

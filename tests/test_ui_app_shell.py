@@ -1,0 +1,98 @@
+"""The app shell: theme, client lifetime, retry status, unexpected failures, status line text."""
+
+from __future__ import annotations
+
+import httpx
+from ui_app_support import (
+    SIZE,
+    chat,
+    client_factory,
+    demo_app,
+    demo_server,
+    reply_done,
+    screen_text,
+)
+
+from tensorx_tui.connect import ClientHandle
+from tensorx_tui.core.ratelimits import summarise
+from tensorx_tui.demo.server import DemoServer
+from tensorx_tui.settings import Settings
+from tensorx_tui.ui.app import ChatApp
+from tensorx_tui.ui.status_line import endpoint_label, rate_limit_text
+
+__all__ = ["demo_server"]
+
+
+async def test_theme_from_settings_and_unknown_theme_warns(demo_server: DemoServer) -> None:
+    app = demo_app(demo_server, theme="nord")
+    async with app.run_test(size=SIZE):
+        assert app.theme == "nord"
+    app = demo_app(demo_server, theme="no-such-theme")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.is_running
+        assert any("no-such-theme" in str(n.message) for n in app._notifications)
+
+
+async def test_http_client_is_closed_when_the_app_exits(demo_server: DemoServer) -> None:
+    handles: list[ClientHandle] = []
+    build = client_factory()
+
+    def factory(settings: Settings) -> ClientHandle:
+        handles.append(build(settings))
+        return handles[-1]
+
+    app = ChatApp(Settings(base_url=demo_server.base_url, model="demo"), client_factory=factory)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("h", "i", "enter")
+        await reply_done(app)
+        assert not handles[0].http.is_closed
+    assert handles[0].http.is_closed
+
+
+async def test_a_429_retry_shows_in_the_status_line(demo_server: DemoServer) -> None:
+    app = demo_app(demo_server, model="demo-fault-429")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        states: list[str] = []
+        set_state = screen.status.set_state
+
+        def record(state: str, detail: str = "") -> None:
+            states.append(state)
+            set_state(state, detail)
+
+        screen.status.set_state = record  # type: ignore[method-assign]
+        await pilot.press("h", "i", "enter")
+        await reply_done(app)
+        assert states[:4] == ["connecting", "retrying", "streaming", "idle"]
+        assert screen.state.messages[-1]["role"] == "assistant"
+
+
+async def test_an_unexpected_failure_is_shown_not_raised() -> None:
+    def explode(request: httpx.Request) -> httpx.Response:
+        raise RuntimeError("boom [/nope]")
+
+    settings = Settings(base_url="http://local/v1", model="m")
+    app = ChatApp(settings, client_factory=client_factory(httpx.MockTransport(explode)))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("h", "i", "enter")
+        await reply_done(app)
+        await pilot.pause()
+        assert app.is_running
+        assert chat(app).status.state == "error"
+        text = screen_text(app)
+        assert "Internal error" in text or "boom [/nope]" in text
+
+
+def test_status_line_texts() -> None:
+    assert endpoint_label("https://user:pw@api.tensorx.ai/v1") == "api.tensorx.ai"
+    assert endpoint_label("http://127.0.0.1:8080/v1") == "127.0.0.1:8080"
+    headers = {
+        "x-ratelimit-limit-requests": "60",
+        "x-ratelimit-remaining-requests": "59",
+        "x-ratelimit-limit-tokens": "2000000",
+        "x-ratelimit-remaining-tokens": "1500000",
+    }
+    assert rate_limit_text(summarise(headers)) == "59/60 req · 1.5M/2M tok"
+    assert rate_limit_text(summarise({"x-ratelimit-remaining": "7"})) == "7 req"
+    assert rate_limit_text(summarise({})) == ""
