@@ -64,9 +64,7 @@ class _Call:
         self.obj: dict[str, Any] | list[Any] | None = None
 
     def text(self) -> str:
-        if len(self.parts) > 1:
-            self.parts[:] = ["".join(self.parts)]
-        return self.parts[0] if self.parts else ""
+        return _joined(self.parts)
 
     def is_complete_json(self) -> bool:
         if self.obj is not None:
