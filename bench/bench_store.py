@@ -142,6 +142,19 @@ def median_ms(action: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
+def paired_median_ms(
+    action: Callable[[Path], object], first: Path, second: Path, runs: int
+) -> tuple[float, float]:
+    """Median times of `action(first)` and `action(second)`, run alternately."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for where, bucket in ((first, times[0]), (second, times[1])):
+            started = time.perf_counter()
+            action(where)
+            bucket.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def open_and_list(data_dir: Path) -> None:
     with Store.open(data_dir) as store:
         store.list_conversations()
@@ -201,26 +214,27 @@ def main() -> int:
                 ms = median_ms(lambda q=query: store.search(q), args.runs)
                 rows.append((label, ms, f"{query!r}: {hits} hits"))
 
-        start_big = median_ms(lambda: open_and_list(big), args.runs)
-        start_empty = median_ms(lambda: open_and_list(empty), args.runs)
-        cli_runs = max(5, args.runs // 3)
-        cli_big = median_ms(lambda: cli_history(big), cli_runs)
-        cli_empty = median_ms(lambda: cli_history(empty), cli_runs)
+        # Big and empty alternate, so a busy machine slows both alike.
+        compared = [
+            ("open", lambda d: Store.open(d).close(), args.runs, 2),
+            ("open + first page (200)", open_and_list, args.runs, 2),
+            ("`history -n 50` process", cli_history, max(5, args.runs // 2), 1),
+        ]
+        results = [
+            (label, *paired_median_ms(action, big, empty, runs), digits)
+            for label, action, runs, digits in compared
+        ]
 
         print(f"database: {count:,} conversations, {size_mb:.0f} MB; median of {args.runs} runs")
         print(f"{'measure':<36}{'ms':>9}  note")
         for label, ms, note in rows:
             print(f"{label:<36}{ms:>9.2f}  {note}")
-        print(f"{'open + first page, big db':<36}{start_big:>9.2f}")
-        print(
-            f"{'open + first page, empty db':<36}{start_empty:>9.2f}"
-            f"  ratio {start_big / start_empty:.2f}"
-        )
-        print(f"{'`history -n 50` process, big db':<36}{cli_big:>9.1f}")
-        print(
-            f"{'`history -n 50` process, empty db':<36}{cli_empty:>9.1f}"
-            f"  ratio {cli_big / cli_empty:.2f} (median of {cli_runs})"
-        )
+        for label, on_big, on_empty, digits in results:
+            print(f"{label + ', big db':<36}{on_big:>9.{digits}f}")
+            print(
+                f"{label + ', empty db':<36}{on_empty:>9.{digits}f}"
+                f"  big/empty {on_big / on_empty:.2f}"
+            )
     return 0
 
 
