@@ -16,6 +16,7 @@ import pytest
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState
 from tensorx_tui.store import db
 from tensorx_tui.store.conversations import Store
+from tensorx_tui.store.db import StoreError
 from tensorx_tui.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,12 +92,19 @@ def test_a_failing_migration_changes_nothing(
         ("ALTER TABLE messages ADD COLUMN pinned INTEGER", "THIS IS NOT SQL"),
     )
     monkeypatch.setattr(db, "MIGRATIONS", broken)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StoreError, match="cannot use the conversation database"):
         Store(path)
     conn = sqlite3.connect(path)
     assert db.schema_version(conn) == SCHEMA_VERSION
     assert "pinned" not in columns(conn, "messages")  # the first statement was rolled back
     conn.close()
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    path.write_bytes(b"this is not SQLite at all" * 100)
+    with pytest.raises(StoreError, match="not a database"):
+        Store(path)
 
 
 WRITER = textwrap.dedent(

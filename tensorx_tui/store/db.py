@@ -54,6 +54,9 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         _configure(conn)
         migrate(conn)
+    except sqlite3.Error as exc:  # not a database, read-only, disk full, a broken migration
+        conn.close()
+        raise StoreError(f"cannot use the conversation database {path}: {exc}") from exc
     except BaseException:
         conn.close()
         raise
