@@ -35,10 +35,10 @@ class ReasoningDelta:
 class ToolCallDelta:
     """A piece of one tool call.
 
-    `position` is our own 0-based slot for the call (stable, dense), not the wire `index`, which may be
-    missing, start at 1, or be reused by a new call. `id` and `name` are the values known so far (set on
-    the first fragment, repeated afterwards). `arguments_delta` is the text appended to the arguments by
-    this fragment ("" when a fragment only named the call).
+    `position` is our own 0-based slot for the call (stable, dense), not the wire `index`, which
+    may be missing, start at 1, or be reused by a new call. `id` and `name` are the values known so
+    far (set on the first fragment, repeated afterwards). `arguments_delta` is the text appended to
+    the arguments by this fragment ("" when a fragment only named the call).
     """
 
     position: int
@@ -69,7 +69,7 @@ class StreamError:
     status: int | None = None
     type: str | None = None
     code: str | None = None
-    # Seconds the provider asked us to wait, when it said (Retry-After / retry-after-ms / reset text).
+    # Seconds the provider asked us to wait, when it said (Retry-After, retry-after-ms, reset text).
     retry_after: float | None = None
 
 
