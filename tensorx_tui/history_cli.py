@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
+from tensorx_tui.cli import PROG, UsageError
 from tensorx_tui.core.reply import Reply
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.settings import Settings, load_settings
@@ -30,7 +31,6 @@ from tensorx_tui.store.transcripts import (
     render,
 )
 
-PROG = "tensorx-chat"
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
@@ -161,8 +161,6 @@ class AskConversation:
     @classmethod
     def open(cls, args: argparse.Namespace, settings: Settings) -> AskConversation:
         """Raises UsageError when the conversation to continue cannot be loaded."""
-        from tensorx_tui.cli import UsageError
-
         wanted: str | None = getattr(args, "conversation", None)
         cont = bool(getattr(args, "continue_", False))
         save = not getattr(args, "no_save", False)
