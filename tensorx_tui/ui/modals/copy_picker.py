@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList
+from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tensorx_tui.core.sanitize import one_line
@@ -40,6 +40,7 @@ class CopyPickerModal(ModalScreen[str | None]):
                 *(Option(Content(label), id=str(i)) for i, label in enumerate(self.labels)),
                 id="copy-choices",
             )
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.fuzzy import FuzzySearch
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tensorx_tui.core.client import APIError
@@ -63,6 +63,7 @@ class ModelPickerModal(ModalScreen[str | None]):
             yield Input(placeholder="type to filter; enter picks", id="model-filter")
             yield Static(Content("Loading models…"), id="model-status")
             yield OptionList(id="model-list")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -9,7 +9,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.widgets import Footer, Label, Static
 
 from tensorx_tui.core.reply import ToolCall
 from tensorx_tui.core.sanitize import safe_terminal_text
@@ -47,6 +47,7 @@ class ToolResultModal(ModalScreen[str | None]):
             yield Static(Content(_arguments_text(self.call)), classes="tool-arguments")
             yield Label("Result to send back (enter sends, ctrl+j newline, esc skips for now):")
             yield PromptInput(id="tool-result", placeholder="type or paste the result")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(PromptInput).focus()
