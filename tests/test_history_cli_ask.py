@@ -160,3 +160,49 @@ def test_a_broken_store_does_not_stop_an_answer(
     assert "warning: the reply will not be saved" in capsys.readouterr().err
     with pytest.raises(UsageError):
         AskConversation.open(namespace(continue_=True), settings)
+
+
+def test_ask_killed_mid_stream_leaves_its_partial_reply(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    from tensorx_tui.demo.server import DemoServer
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo), "TENSORX_CONFIG": os.devnull}
+    env.pop("TENSORX_API_KEY", None)
+    with DemoServer(port=0, speed=20) as server:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tensorx_tui",
+                "ask",
+                "--base-url",
+                server.base_url,
+                "-m",
+                "demo-fault-slow",  # about 5 tokens a second
+                "--data-dir",
+                str(tmp_path),
+                "tell me slowly",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        time.sleep(2.8)
+        proc.send_signal(signal.SIGKILL)
+        printed, errors = proc.communicate(timeout=10)
+    assert proc.returncode == -signal.SIGKILL, errors.decode()
+    with Store.open(tmp_path) as store:
+        conv = store.load_conversation(store.latest_conversation_id() or "")
+    user, reply = conv.messages
+    assert user.content == "tell me slowly"
+    assert reply.state is ReplyState.INTERRUPTED
+    # At most the last second is lost: what was saved is most of what had been printed.
+    assert reply.content.strip()
+    assert printed.decode().startswith(reply.content)
+    # About 2.5 s of tokens were printed; checkpoints every second keep at least half of them.
+    assert len(reply.content) >= len(printed.decode()) / 2
