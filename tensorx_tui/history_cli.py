@@ -19,8 +19,8 @@ from tensorx_tui.cli import PROG, UsageError
 from tensorx_tui.core.reply import Reply
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.settings import Settings, load_settings
-from tensorx_tui.store.conversations import Store
-from tensorx_tui.store.db import StoreError
+from tensorx_tui.store.conversations import ConversationNotFound, Store
+from tensorx_tui.store.db import DB_FILENAME, StoreError
 from tensorx_tui.store.recorder import ReplyRecorder
 from tensorx_tui.store.records import Conversation, ConversationId
 from tensorx_tui.store.transcripts import (
@@ -44,6 +44,14 @@ def open_store(args: argparse.Namespace) -> Store:
     return Store.open(data_dir_for(args))
 
 
+def open_existing_store(args: argparse.Namespace) -> Store | None:
+    """The store, or None when nothing was ever saved (reading creates no files)."""
+    data_dir = data_dir_for(args)
+    if not (data_dir / DB_FILENAME).exists():
+        return None
+    return Store.open(data_dir)
+
+
 def _fail(message: str) -> int:
     print(f"{PROG}: {one_line(message, 1000)}", file=sys.stderr)
     return EXIT_FAILED
@@ -53,13 +61,16 @@ def _fail(message: str) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
+    rows: list[dict[str, Any]] = []
     try:
-        with open_store(args) as store:
-            if args.search is not None:
-                hits = store.search(args.search, limit=args.limit)
-                rows = [h.to_json() for h in hits]
-            else:
-                rows = [s.to_json() for s in store.list_conversations(limit=args.limit)]
+        store = open_existing_store(args)
+        if store is not None:
+            with store:
+                if args.search is not None:
+                    hits = store.search(args.search, limit=args.limit)
+                    rows = [h.to_json() for h in hits]
+                else:
+                    rows = [s.to_json() for s in store.list_conversations(limit=args.limit)]
     except StoreError as exc:
         return _fail(str(exc))
     if args.json:
@@ -100,7 +111,10 @@ def export_format(requested: str | None, output: str | None) -> ExportFormat:
 def run_export(args: argparse.Namespace) -> int:
     fmt = export_format(args.format, args.output)
     try:
-        with open_store(args) as store:
+        store = open_existing_store(args)
+        if store is None:
+            raise ConversationNotFound(f"no conversation {args.id!r}")
+        with store:
             conversation = store.load_conversation(store.resolve_id(args.id))
     except StoreError as exc:
         return _fail(str(exc))

@@ -45,6 +45,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_history_empty(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "history") == (0, "", "tensorx-chat: no saved conversations\n")
     assert run(capsys, "history", "--json") == (0, "[]\n", "")
+    assert run(capsys, "export", "abc") == (1, "", "tensorx-chat: no conversation 'abc'\n")
+    assert not data_dir.exists()  # reading created nothing
 
 
 def test_history_lists_newest_first(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
