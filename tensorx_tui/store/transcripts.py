@@ -34,7 +34,6 @@ from tensorx_tui.store.records import (
 
 FORMAT: Final = "tensorx-chat/1"
 ExportFormat = Literal["md", "json"]
-EXPORT_FORMATS: Final = ("md", "json")
 
 
 class TranscriptError(StoreError):
