@@ -81,7 +81,8 @@ async def test_an_unexpected_failure_is_shown_not_raised() -> None:
         assert app.is_running
         assert chat(app).status.state == "error"
         text = screen_text(app)
-        assert "Internal error" in text or "boom [/nope]" in text
+        assert "Internal error" in text and "boom [/nope]" in text
+        assert "● streaming" not in text  # the message was closed, not left streaming
 
 
 def test_status_line_texts() -> None:

@@ -15,7 +15,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tensorx_tui.core.events import ResponseStarted, Retrying, StreamError, StreamEvent
-from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState
 from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.conversation_state import SKIPPED_TOOL_RESULT, ConversationState
 from tensorx_tui.ui.messages import AssistantMessage
@@ -205,6 +205,14 @@ class ChatScreen(Screen[None]):
         except asyncio.CancelledError:
             # Esc: the client closed the connection and marked the reply cancelled; keep the text.
             await self.finish_reply(message, stream.reply)
+            raise
+        except Exception as exc:
+            # A bug, not a provider error (those arrive as StreamError): close the message as an
+            # error, then let the worker report it (on_worker_state_changed).
+            reply = stream.reply
+            reply.state = ReplyState.ERROR
+            reply.error = ErrorInfo(f"Internal error: {exc!r}")
+            await self.finish_reply(message, reply)
             raise
         await self.finish_reply(message, stream.reply)
         return stream.reply
