@@ -197,6 +197,7 @@ async def stream_ours(
                                 break
                 run.stream_end = time.perf_counter()
                 await conv.finish_assistant(msg, stream.reply)
+                run.renders.append((time.perf_counter(), msg.body.rendered_length))
             await pilot.pause()
             run.finished = time.perf_counter()
 

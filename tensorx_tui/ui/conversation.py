@@ -14,11 +14,13 @@ from textual.widget import Widget
 
 from tensorx_tui.core.reply import Reply, ToolCall
 from tensorx_tui.ui.messages import AssistantMessage, Notice, ToolResultMessage, UserMessage
+from tensorx_tui.ui.messages.layout_cache import virtual_size_without_relayout
 
 GROUP_SIZE = 10
 
 
 class _MessageGroup(Vertical):
+    virtual_size = virtual_size_without_relayout()  # see layout_cache.py
     DEFAULT_CSS = "_MessageGroup { height: auto; }"
 
 
@@ -28,6 +30,7 @@ def _total_tokens(usage: dict[str, Any] | None) -> int:
 
 
 class ConversationView(VerticalScroll):
+    virtual_size = virtual_size_without_relayout()  # see layout_cache.py
     DEFAULT_CSS = """
     ConversationView { height: 1fr; padding: 0 1; }
     """

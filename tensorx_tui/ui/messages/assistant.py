@@ -14,7 +14,6 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Static
 
 from tensorx_tui.core.events import (
     ContentDelta,
@@ -29,6 +28,7 @@ from tensorx_tui.core.events import (
 )
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.ui.error_hints import hint_for
+from tensorx_tui.ui.messages.layout_cache import virtual_size_without_relayout
 from tensorx_tui.ui.messages.panels import ErrorPanel, MessageFooter, finish_reason_label
 from tensorx_tui.ui.messages.reasoning_view import ReasoningView
 from tensorx_tui.ui.messages.safe_text import safe_text
@@ -49,9 +49,12 @@ class _ToolCallDraft:
 
 
 class AssistantMessage(Widget):
+    virtual_size = virtual_size_without_relayout()  # see layout_cache.py
     DEFAULT_CSS = """
-    AssistantMessage { height: auto; padding: 0 1; margin: 0 0 1 0; }
-    AssistantMessage > .header { color: $text-accent; text-style: bold; }
+    AssistantMessage {
+        height: auto; padding: 0 1; margin: 0 0 1 0;
+        border-top: solid $accent 50%; border-title-align: left; border-title-color: $text-accent;
+    }
     AssistantMessage > #tool-calls { height: auto; }
     """
 
@@ -60,7 +63,7 @@ class AssistantMessage(Widget):
         self.model = model
         self.body = StreamingMarkdown()
         self.reasoning = ReasoningView()
-        self.tools = Vertical(id="tool-calls")
+        self.tools: Vertical | None = None  # mounted with the first tool call
         self.error_panel = ErrorPanel()
         self.footer = MessageFooter(Content("● streaming"))
         self._raw_content: list[str] = []
@@ -73,10 +76,11 @@ class AssistantMessage(Widget):
         self._finish_reason: str | None = None
 
     def compose(self) -> ComposeResult:
+        # Few widgets per message, because every relayout walks them all: the label is the border
+        # title (a Content, never parsed as markup), hidden parts are display:none.
         label = "assistant" + (f" · {safe_text(self.model)}" if self.model else "")
-        yield Static(Content(label), classes="header")
+        self.border_title = Content(label)
         yield self.reasoning
-        yield self.tools
         yield self.body
         yield self.error_panel
         yield self.footer
@@ -145,6 +149,9 @@ class AssistantMessage(Widget):
                 continue
             draft.dirty = False
             if draft.view is None:
+                if self.tools is None:
+                    self.tools = Vertical(id="tool-calls")
+                    await self.mount(self.tools, before=self.body)
                 draft.view = ToolCallView(draft.name)
                 await self.tools.mount(draft.view)
             draft.view.set_name(draft.name)

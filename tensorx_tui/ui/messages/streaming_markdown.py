@@ -11,9 +11,11 @@ from __future__ import annotations
 from rich.console import RenderableType
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.visual import visualize
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tensorx_tui.ui.messages.layout_cache import ZeroHeight, virtual_size_without_relayout
 from tensorx_tui.ui.messages.markdown_render import formatted, plain, plain_code
 from tensorx_tui.ui.messages.markdown_stream import Flush, MarkdownBlockStream
 
@@ -21,29 +23,24 @@ from tensorx_tui.ui.messages.markdown_stream import Flush, MarkdownBlockStream
 class _Piece(Static):
     """One rendered stretch of the body."""
 
-
-class _ZeroHeight(Widget):
-    """Keeps its group's arrangement cacheable as the message grows.
-
-    Textual measures a container whose children all have dynamic (auto) heights against its
-    parent's current height, so each flush (which grows the parent) would re-arrange every group.
-    One fixed-height child makes it measure against a constant instead (Textual 8.2 layout.py).
-    """
-
-    DEFAULT_CSS = "_ZeroHeight { height: 0; }"
+    virtual_size = virtual_size_without_relayout()  # see layout_cache.py
 
 
 class _PieceGroup(Vertical):
     """Closed pieces in groups: a relayout re-measures a full group from its cached arrangement."""
 
+    virtual_size = virtual_size_without_relayout()  # see layout_cache.py
+
     def compose(self) -> ComposeResult:
-        yield _ZeroHeight()
+        yield ZeroHeight()  # see layout_cache.py
 
 
 _GROUP_SIZE = 8
+TAIL_STEP = 4  # lines; see _update_tail
 
 
 class StreamingMarkdown(Widget):
+    virtual_size = virtual_size_without_relayout()  # see layout_cache.py
     DEFAULT_CSS = """
     StreamingMarkdown { height: auto; layout: vertical; }
     StreamingMarkdown _PieceGroup { height: auto; }
@@ -62,6 +59,7 @@ class StreamingMarkdown(Widget):
         self._tail = _Piece(classes="-tail -empty")
         self._drafts = _PieceGroup(classes="-drafts")
         self._group: _PieceGroup | None = None
+        self._tail_height = 0
         self._finished = False
 
     @property
@@ -117,8 +115,31 @@ class StreamingMarkdown(Widget):
                 for text in change.drafts
             ]
             await self._drafts.mount_all(drafts)
-        self._tail.update(self._tail_renderable(change, dark))
+        self._update_tail(
+            self._tail_renderable(change, dark), relayout=bool(change.closed or change.drafts)
+        )
         self._tail.set_class(not change.tail.strip(), "-empty")
+
+    def _update_tail(self, renderable: RenderableType, *, relayout: bool) -> None:
+        """Repaint the tail; relayout only when its height crosses a step of TAIL_STEP lines.
+
+        A relayout walks every widget on the screen and repaints every container around the
+        reply (~50 ms with 100 earlier messages); a repaint touches only the tail. Growing in
+        steps (the tail keeps up to TAIL_STEP - 1 blank lines of room) cuts relayouts ~4x.
+        """
+        tail = self._tail
+        width = tail.size.width
+        if width <= 0:
+            tail.update(renderable)  # not laid out yet: let Textual measure it
+            return
+        lines = visualize(tail, renderable).get_height(tail.styles, width)  # type: ignore[arg-type]
+        height = -(-max(lines, 1) // TAIL_STEP) * TAIL_STEP
+        if height == self._tail_height and not relayout:
+            tail.update(renderable, layout=False)
+            return
+        self._tail_height = height
+        tail.styles.height = height
+        tail.update(renderable)
 
     @staticmethod
     def _draft_renderable(text: str, kind: str, dark: bool) -> RenderableType:
