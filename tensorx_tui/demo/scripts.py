@@ -139,6 +139,16 @@ def _pick(options: tuple[str, ...], key: str) -> str:
 _UNSAFE = re.compile(r"[`*_\[\]<>#|\\~]")
 
 
+_REQUEST_PREFIX = re.compile(
+    r"^(?:(?:(?:please|can you|could you|would you)\s+)*"
+    r"(?:show|give|write|make)(?: me| us)?\s+(?:a|an|some)\s+"
+    r"(?:(?:short|small|quick|simple)\s+)?"
+    r"(?:(?:python|javascript|typescript|rust|go|bash|shell|sql)\s+)?"
+    r"(?:examples?|snippets?|code)\s+(?:of|for)\s+)?",
+    re.IGNORECASE,
+)
+
+
 def topic_of(text: str, limit: int = 80, *, markdown: bool = True) -> str:
     """The prompt's first line, single-spaced and printable, for echoing it back.
 
@@ -149,6 +159,11 @@ def topic_of(text: str, limit: int = 80, *, markdown: bool = True) -> str:
     if markdown:
         line = _UNSAFE.sub("", line)
     line = line.strip(" ?.!,:;")
+    # "Can you show me a Python example of reading a file?" -> "reading a file": the echo reads
+    # like a reply rather than a parrot.
+    topic = _REQUEST_PREFIX.sub("", line).strip(" ?.!,:;")
+    if len(topic) >= 3:
+        line = topic[0].upper() + topic[1:] if line[:1].isupper() else topic
     if len(line) > limit:
         line = line[: limit - 1].rstrip() + "…"
     return line or "your message"
@@ -445,7 +460,8 @@ _RECIPES_PY = {
 
 _CODE_WORDS = re.compile(
     r"\b(code|function|script|program|snippet|implement|regex|algorithm|one-liner)\b"
-    r"|\bin (python|javascript|typescript|rust|go|golang|bash|shell|sql)\b"
+    r"|\b(in|a|an|some) (python|javascript|typescript|rust|go|golang|bash|shell|sql)\b"
+    r"|\b(python|javascript|typescript|rust|golang|bash|sql) examples?\b"
 )
 _GREETING = re.compile(r"^\s*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening))\b")
 _HELP = re.compile(r"\b(help|what can you do|which models|what models|faults?|demo)\b")
