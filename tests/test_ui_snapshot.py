@@ -6,6 +6,7 @@ then read the diff before committing it.
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 
@@ -36,7 +37,15 @@ def check(name: str, text: str) -> None:
     golden = SNAPSHOTS / f"{name}.txt"
     if os.environ.get("TENSORX_UPDATE_SNAPSHOTS") or not golden.exists():
         golden.write_text(text + "\n", encoding="utf-8")
-    assert text + "\n" == golden.read_text(encoding="utf-8")
+    expected = golden.read_text(encoding="utf-8")
+    if text + "\n" != expected:
+        diff = difflib.unified_diff(
+            expected.splitlines(), text.splitlines(), "golden", "screen", lineterm=""
+        )
+        raise AssertionError(
+            f"{golden.name} differs (TENSORX_UPDATE_SNAPSHOTS=1 regenerates it):\n"
+            + "\n".join(diff)
+        )
 
 
 def scripted(handler_body: list[httpx.Response]) -> httpx.MockTransport:
