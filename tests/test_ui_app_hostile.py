@@ -130,7 +130,7 @@ async def test_starts_without_a_key_and_says_how_to_add_one() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         text = screen_text(app)
-        assert "No API key" in text and "TENSORX_API_KEY" in text and "--demo" in text
+        assert "no API key" in text and "TENSORX_API_KEY" in text and "--demo" in text
         assert "no key" in text  # the status line
         await pilot.press(*"hi", "enter")
         await reply_done(app)

@@ -107,11 +107,9 @@ class ChatScreen(Screen[None]):
         problem = self.settings.key_problem()
         if problem:
             self.status.set_state("no key")
+            # The problem text already says how to set a key and suggests --demo.
             await self.conversation.add_notice(
-                "No API key is set, so requests will fail: "
-                + problem
-                + "\n  Or run `tensorx-chat --demo` to try the app with a local demo server.",
-                severity="warning",
+                "Requests will fail until a key is set: " + problem, severity="warning"
             )
         elif self.settings.demo:
             await self.conversation.add_notice(
