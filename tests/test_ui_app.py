@@ -49,11 +49,27 @@ async def test_send_streams_a_reply(demo_server: DemoServer) -> None:
 async def test_enter_sends_and_ctrl_j_inserts_a_newline(demo_server: DemoServer) -> None:
     app = demo_app(demo_server)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a", "ctrl+j", "b")
-        assert chat(app).prompt.text == "a\nb"
+        await pilot.press("a", "ctrl+j", "b", "shift+enter", "c")
+        assert chat(app).prompt.text == "a\nb\nc"
         await pilot.press("enter")
         await reply_done(app)
-        assert chat(app).state.messages[0] == {"role": "user", "content": "a\nb"}
+        assert chat(app).state.messages[0] == {"role": "user", "content": "a\nb\nc"}
+
+
+async def test_ctrl_down_jumps_back_to_the_bottom(demo_server: DemoServer) -> None:
+    app = demo_app(demo_server)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.press(*"python code", "enter")
+        await reply_done(app)
+        await pilot.pause()
+        view = chat(app).conversation
+        assert view.max_scroll_y > 0
+        view.scroll_home(animate=False)
+        await pilot.pause()
+        assert view.scroll_y == 0
+        await pilot.press("ctrl+down")
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y
 
 
 async def test_escape_cancels_and_keeps_the_partial_text(demo_server: DemoServer) -> None:
