@@ -3,9 +3,11 @@
     python bench/bench_ui.py            # full run (several minutes: the naive baseline is slow)
     python bench/bench_ui.py --quick    # shorter budgets, fewer tokens
 
-The demo server runs in a subprocess so its CPU is not counted in ours. Replies go through the real
-`ChatClient` (HTTP + SSE + accumulator) into `ConversationView` / `AssistantMessage`, consumed by an
-exclusive worker with exit_on_error=False, as the chat screen does.
+The demo server runs in a subprocess so its CPU is not counted in ours. "Ours" is the real
+`ChatApp` under `run_test`: a prompt is typed and sent with Enter, and its screen's reply worker
+streams through the real `ChatClient` (HTTP + SSE + accumulator) into `ConversationView` /
+`AssistantMessage`. The baselines (and the no-coalescing run) use a bare app with the same client
+and worker pattern.
 
 (a) `demo-long` at full speed: our total time, beside the naive pattern (`Markdown.update` of the
     whole text per chunk, as Textual's `mother.py` does) and Textual's `MarkdownStream`. Baselines
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import subprocess
 import sys
 import time
@@ -38,12 +41,16 @@ import httpx  # noqa: E402
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.containers import VerticalScroll  # noqa: E402
 from textual.widgets import Markdown  # noqa: E402
+from textual.worker import WorkerCancelled  # noqa: E402
 
 from tensorx_tui.core.client import ChatClient  # noqa: E402
-from tensorx_tui.core.events import ContentDelta  # noqa: E402
+from tensorx_tui.core.events import ContentDelta, StreamEvent  # noqa: E402
 from tensorx_tui.core.reply import Reply, ReplyState  # noqa: E402
 from tensorx_tui.core.request import ChatRequest  # noqa: E402
+from tensorx_tui.settings import Settings  # noqa: E402
+from tensorx_tui.ui.app import ChatApp  # noqa: E402
 from tensorx_tui.ui.conversation import ConversationView  # noqa: E402
+from tensorx_tui.ui.messages import AssistantMessage  # noqa: E402
 from tensorx_tui.ui.messages.safe_text import safe_text  # noqa: E402
 
 SIZE = (100, 40)
@@ -205,6 +212,73 @@ async def stream_ours(
     return run
 
 
+async def stream_app(
+    base_url: str, *, max_tokens: int | None, earlier: int = 0, window: float | None = None
+) -> Run:
+    """The real `ChatApp`, headless: type a prompt, press enter, let its reply worker stream."""
+    run = Run()
+    settings = Settings(base_url=base_url, model="demo-long", max_tokens=max_tokens)
+    app = ChatApp(settings)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.chat
+        assert screen is not None
+        conv = screen.conversation
+        await earlier_messages_ours(conv, earlier)
+        await pilot.pause()
+        captured: list[AssistantMessage] = []
+        add_assistant = conv.add_assistant
+
+        async def capture(model: str | None) -> AssistantMessage:
+            msg = await add_assistant(model)
+            captured.append(msg)
+            instrument(msg)
+            return msg
+
+        def instrument(msg: AssistantMessage) -> None:
+            apply, render = msg.apply, msg._render_pending
+            chars = 0
+            c0 = 0.0
+
+            def timed_apply(event: StreamEvent) -> None:
+                nonlocal chars, c0
+                apply(event)
+                now = time.perf_counter()
+                run.stream_end = now
+                if not isinstance(event, ContentDelta) or run.stopped_early:
+                    return
+                if run.first_token is None:
+                    run.first_token = now
+                    c0 = time.process_time()
+                chars += len(safe_text(event.text))
+                run.tokens += 1
+                run.arrivals.append((now, chars))
+                if window is not None and now - run.first_token >= window:
+                    run.cpu = time.process_time() - c0
+                    run.wall = now - run.first_token
+                    run.stopped_early = True
+                    screen.workers.cancel_group(screen, "reply")  # what Esc does
+
+            async def timed_render(*, final: bool) -> None:
+                await render(final=final)
+                run.renders.append((time.perf_counter(), msg.body.rendered_length))
+
+            msg.apply = timed_apply  # type: ignore[method-assign]
+            msg._render_pending = timed_render  # type: ignore[method-assign]
+
+        conv.add_assistant = capture  # type: ignore[method-assign]
+        screen.prompt.focus()
+        screen.prompt.load_text("the long document please")
+        run.started = time.perf_counter()
+        await pilot.press("enter")
+        with contextlib.suppress(WorkerCancelled):  # (c) stops the reply like Esc does
+            await app.workers.wait_for_complete()
+        run.renders.append((time.perf_counter(), captured[0].body.rendered_length))
+        await pilot.pause()
+        run.finished = time.perf_counter()
+    return run
+
+
 async def stream_baseline(
     base_url: str,
     *,
@@ -280,7 +354,7 @@ async def bench_a(quick: bool) -> dict[str, Any]:
     max_tokens = 6000 if quick else None
     print(f"(a) demo-long at full speed (max_tokens={max_tokens}, baseline budget {budget:.0f} s)")
     with DemoServerProcess(speed=0) as srv:
-        ours = await stream_ours(srv.base_url, max_tokens=max_tokens)
+        ours = await stream_app(srv.base_url, max_tokens=max_tokens)
         naive = await stream_baseline(
             srv.base_url, mode="naive", max_tokens=max_tokens, budget=budget
         )
@@ -330,7 +404,7 @@ async def bench_b(quick: bool) -> None:
     max_tokens = 6000 if quick else None
     print(f"(b) demo-long at 2,000 tokens/s (max_tokens={max_tokens})")
     with DemoServerProcess(speed=2000) as srv:
-        ours = await stream_ours(srv.base_url, max_tokens=max_tokens)
+        ours = await stream_app(srv.base_url, max_tokens=max_tokens)
     assert ours.first_token is not None
     send = ours.stream_end - ours.started
     ui = ours.finished - ours.started
@@ -345,11 +419,11 @@ async def bench_c(quick: bool) -> None:
     window = 8.0 if quick else 20.0
     print(f"(c) 100 tokens/s, 100 earlier messages, CPU over {window:.0f} s of streaming")
     with DemoServerProcess(speed=100) as srv:
-        ours = await stream_ours(srv.base_url, max_tokens=None, earlier=100, window=window)
+        ours = await stream_app(srv.base_url, max_tokens=None, earlier=100, window=window)
         base = await stream_baseline(
             srv.base_url, mode="stream", max_tokens=None, earlier=100, window=window
         )
-        empty = await stream_ours(srv.base_url, max_tokens=None, earlier=0, window=window)
+        empty = await stream_app(srv.base_url, max_tokens=None, earlier=0, window=window)
     line("ours, 100 earlier messages: CPU", f"{100 * ours.cpu / ours.wall:.0f}% of one core")
     line("ours, empty conversation: CPU", f"{100 * empty.cpu / empty.wall:.0f}% of one core")
     line(
