@@ -6,12 +6,10 @@ Exit status: 0 done, 1 the store or a file could not be used (message on stderr)
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import json
 import sys
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,8 +19,13 @@ from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.settings import Settings, load_settings
 from tensorx_tui.store.conversations import ConversationNotFound, Store
 from tensorx_tui.store.db import DB_FILENAME, StoreError
-from tensorx_tui.store.recorder import ReplyRecorder
 from tensorx_tui.store.records import Conversation, ConversationId
+from tensorx_tui.store.session import (
+    ConversationLog,
+    NewConversation,
+    continued_model,
+    request_params,
+)
 from tensorx_tui.store.transcripts import (
     ExportFormat,
     TranscriptError,
@@ -169,8 +172,16 @@ class AskConversation:
         self.store = store
         self.conversation = conversation
         self.save = save and store is not None
-        self.conv_id: ConversationId | None = conversation.id if conversation else None
-        self.recorder: ReplyRecorder | None = None
+        # The saving itself is shared with the chat UI (store/session.py).
+        self.log = ConversationLog(
+            store if self.save else None,
+            conversation.id if conversation else None,
+            on_error=_warn,
+        )
+
+    @property
+    def conv_id(self) -> ConversationId | None:
+        return self.log.conv_id
 
     @classmethod
     def open(cls, args: argparse.Namespace, settings: Settings) -> AskConversation:
@@ -215,62 +226,41 @@ class AskConversation:
 
     def model(self, settings: Settings, given: str | None) -> str:
         """-m wins; a continued conversation keeps its model when on the same endpoint."""
+        if given is not None:
+            return settings.model
         meta = self.conversation.meta if self.conversation else None
-        if given is None and meta and meta.model and meta.base_url == settings.base_url:
-            return meta.model
-        return settings.model
+        return continued_model(meta, settings.base_url, settings.model)
 
     def save_prompt(
         self, prompt: str, *, settings: Settings, model: str, system: str | None
     ) -> None:
         """Commit the user's message (before the request is sent) and open the reply's row."""
-        if not self.save or self.store is None:
-            return
-        params = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
-        try:
-            if self.conv_id is None:
-                self.conv_id = self.store.create_conversation(
-                    profile=settings.profile,
-                    base_url=settings.base_url,
-                    model=model,
-                    system=system or "",
-                    params={k: v for k, v in params.items() if v is not None},
-                )
-            else:
-                self.store.update_conversation(self.conv_id, model=model, system=system or "")
-            self.store.add_user_message(self.conv_id, prompt)
-            self.recorder = ReplyRecorder.start(self.store, self.conv_id, model=model)
-        except StoreError as exc:
-            _warn(f"the conversation is not saved: {exc}")
-            self.save = False
+        if self.log.conv_id is not None:
+            self.log.update_settings(model=model, system=system or "")
+        self.log.add_user(
+            prompt,
+            NewConversation(
+                profile=settings.profile,
+                base_url=settings.base_url,
+                model=model,
+                system=system or "",
+                params=request_params(settings.temperature, settings.max_tokens),
+            ),
+        )
+        self.log.start_reply(model)
+        self.save = self.log.saving
 
     def on_event(self, reply: Reply) -> None:
         """After each stream event: a checkpoint at most once a second."""
-        if self.recorder is not None:
-            self.recorder.update(reply)
+        self.log.update(reply)
 
-    @asynccontextmanager
-    async def recording(self) -> AsyncIterator[None]:
+    def recording(self) -> AbstractAsyncContextManager[None]:
         """Around the stream: also checkpoints while the stream is quiet."""
-        if self.recorder is None:
-            yield
-            return
-        task = asyncio.create_task(self.recorder.autoflush())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        return self.log.recording()
 
     def finish(self, reply: Reply) -> None:
         """Save the final reply (its real state: complete, cancelled, error, interrupted)."""
-        if self.recorder is None or self.recorder.finished:
-            return
-        try:
-            self.recorder.finish(reply)
-        except StoreError as exc:
-            _warn(f"the reply was not saved: {exc}")
+        self.log.finish(reply)
 
     def close(self) -> None:
         if self.store is not None:

@@ -1,0 +1,172 @@
+"""Saving one conversation as it happens: the calls `ask` and the chat UI share.
+
+    log = ConversationLog(store, on_error=warn)      # store None: every call is a no-op
+    log.add_user(text, meta)          # creates the conversation at the first message, commits
+    log.start_reply(model)            # the reply's row, "interrupted" until finished
+    async with log.recording():       # checkpoints while the stream is quiet, too
+        for each event: log.update(stream.reply)
+    log.finish(stream.reply)          # complete / cancelled / error / interrupted
+    log.add_tool_result(call_id, text)
+
+A store error is reported once through `on_error` and saving stops for this conversation (a
+half-saved conversation, a reply without its question, would be worse than none); `switch()` to
+another conversation tries again. Never imports textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from tensorx_tui.core.reply import Reply
+from tensorx_tui.store.conversations import KEEP, Store, _Keep
+from tensorx_tui.store.db import StoreError
+from tensorx_tui.store.recorder import ReplyRecorder
+from tensorx_tui.store.records import ConversationId, ConversationMeta
+
+
+def request_params(temperature: float | None, max_tokens: int | None) -> dict[str, Any]:
+    """The parameters saved with a conversation (the ones that were set)."""
+    params = {"temperature": temperature, "max_tokens": max_tokens}
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def continued_model(meta: ConversationMeta | None, base_url: str, default: str) -> str:
+    """A continued conversation keeps its model when it is on the same endpoint (another
+    endpoint may not know that model)."""
+    if meta and meta.model and meta.base_url == base_url:
+        return meta.model
+    return default
+
+
+@dataclass
+class NewConversation:
+    """What a conversation is created with when its first message is saved."""
+
+    profile: str | None
+    base_url: str | None
+    model: str
+    system: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class ConversationLog:
+    def __init__(
+        self,
+        store: Store | None,
+        conv_id: ConversationId | None = None,
+        *,
+        on_error: Callable[[str], None],
+    ) -> None:
+        self.store = store
+        self.conv_id = conv_id
+        self.on_error = on_error
+        self.failed = False
+        self.recorder: ReplyRecorder | None = None
+
+    @property
+    def saving(self) -> bool:
+        return self.store is not None and not self.failed
+
+    def _fail(self, what: str, exc: StoreError) -> None:
+        self.failed = True
+        self.recorder = None
+        self.on_error(f"{what}: {exc}")
+
+    def switch(self, conv_id: ConversationId | None) -> None:
+        """Save into another conversation from now on (None: a new one, created at its first
+        message)."""
+        self.conv_id = conv_id
+        self.failed = False
+        self.recorder = None
+
+    def add_user(self, text: str, new: NewConversation) -> None:
+        """Commit the user's message (call it before the request is sent)."""
+        if not self.saving or self.store is None:
+            return
+        try:
+            if self.conv_id is None:
+                self.conv_id = self.store.create_conversation(
+                    profile=new.profile,
+                    base_url=new.base_url,
+                    model=new.model,
+                    system=new.system,
+                    params=new.params,
+                )
+            self.store.add_user_message(self.conv_id, text)
+        except StoreError as exc:
+            self._fail("the conversation is not saved", exc)
+
+    def start_reply(self, model: str | None) -> None:
+        if not self.saving or self.store is None or self.conv_id is None:
+            return
+        try:
+            self.recorder = ReplyRecorder.start(self.store, self.conv_id, model=model)
+        except StoreError as exc:
+            self._fail("the reply is not saved", exc)
+
+    def update(self, reply: Reply) -> None:
+        """After each stream event: cheap (a clock read), a checkpoint at most once a second."""
+        if self.recorder is not None:
+            self.recorder.update(reply)
+
+    @asynccontextmanager
+    async def recording(self) -> AsyncIterator[None]:
+        """Around the stream: also checkpoints while no event arrives."""
+        recorder = self.recorder
+        if recorder is None:
+            yield
+            return
+        task = asyncio.create_task(recorder.autoflush())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def finish(self, reply: Reply) -> None:
+        """Save the final reply with its real state."""
+        recorder, self.recorder = self.recorder, None
+        if recorder is None or recorder.finished:
+            return
+        try:
+            recorder.finish(reply)
+        except StoreError as exc:
+            self._fail("the reply was not saved", exc)
+
+    def add_tool_result(self, tool_call_id: str | None, content: str) -> None:
+        if not self.saving or self.store is None or self.conv_id is None:
+            return
+        try:
+            self.store.add_tool_result(self.conv_id, tool_call_id or "", content)
+        except StoreError as exc:
+            self._fail("the tool result is not saved", exc)
+
+    def drop_after_last_user(self) -> None:
+        """Regenerate: the replies to the last user message go, on disk too."""
+        if not self.saving or self.store is None or self.conv_id is None:
+            return
+        try:
+            self.store.drop_after_last_user(self.conv_id)
+        except StoreError as exc:
+            self._fail("the conversation is not saved", exc)
+
+    def update_settings(
+        self,
+        *,
+        model: str | _Keep = KEEP,
+        system: str | _Keep = KEEP,
+        params: dict[str, Any] | _Keep = KEEP,
+    ) -> None:
+        """The model, system prompt or parameters the conversation continues with."""
+        if not self.saving or self.store is None or self.conv_id is None:
+            return
+        try:
+            self.store.update_conversation(self.conv_id, model=model, system=system, params=params)
+        except StoreError as exc:
+            self._fail("the conversation settings are not saved", exc)
