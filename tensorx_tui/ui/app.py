@@ -1,7 +1,9 @@
-"""The Textual app: `ChatApp(settings, client_factory=...)` and `run_chat(settings)` for the CLI.
+"""The Textual app: `ChatApp(settings, client_factory=, open_store=)` and `run_chat(settings)`.
 
 Nothing happens at import. The HTTP client is made when the app starts (from the injected factory,
-so tests can hand in a MockTransport) and closed when it stops.
+so tests can hand in a MockTransport) and closed when it stops. Conversations are saved only when
+an `open_store` is given (`run_chat` gives `Store.open`): a Settings built in code has no data
+dir of its own, and saving into the current directory by accident is never wanted.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tensorx_tui.connect import ClientHandle, build_client
+from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.settings import Settings
+from tensorx_tui.store.conversations import Store
+from tensorx_tui.store.db import StoreError
 from tensorx_tui.ui.chat_screen import ChatScreen
 from tensorx_tui.ui.commands import chat_commands
 from tensorx_tui.ui.modals.confirm import ConfirmModal
 
 ClientFactory = Callable[[Settings], ClientHandle]
+StoreOpener = Callable[[Path], Store]
 
 
 class ChatApp(App[int]):
@@ -30,16 +36,42 @@ class ChatApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, settings: Settings, client_factory: ClientFactory = build_client) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client_factory: ClientFactory = build_client,
+        *,
+        open_store: StoreOpener | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.client_factory = client_factory
         self.handle: ClientHandle | None = None
+        self._open_store = open_store
+        self._store: Store | None = None
+        self._store_tried = False
+
+    def get_store(self) -> Store | None:
+        """The store in settings.data_dir, opened once at the first need. One that cannot be
+        opened (read-only, not a database, newer schema) is said once; the app goes on unsaved."""
+        if not self._store_tried:
+            self._store_tried = True
+            if self._open_store is not None:
+                try:
+                    self._store = self._open_store(self.settings.data_dir)
+                except StoreError as exc:
+                    self.notify(
+                        "Conversations will not be saved: " + one_line(str(exc), 500),
+                        severity="warning",
+                        markup=False,
+                        timeout=12,
+                    )
+        return self._store
 
     def on_mount(self) -> None:
         self.apply_theme(self.settings.theme)
         self.handle = self.client_factory(self.settings)
-        self.push_screen(ChatScreen(self.settings, self.handle.client))
+        self.push_screen(ChatScreen(self.settings, self.handle.client, self.get_store))
 
     def apply_theme(self, theme: str | None) -> None:
         if not theme:
@@ -55,6 +87,8 @@ class ChatApp(App[int]):
     async def on_unmount(self) -> None:
         if self.handle is not None:
             await self.handle.aclose()
+        if self._store is not None:
+            self._store.close()
 
     @property
     def chat(self) -> ChatScreen | None:
@@ -84,6 +118,6 @@ class ChatApp(App[int]):
 
 def run_chat(settings: Settings) -> int:
     """Run the chat UI until the user quits; the exit status for the CLI."""
-    app = ChatApp(settings)
+    app = ChatApp(settings, open_store=Store.open)
     result = app.run()
     return int(result or app.return_code or 0)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,7 +16,17 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tensorx_tui.core.events import ResponseStarted, Retrying, StreamError, StreamEvent
-from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState
+from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
+from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.store.db import StoreError
+from tensorx_tui.store.records import Conversation, ConversationId
+from tensorx_tui.store.session import (
+    ConversationLog,
+    NewConversation,
+    continued_model,
+    request_params,
+)
+from tensorx_tui.store.transcripts import ExportFormat, export_to_file
 from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.conversation_state import SKIPPED_TOOL_RESULT, ConversationState
 from tensorx_tui.ui.messages import AssistantMessage
@@ -24,11 +35,15 @@ from tensorx_tui.ui.modals.model_picker import ModelPickerModal
 from tensorx_tui.ui.modals.params import Params, ParamsModal
 from tensorx_tui.ui.modals.tool_result import ToolResultModal
 from tensorx_tui.ui.prompt import PromptInput
+from tensorx_tui.ui.sidebar import ConversationSidebar
 from tensorx_tui.ui.status_line import StatusLine
 
 if TYPE_CHECKING:
     from tensorx_tui.core.client import ChatClient
     from tensorx_tui.settings import Settings
+    from tensorx_tui.store.conversations import Store
+
+StoreSource = Callable[[], "Store | None"]
 
 _END_STATE = {
     ReplyState.COMPLETE: "idle",
@@ -47,13 +62,22 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+g", "edit_params", "Params"),
         Binding("ctrl+l", "copy_reply", "Copy"),
         Binding("ctrl+t", "answer_tools", "Answer tools"),
+        Binding("ctrl+b", "toggle_sidebar", "Chats"),
+        Binding("ctrl+s", "export('md')", "Export"),
         Binding("ctrl+down,ctrl+end", "follow_bottom", "Bottom", show=False),
     ]
 
-    def __init__(self, settings: Settings, client: ChatClient) -> None:
+    def __init__(
+        self, settings: Settings, client: ChatClient, store: StoreSource | None = None
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.client = client
+        # Saving: the store is asked for lazily (after the first frame, or at the first send).
+        self._store_source = store
+        self._store_asked = False
+        self.saving = ConversationLog(None, on_error=self._saving_failed)
+        self._saved_settings: tuple[Any, ...] | None = None
         self.state = ConversationState(
             model=settings.model,
             system=settings.system,
@@ -71,8 +95,7 @@ class ChatScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
-            # Saved conversations will live here; hidden until that feature lands.
-            yield Vertical(id="sidebar")
+            yield ConversationSidebar(self.get_store, id="sidebar")
             with Vertical(id="main"):
                 yield ConversationView(id="conversation")
                 yield PromptInput(id="prompt")
@@ -97,9 +120,24 @@ class ChatScreen(Screen[None]):
     def status(self) -> StatusLine:
         return self.query_one(StatusLine)
 
+    @property
+    def sidebar(self) -> ConversationSidebar:
+        return self.query_one(ConversationSidebar)
+
     async def on_mount(self) -> None:
         self.prompt.focus()
         await self.show_start_notices()
+        self.call_after_refresh(self.get_store)
+
+    def get_store(self) -> Store | None:
+        """The conversation store, opened at the first need (None: not saving)."""
+        if not self._store_asked:
+            self._store_asked = True
+            self.saving.store = self._store_source() if self._store_source else None
+        return self.saving.store
+
+    def _saving_failed(self, message: str) -> None:
+        self.notify(one_line(message, 500), severity="warning", markup=False, timeout=8)
 
     async def show_start_notices(self) -> None:
         for warning in self.settings.warnings:
@@ -128,6 +166,8 @@ class ChatScreen(Screen[None]):
             return not self.busy and bool(self.state.pending_tool_calls)
         if action == "copy_reply":
             return self._last_reply_widget is not None
+        if action == "export":
+            return self.saving.conv_id is not None and self.saving.store is not None
         return True
 
     def _set_busy(self, busy: bool) -> None:
@@ -149,6 +189,7 @@ class ChatScreen(Screen[None]):
         text = self.prompt.take_text()
         await self.skip_pending_tool_calls()
         self.state.add_user(text)
+        self.save_user_message(text)
         self._last_user_widget = await self.conversation.add_user(text)
         self.conversation.follow_bottom()
         self.run_reply()
@@ -163,7 +204,41 @@ class ChatScreen(Screen[None]):
     async def skip_pending_tool_calls(self) -> None:
         for call in self.state.pending_tool_calls:
             self.state.add_tool_result(call, SKIPPED_TOOL_RESULT)
+            self.saving.add_tool_result(call.id, SKIPPED_TOOL_RESULT)
             await self.conversation.add_tool_result(call, SKIPPED_TOOL_RESULT)
+
+    # -- saving -----------------------------------------------------------------------------
+
+    def _settings_now(self) -> tuple[str, str, dict[str, Any]]:
+        params = request_params(self.state.temperature, self.state.max_tokens)
+        return self.state.model, self.state.system or "", params
+
+    def save_user_message(self, text: str) -> None:
+        """Commit the user's message before the request is sent (the conversation is created
+        at its first message; a continued one first gets the settings it now runs with)."""
+        self.get_store()
+        self.save_settings()
+        model, system, params = self._settings_now()
+        new = NewConversation(self.settings.profile, self.settings.base_url, model, system, params)
+        created = self.saving.conv_id is None
+        self.saving.add_user(text, new)
+        if created and self.saving.conv_id is not None:
+            self._saved_settings = self._settings_now()
+            self.sidebar.mark_current(self.saving.conv_id)
+        self.refresh_bindings()
+
+    def save_settings(self) -> None:
+        """Save model / system prompt / parameters to the conversation when they changed."""
+        now = self._settings_now()
+        if self.saving.conv_id is None or now == self._saved_settings:
+            return
+        model, system, params = now
+        self.saving.update_settings(model=model, system=system, params=params)
+        self._saved_settings = now
+
+    def refresh_sidebar(self) -> None:
+        if self.sidebar.is_open:
+            self.sidebar.reload()
 
     # -- the reply worker -------------------------------------------------------------------
 
@@ -194,11 +269,13 @@ class ChatScreen(Screen[None]):
         message = await self.conversation.add_assistant(self.state.model)
         self._last_reply_widget = message
         self.status.set_state("connecting")
+        self.saving.start_reply(self.state.model)
         stream = self.client.stream(self.state.build_request())
         try:
-            async with stream:
+            async with stream, self.saving.recording():
                 async for event in stream:
                     message.apply(event)
+                    self.saving.update(stream.reply)
                     self.show_event_status(event)
         except asyncio.CancelledError:
             # Esc: the client closed the connection and marked the reply cancelled; keep the text.
@@ -216,6 +293,8 @@ class ChatScreen(Screen[None]):
         return stream.reply
 
     async def finish_reply(self, message: AssistantMessage, reply: Reply) -> None:
+        self.saving.finish(reply)  # first: saved even if showing it fails
+        self.refresh_sidebar()
         self.last_reply = reply
         self.state.add_assistant(reply)
         self.status.set_rate_limits(reply.rate_limits)
@@ -248,6 +327,7 @@ class ChatScreen(Screen[None]):
                 self.status.set_state("idle")
                 return False
             self.state.add_tool_result(call, result)
+            self.saving.add_tool_result(call.id, result)
             await self.conversation.add_tool_result(call, result)
         return True
 
@@ -268,6 +348,7 @@ class ChatScreen(Screen[None]):
     async def action_regenerate(self) -> None:
         if self.busy or not self.state.drop_after_last_user():
             return
+        self.saving.drop_after_last_user()
         await self.remove_widgets_after(self._last_user_widget)
         self.conversation.follow_bottom()
         self.run_reply()
@@ -291,11 +372,18 @@ class ChatScreen(Screen[None]):
         if not self.busy and self.state.pending_tool_calls:
             self.run_reply(answer_tools_first=True)
 
-    async def action_new_conversation(self) -> None:
+    async def stop_reply(self) -> None:
+        """Cancel a running reply and wait until it is saved (as cancelled)."""
         if self.busy:
             self.workers.cancel_group(self, "reply")
             await self.workers.wait_for_complete()
+
+    async def action_new_conversation(self) -> None:
+        await self.stop_reply()
         self.state.clear()
+        self.saving.switch(None)  # created at the first message
+        self._saved_settings = None
+        self.sidebar.mark_current(None)
         self._last_user_widget = self._last_reply_widget = None
         await self.conversation.clear_messages()
         self.status.set_state("idle")
@@ -311,6 +399,7 @@ class ChatScreen(Screen[None]):
             if model and model != self.state.model:
                 self.state.model = model
                 self.status.set_model(model)
+                self.save_settings()
                 self.notify(f"Model: {model}", markup=False)
 
         self.app.push_screen(ModelPickerModal(self.client.list_models, self.state.model), chosen)
@@ -323,6 +412,7 @@ class ChatScreen(Screen[None]):
                 self.state.system = params.system
                 self.state.temperature = params.temperature
                 self.state.max_tokens = params.max_tokens
+                self.save_settings()
                 self.notify("Parameters saved for this conversation.", markup=False)
 
         self.app.push_screen(ParamsModal(current), saved)
@@ -355,3 +445,106 @@ class ChatScreen(Screen[None]):
         if text is not None:
             self.prompt.recall(text)
             self.prompt.focus()
+
+    # -- saved conversations ----------------------------------------------------------------
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.sidebar
+        if sidebar.is_open:
+            sidebar.close()
+        else:
+            sidebar.open()
+
+    @on(ConversationSidebar.CloseRequested)
+    def sidebar_closed(self, event: ConversationSidebar.CloseRequested) -> None:
+        event.stop()
+        self.prompt.focus()
+
+    @on(ConversationSidebar.OpenRequested)
+    async def sidebar_open(self, event: ConversationSidebar.OpenRequested) -> None:
+        event.stop()
+        await self.open_conversation(event.conv_id)
+
+    @on(ConversationSidebar.Deleted)
+    async def sidebar_deleted(self, event: ConversationSidebar.Deleted) -> None:
+        event.stop()
+        if event.conv_id == self.saving.conv_id:
+            focused = self.app.focused
+            await self.action_new_conversation()
+            if focused is not None:
+                focused.focus()  # stay in the sidebar
+            self.notify("The open conversation was deleted; this is a new one.", markup=False)
+
+    async def open_conversation(self, conv_id: ConversationId) -> None:
+        """Show a saved conversation and continue it: its history is what the next request
+        sends, with its model (same endpoint), system prompt and parameters."""
+        store = self.get_store()
+        if store is None:
+            return
+        await self.stop_reply()
+        try:
+            saved = store.load_conversation(conv_id)
+        except StoreError as exc:
+            self.notify(one_line(str(exc), 300), severity="error", markup=False)
+            self.sidebar.reload()
+            return
+        self.restore_state(saved)
+        self.saving.switch(saved.id)
+        # As saved: a model restored differently (another endpoint) is saved at the next send.
+        meta = saved.meta
+        self._saved_settings = (meta.model, meta.system, meta.params)
+        self.status.set_model(self.state.model)
+        self.status.set_state("idle")
+        await self.show_history(saved)
+        self.sidebar.mark_current(saved.id)
+        self.refresh_bindings()
+        self.prompt.focus()
+
+    def restore_state(self, saved: Conversation) -> None:
+        meta = saved.meta
+        self.state.clear()
+        self.state.model = continued_model(meta, self.settings.base_url, self.settings.model)
+        self.state.system = meta.system or None
+        temperature = meta.params.get("temperature")
+        max_tokens = meta.params.get("max_tokens")
+        self.state.temperature = (
+            float(temperature) if isinstance(temperature, int | float) else None
+        )
+        self.state.max_tokens = max_tokens if isinstance(max_tokens, int) else None
+        self.state.messages.extend(saved.to_openai_messages())
+
+    async def show_history(self, saved: Conversation) -> None:
+        view = self.conversation
+        await view.clear_messages()
+        self._last_user_widget = self._last_reply_widget = None
+        calls: dict[str, ToolCall] = {}
+        for message in saved.messages:
+            if message.role == "user":
+                self._last_user_widget = await view.add_user(message.content)
+            elif message.role == "assistant":
+                reply = message.to_reply()
+                calls.update((c.id, c) for c in reply.tool_calls if c.id)
+                self._last_reply_widget = await view.add_finished_assistant(reply)
+                self.last_reply = reply
+            elif message.role == "tool":
+                call = calls.get(message.tool_call_id or "") or ToolCall(
+                    message.tool_call_id, "tool", ""
+                )
+                await view.add_tool_result(call, message.content)
+        view.follow_bottom()
+
+    def action_export(self, fmt: ExportFormat = "md") -> None:
+        """Write the conversation as Markdown or JSON into <data dir>/exports and say where."""
+        store = self.get_store()
+        conv_id = self.saving.conv_id
+        if store is None or conv_id is None:
+            self.notify("Nothing saved to export yet.", severity="warning", markup=False)
+            return
+        directory = self.settings.data_dir / "exports"
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = export_to_file(store.load_conversation(conv_id), directory, fmt)
+        except (OSError, StoreError) as exc:
+            self.notify(f"Export failed: {one_line(str(exc), 300)}", severity="error", markup=False)
+            return
+        self.notify(f"Exported to {path}", title="Transcript", markup=False, timeout=10)

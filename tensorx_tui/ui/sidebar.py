@@ -1,0 +1,388 @@
+"""The saved-conversations sidebar: a filter box (full-text search) over a list, newest first.
+
+Only a page of conversations is in the list at a time (`PAGE`, more as the highlight nears the
+end), so 10,000 saved conversations cost what 200 do. Titles and snippets are untrusted text:
+they become `Content` (never markup) with control characters replaced one for one, so the
+search's highlight offsets still point at the matched words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar, Final
+
+from rich.cells import cell_len
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.store.conversations import Store
+from tensorx_tui.store.db import StoreError
+from tensorx_tui.store.records import ConversationId, ConversationSummary, SearchHit
+from tensorx_tui.ui.modals.confirm import ConfirmModal
+from tensorx_tui.ui.modals.rename import RenameModal
+
+PAGE: Final = 200
+SEARCH_LIMIT: Final = 100
+FILTER_DEBOUNCE_S: Final = 0.15
+TEXT_WIDTH: Final = 34  # the sidebar's inner width (app.tcss) minus the list's padding
+SNIPPET_LINES: Final = 2
+# Every control character (C0, DEL, C1, line/paragraph separators) becomes one space.
+_CONTROL: Final = {c: " " for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029]}
+
+StoreSource = Callable[[], Store | None]
+
+
+def relative_time(moment: datetime, now: datetime | None = None) -> str:
+    """How long ago, compactly: "now", "5m", "3h", "yesterday", "4d", then the date."""
+    now = now or datetime.now(UTC)
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return "now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    days = (now.astimezone().date() - moment.astimezone().date()).days
+    if days <= 1:
+        return "yesterday"
+    if days < 7:
+        return f"{days}d"
+    return moment.astimezone().strftime("%Y-%m-%d")
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut to `width` terminal cells, with an ellipsis when cut."""
+    if cell_len(text) <= width:
+        return text
+    out = ""
+    for char in text:
+        if cell_len(out + char) > width - 1:
+            break
+        out += char
+    return out + "…"
+
+
+def snippet_window(
+    snippet: str, spans: tuple[tuple[int, int], ...], length: int
+) -> tuple[str, list[tuple[int, int]]]:
+    """At most `length` characters of `snippet`, starting a little before the first match so it
+    is visible, with the spans moved to match (and clipped)."""
+    start = 0
+    if spans and spans[0][1] > length:
+        start = max(0, spans[0][0] - length // 4)
+    text = snippet[start : start + length]
+    if start + length < len(snippet):
+        text = text[:-1] + "…"
+    moved = [
+        (max(s - start, 0), min(e - start, len(text)))
+        for s, e in spans
+        if e > start and s < start + length
+    ]
+    prefix = "…" if start else ""
+    return prefix + text, [(s + len(prefix), e + len(prefix)) for s, e in moved]
+
+
+def summary_prompt(
+    summary: ConversationSummary, hit: SearchHit | None = None, *, current: bool = False
+) -> Content:
+    """One entry: the title, then "when · model · n msgs", then the snippet of a search hit."""
+    title = fit(one_line(summary.title or "(untitled)", 200), TEXT_WIDTH - 2)
+    model = one_line(summary.model or "-", 60)
+    messages = f"{summary.message_count} msg" + ("" if summary.message_count == 1 else "s")
+    details = fit(f"{relative_time(summary.updated_at)} · {model} · {messages}", TEXT_WIDTH)
+    parts: list[str | Content | tuple[str, str]] = [
+        ("▸ " if current else "", "$accent"),
+        (title, "bold"),
+        "\n",
+        (details, "$text-muted"),
+    ]
+    if hit is not None and hit.snippet:
+        text, spans = snippet_window(
+            hit.snippet.translate(_CONTROL), hit.highlights, (TEXT_WIDTH - 4) * SNIPPET_LINES
+        )
+        snippet = Content(text).stylize("italic $text-muted")
+        for start, end in spans:
+            snippet = snippet.stylize("bold reverse $accent", start, end)
+        parts += ["\n", snippet]
+    return Content.assemble(*parts)
+
+
+class ConversationList(OptionList):
+    """The list; its keys act on the highlighted conversation."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r,f2", "rename", "Rename"),
+        Binding("d,delete", "delete", "Delete"),
+        Binding("slash", "filter", "Filter", show=False),
+    ]
+
+    def action_rename(self) -> None:
+        self.post_message(ConversationSidebar.ListAction(self, "rename"))
+
+    def action_delete(self) -> None:
+        self.post_message(ConversationSidebar.ListAction(self, "delete"))
+
+    def action_filter(self) -> None:
+        self.post_message(ConversationSidebar.ListAction(self, "filter"))
+
+
+class FilterInput(Input):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "to_list", "List", show=False),
+    ]
+
+    def action_to_list(self) -> None:
+        self.post_message(ConversationSidebar.ListAction(self, "to_list"))
+
+
+class ConversationSidebar(Vertical):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close"),
+    ]
+
+    @dataclass
+    class OpenRequested(Message):
+        conv_id: ConversationId
+
+    @dataclass
+    class Deleted(Message):
+        conv_id: ConversationId
+
+    @dataclass
+    class Renamed(Message):
+        conv_id: ConversationId
+        title: str
+
+    class CloseRequested(Message):
+        pass
+
+    @dataclass
+    class ListAction(Message):
+        source: object
+        action: str
+
+    def __init__(self, store: StoreSource, *, id: str | None = "sidebar") -> None:
+        super().__init__(id=id)
+        self._store = store
+        self._summaries: dict[ConversationId, ConversationSummary] = {}
+        self._loaded = 0  # conversations of the unfiltered list shown so far
+        self._total = 0
+        self._query = ""
+        self._debounce: Timer | None = None
+        self.current_id: ConversationId | None = None
+
+    def compose(self) -> ComposeResult:
+        yield FilterInput(placeholder="Filter (full text)…", id="sidebar-filter")
+        yield ConversationList(id="sidebar-list", markup=False)
+        yield Static(Content(""), id="sidebar-status")
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#sidebar-filter", Input)
+
+    @property
+    def option_list(self) -> ConversationList:
+        return self.query_one("#sidebar-list", ConversationList)
+
+    @property
+    def is_open(self) -> bool:
+        return self.display
+
+    def open(self) -> None:
+        self.display = True
+        self.reload()
+        self.filter_input.focus()
+
+    def close(self) -> None:
+        self.display = False
+        self.post_message(self.CloseRequested())
+
+    def action_close(self) -> None:
+        self.close()
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Fill the list again from the store (the filter's matches, or the newest page)."""
+        if self._debounce is not None:
+            self._debounce.stop()
+            self._debounce = None
+        store = self._store()
+        keep = self.highlighted_id
+        self._summaries.clear()
+        self._loaded = self._total = 0
+        options: list[Option] = []
+        try:
+            if store is None:
+                self._set_status("Conversations are not being saved.")
+            elif self._query.strip():
+                hits = store.search(self._query, limit=SEARCH_LIMIT)
+                options = [self._option(h.conversation, h) for h in hits]
+                more = "+" if len(hits) >= SEARCH_LIMIT else ""
+                self._set_status(f"{len(hits)}{more} matching")
+            else:
+                self._total = store.count_conversations()
+                summaries = store.list_conversations(limit=PAGE)
+                self._loaded = len(summaries)
+                options = [self._option(s) for s in summaries]
+                self._set_status(self._count_text())
+        except StoreError as exc:
+            self._set_status(f"Cannot read conversations: {one_line(str(exc), 200)}")
+        listing = self.option_list
+        listing.set_options(options)
+        if options:
+            index = listing.get_option_index(keep) if keep in self._summaries else 0
+            listing.highlighted = index
+
+    def _count_text(self) -> str:
+        if not self._total:
+            return "No saved conversations yet."
+        shown = f"{self._loaded:,} of {self._total:,}" if self._loaded < self._total else ""
+        noun = "conversation" if self._total == 1 else "conversations"
+        return shown + " shown" if shown else f"{self._total:,} {noun}"
+
+    def _option(self, summary: ConversationSummary, hit: SearchHit | None = None) -> Option:
+        self._summaries[summary.id] = summary
+        prompt = summary_prompt(summary, hit, current=summary.id == self.current_id)
+        return Option(prompt, id=summary.id)
+
+    def _load_more(self) -> None:
+        store = self._store()
+        if store is None or self._query.strip() or self._loaded >= self._total:
+            return
+        try:
+            summaries = store.list_conversations(limit=PAGE, offset=self._loaded)
+        except StoreError as exc:
+            self._set_status(f"Cannot read conversations: {one_line(str(exc), 200)}")
+            return
+        # Another instance may have added conversations meanwhile: skip ones already listed.
+        fresh = [s for s in summaries if s.id not in self._summaries]
+        self._loaded += len(summaries)
+        self.option_list.add_options([self._option(s) for s in fresh])
+        self._set_status(self._count_text())
+
+    def _set_status(self, text: str) -> None:
+        self.query_one("#sidebar-status", Static).update(Content(text))
+
+    @property
+    def highlighted_id(self) -> ConversationId | None:
+        listing = self.option_list
+        if listing.highlighted is None or not listing.option_count:
+            return None
+        return listing.get_option_at_index(listing.highlighted).id
+
+    def mark_current(self, conv_id: ConversationId | None) -> None:
+        """Show which conversation is open (▸)."""
+        previous, self.current_id = self.current_id, conv_id
+        for changed in (previous, conv_id):
+            if changed is not None and changed in self._summaries:
+                self.option_list.replace_option_prompt(
+                    changed, summary_prompt(self._summaries[changed], current=changed == conv_id)
+                )
+
+    # -- events -----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#sidebar-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._query = event.value
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(FILTER_DEBOUNCE_S, self.reload)
+
+    @on(Input.Submitted, "#sidebar-filter")
+    def filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._debounce is not None:  # Enter before the debounce fired: search now
+            self.reload()
+        conv_id = self.highlighted_id
+        if conv_id is not None:
+            self.post_message(self.OpenRequested(conv_id))
+
+    @on(OptionList.OptionSelected, "#sidebar-list")
+    def option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.post_message(self.OpenRequested(event.option.id))
+
+    @on(OptionList.OptionHighlighted, "#sidebar-list")
+    def option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if event.option_index >= self.option_list.option_count - 10:
+            self._load_more()
+
+    @on(ListAction)
+    def list_action(self, event: ListAction) -> None:
+        event.stop()
+        if event.action == "to_list":
+            self.option_list.focus()
+        elif event.action == "filter":
+            self.filter_input.focus()
+        elif event.action == "rename":
+            self.rename_highlighted()
+        elif event.action == "delete":
+            self.delete_highlighted()
+
+    # -- rename / delete --------------------------------------------------------------------
+
+    def rename_highlighted(self) -> None:
+        conv_id = self.highlighted_id
+        store = self._store()
+        if conv_id is None or store is None:
+            return
+        summary = self._summaries[conv_id]
+
+        def renamed(title: str | None) -> None:
+            if not title:
+                return
+            try:
+                saved = store.rename(conv_id, title)
+            except StoreError as exc:
+                self.notify(one_line(str(exc), 300), severity="error", markup=False)
+                return
+            self.reload()
+            self.post_message(self.Renamed(conv_id, saved))
+
+        self.app.push_screen(RenameModal(summary.title), renamed)
+
+    def delete_highlighted(self) -> None:
+        conv_id = self.highlighted_id
+        store = self._store()
+        if conv_id is None or store is None:
+            return
+        title = one_line(self._summaries[conv_id].title or "(untitled)", 80)
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                store.delete(conv_id)
+            except StoreError as exc:
+                self.notify(one_line(str(exc), 300), severity="error", markup=False)
+                return
+            listing = self.option_list
+            index = listing.highlighted
+            listing.remove_option(conv_id)
+            del self._summaries[conv_id]
+            self._total = max(0, self._total - 1)
+            self._loaded = max(0, self._loaded - 1)
+            if listing.option_count and index is not None:
+                listing.highlighted = min(index, listing.option_count - 1)
+            if not self._query.strip():
+                self._set_status(self._count_text())
+            listing.focus()
+            self.post_message(self.Deleted(conv_id))
+
+        self.app.push_screen(
+            ConfirmModal(f"Delete “{title}” and all its messages?", yes="Delete"), answered
+        )
