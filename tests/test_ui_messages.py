@@ -16,6 +16,7 @@ from tensorx_tui.core.events import (
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
 from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.messages import AssistantMessage
+from tensorx_tui.ui.messages.streaming_markdown import COLLAPSE_MAX_CHARS
 from tensorx_tui.ui.messages.tool_call_view import ToolCallView
 
 HOSTILE = "[bold]x[/bold] [@click=app.quit]q [/nope] \x1b[2J\x1b]52;c;AAAA\x07 end"
@@ -258,3 +259,25 @@ async def test_view_follows_the_bottom_until_the_user_scrolls_up() -> None:
         conv.follow_bottom()
         await pilot.pause()
         assert conv.scroll_y == conv.max_scroll_y
+
+
+async def test_a_long_reply_keeps_its_pieces_at_the_end_and_loses_no_text() -> None:
+    paragraphs = [f"Paragraph {i}: " + "lorem ipsum dolor sit amet " * 20 for i in range(40)]
+    text = "\n\n".join(paragraphs) + "\n\n```python\nprint('last')\n```\n"
+    assert len(text) > COLLAPSE_MAX_CHARS
+    app = ConvApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        conv = app.query_one(ConversationView)
+        msg = await conv.add_assistant(None)
+        for i in range(0, len(text), 40):
+            msg.apply(ContentDelta(text[i : i + 40]))
+            if i % 2000 == 0:
+                await msg.flush_now()
+        await conv.finish_assistant(msg, Reply(content=text, state=ReplyState.COMPLETE))
+        await pilot.pause()
+        pieces = list(msg.body.query(Static))
+        assert len(pieces) > 1 and all(p.has_class("-closed") for p in pieces)
+        assert msg.body.source == text and msg.body.rendered_length == len(text)
+        line = next(s for s in app.screen._compositor.render_strips() if "print('last')" in s.text)
+        colors = {seg.style.color for seg in line if seg.style is not None and seg.text.strip()}
+        assert len(colors) >= 2  # the final block was closed and highlighted

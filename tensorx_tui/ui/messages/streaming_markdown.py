@@ -3,7 +3,7 @@
 The text is cut by `MarkdownBlockStream` (see there for why). Closed blocks become formatted
 `Static` pieces mounted once and never touched again; the frozen drafts of a very long open block
 are plain pieces mounted once; only the small tail is updated on each flush. `finish()` replaces
-everything with one `Static` of the whole text: a finished message is one widget in later layouts.
+everything with one `Static` of the whole text (one widget in later layouts) unless it is long.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class _PieceGroup(Vertical):
 
 _GROUP_SIZE = 8
 TAIL_STEP = 4  # lines; see _update_tail
+COLLAPSE_MAX_CHARS = 12_000  # see finish
 
 
 class StreamingMarkdown(Widget):
@@ -154,12 +155,23 @@ class StreamingMarkdown(Widget):
         return formatted(change.tail, dark=dark)
 
     async def finish(self) -> None:
-        """Close every block and collapse the body into one formatted widget."""
+        """Close every block; a short body is collapsed into one formatted widget.
+
+        Collapsing re-renders the whole text once (exact Markdown semantics, one widget in later
+        layouts), which is cheap for the usual reply. A long one (`COLLAPSE_MAX_CHARS`) keeps its
+        already rendered pieces and only closes the open block, so the end of a 20,000-token
+        reply costs what its last block costs, not what the whole document costs.
+        """
         if self._finished:
             return
         self._finished = True
-        self._stream.finish()
+        change = self._stream.finish()
         text = self._stream.text
+        if len(text) > COLLAPSE_MAX_CHARS:
+            await self._apply(change)
+            await self._tail.remove()
+            await self._drafts.remove()
+            return
         final = _Piece(formatted(text, dark=self._dark()), classes="-final")
         with self.app.batch_update():
             await self.remove_children()
