@@ -33,6 +33,7 @@ from tensorx_tui.ui.messages import AssistantMessage
 from tensorx_tui.ui.modals.copy_picker import CopyPickerModal
 from tensorx_tui.ui.modals.model_picker import ModelPickerModal
 from tensorx_tui.ui.modals.params import Params, ParamsModal
+from tensorx_tui.ui.modals.rename import RenameModal
 from tensorx_tui.ui.modals.tool_result import ToolResultModal
 from tensorx_tui.ui.prompt import PromptInput
 from tensorx_tui.ui.sidebar import ConversationSidebar
@@ -166,7 +167,7 @@ class ChatScreen(Screen[None]):
             return not self.busy and bool(self.state.pending_tool_calls)
         if action == "copy_reply":
             return self._last_reply_widget is not None
-        if action == "export":
+        if action in ("export", "rename_conversation"):
             return self.saving.conv_id is not None and self.saving.store is not None
         return True
 
@@ -532,6 +533,28 @@ class ChatScreen(Screen[None]):
                 )
                 await view.add_tool_result(call, message.content)
         view.follow_bottom()
+
+    def action_rename_conversation(self) -> None:
+        store, conv_id = self.get_store(), self.saving.conv_id
+        if store is None or conv_id is None:
+            return
+        try:
+            title = store.get_summary(conv_id).title
+        except StoreError as exc:
+            self.notify(one_line(str(exc), 300), severity="error", markup=False)
+            return
+
+        def renamed(new_title: str | None) -> None:
+            if not new_title:
+                return
+            try:
+                store.rename(conv_id, new_title)
+            except StoreError as exc:
+                self.notify(one_line(str(exc), 300), severity="error", markup=False)
+                return
+            self.refresh_sidebar()
+
+        self.app.push_screen(RenameModal(title), renamed)
 
     def action_export(self, fmt: ExportFormat = "md") -> None:
         """Write the conversation as Markdown or JSON into <data dir>/exports and say where."""

@@ -29,6 +29,22 @@ CHAT_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ),
     ("Jump to bottom", "Follow the conversation again (ctrl+down)", "follow_bottom"),
     (
+        "Saved conversations",
+        "Show or hide the sidebar: filter, open, rename, delete (ctrl+b)",
+        "toggle_sidebar",
+    ),
+    ("Rename conversation", "Give this conversation another title", "rename_conversation"),
+    (
+        "Export as Markdown",
+        "Write this conversation to <data dir>/exports as Markdown (ctrl+s)",
+        "export('md')",
+    ),
+    (
+        "Export as JSON",
+        "Write this conversation to <data dir>/exports as JSON (importable)",
+        "export('json')",
+    ),
+    (
         "Recall last message",
         "Put the last message back in the prompt (↑ in an empty prompt)",
         "recall",
@@ -39,7 +55,7 @@ CHAT_COMMANDS: tuple[tuple[str, str, str], ...] = (
 def chat_commands(screen: ChatScreen) -> Iterator[SystemCommand]:
     """The commands that make sense right now (the same rule as the footer's keys)."""
     for title, help_text, action in CHAT_COMMANDS:
-        if screen.check_action(action, ()) is not True:
+        if screen.check_action(action.partition("(")[0], ()) is not True:
             continue
 
         async def run(action: str = action) -> None:

@@ -175,6 +175,7 @@ class ConversationSidebar(Vertical):
         super().__init__(id=id)
         self._store = store
         self._summaries: dict[ConversationId, ConversationSummary] = {}
+        self._hits: dict[ConversationId, SearchHit] = {}
         self._loaded = 0  # conversations of the unfiltered list shown so far
         self._total = 0
         self._query = ""
@@ -220,6 +221,7 @@ class ConversationSidebar(Vertical):
         store = self._store()
         keep = self.highlighted_id
         self._summaries.clear()
+        self._hits.clear()
         self._loaded = self._total = 0
         options: list[Option] = []
         try:
@@ -253,6 +255,8 @@ class ConversationSidebar(Vertical):
 
     def _option(self, summary: ConversationSummary, hit: SearchHit | None = None) -> Option:
         self._summaries[summary.id] = summary
+        if hit is not None:
+            self._hits[summary.id] = hit
         prompt = summary_prompt(summary, hit, current=summary.id == self.current_id)
         return Option(prompt, id=summary.id)
 
@@ -286,9 +290,10 @@ class ConversationSidebar(Vertical):
         previous, self.current_id = self.current_id, conv_id
         for changed in (previous, conv_id):
             if changed is not None and changed in self._summaries:
-                self.option_list.replace_option_prompt(
-                    changed, summary_prompt(self._summaries[changed], current=changed == conv_id)
+                prompt = summary_prompt(
+                    self._summaries[changed], self._hits.get(changed), current=changed == conv_id
                 )
+                self.option_list.replace_option_prompt(changed, prompt)
 
     # -- events -----------------------------------------------------------------------------
 
