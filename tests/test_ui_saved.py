@@ -155,6 +155,38 @@ async def test_cancel_saves_the_partial_reply_as_cancelled_and_checkpoints_while
     assert reply.content and reply.content == shown.content
 
 
+async def test_quit_anyway_while_streaming_saves_the_reply_as_cancelled(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    app = saving_app(demo_server, tmp_path, model="demo-fault-slow")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"story", "enter")
+        await wait_for(lambda: chat(app).streaming and bool(chat(app).saving.recorder))
+        await pilot.press("ctrl+q")
+        await wait_for(lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(lambda: not app.is_running)
+    assert app.return_code == 0
+    assert load_only(tmp_path).messages[-1].state == ReplyState.CANCELLED
+
+
+async def test_new_conversation_while_streaming_saves_the_reply_and_starts_over(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    app = saving_app(demo_server, tmp_path, model="demo-fault-slow")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"story", "enter")
+        await wait_for(lambda: chat(app).streaming)
+        first = chat(app).saving.conv_id
+        await pilot.press("ctrl+n")
+        await wait_for(lambda: not chat(app).busy)
+        assert chat(app).saving.conv_id is None and chat(app).state.messages == []
+        with Store.open(tmp_path) as store:
+            assert first is not None
+            reply = store.load_conversation(first).messages[-1]
+        assert reply.state == ReplyState.CANCELLED
+
+
 async def test_regenerate_and_tool_results_are_saved(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:

@@ -107,8 +107,11 @@ class ChatApp(App[int]):
             self.exit(0)
             return
 
-        def answered(quit_anyway: bool | None) -> None:
-            if quit_anyway:
+        async def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway and chat is not None:
+                # Cancel first, while the screen still stands: the partial reply is shown and
+                # saved as cancelled, instead of the worker dying with the widgets at exit.
+                await chat.stop_reply()
                 self.exit(0)
 
         await self.push_screen(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -13,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from tensorx_tui.core.events import ResponseStarted, Retrying, StreamError, StreamEvent
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
@@ -375,9 +376,12 @@ class ChatScreen(Screen[None]):
 
     async def stop_reply(self) -> None:
         """Cancel a running reply and wait until it is saved (as cancelled)."""
-        if self.busy:
-            self.workers.cancel_group(self, "reply")
-            await self.workers.wait_for_complete()
+        if not self.busy:
+            return
+        for worker in self.workers.cancel_group(self, "reply"):
+            # Cancelled is the outcome asked for; a failure is reported by on_worker_state_changed.
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
 
     async def action_new_conversation(self) -> None:
         await self.stop_reply()
