@@ -534,3 +534,20 @@ def test_relative_time(seconds: int, expected: str | None) -> None:
     now = datetime(2026, 6, 15, 12, tzinfo=UTC)
     got = relative_time(now - timedelta(seconds=seconds), now)
     assert got == expected if expected else got.startswith("2026-05")
+
+
+async def test_a_long_conversation_shows_its_latest_messages_and_sends_all(
+    demo_server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tensorx_tui.ui.chat_screen as chat_screen
+
+    monkeypatch.setattr(chat_screen, "HISTORY_SHOWN", 4)
+    seed(tmp_path, *[(f"question {i}", f"answer {i}") for i in range(5)])
+    app = saving_app(demo_server, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+b", "enter")
+        await pilot.pause()
+        assert len(chat(app).state.messages) == 10
+        text = screen_text(app)
+        assert "6 earlier messages are not shown" in text
+        assert "answer 4" in text and "question 3" in text and "answer 2" not in text

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
 StoreSource = Callable[[], "Store | None"]
 
+HISTORY_SHOWN = 120  # messages of an opened conversation rendered (the rest stays in the state)
+
 _END_STATE = {
     ReplyState.COMPLETE: "idle",
     ReplyState.CANCELLED: "cancelled",
@@ -522,13 +524,19 @@ class ChatScreen(Screen[None]):
         view = self.conversation
         await view.clear_messages()
         self._last_user_widget = self._last_reply_widget = None
-        calls: dict[str, ToolCall] = {}
-        for message in saved.messages:
+        calls: dict[str, ToolCall] = {c.id: c for m in saved.messages for c in m.tool_calls if c.id}
+        shown = saved.messages[-HISTORY_SHOWN:]
+        if len(saved.messages) > len(shown):
+            # Each finished message costs ~15 ms to mount: a very long conversation would stall.
+            await view.add_notice(
+                f"{len(saved.messages) - len(shown)} earlier messages are not shown here; they are"
+                " still part of the conversation (ctrl+s exports all of it)."
+            )
+        for message in shown:
             if message.role == "user":
                 self._last_user_widget = await view.add_user(message.content)
             elif message.role == "assistant":
                 reply = message.to_reply()
-                calls.update((c.id, c) for c in reply.tool_calls if c.id)
                 self._last_reply_widget = await view.add_finished_assistant(reply)
                 self.last_reply = reply
             elif message.role == "tool":
