@@ -133,7 +133,8 @@ class ConversationList(OptionList):
         self.post_message(ConversationSidebar.ListAction(self, "delete"))
 
     def action_filter(self) -> None:
-        self.post_message(ConversationSidebar.ListAction(self, "filter"))
+        # set_focus, not focus(): that would queue the move behind keys already typed.
+        self.screen.set_focus(self.query_ancestor(ConversationSidebar).filter_input)
 
 
 class FilterInput(Input):
@@ -142,7 +143,9 @@ class FilterInput(Input):
     ]
 
     def action_to_list(self) -> None:
-        self.post_message(ConversationSidebar.ListAction(self, "to_list"))
+        # set_focus, not focus(): that would queue the move behind keys already typed,
+        # and an `r` right after would land in the filter box.
+        self.screen.set_focus(self.query_ancestor(ConversationSidebar).option_list)
 
 
 class ConversationSidebar(Vertical):
@@ -329,11 +332,7 @@ class ConversationSidebar(Vertical):
     @on(ListAction)
     def list_action(self, event: ListAction) -> None:
         event.stop()
-        if event.action == "to_list":
-            self.option_list.focus()
-        elif event.action == "filter":
-            self.filter_input.focus()
-        elif event.action == "rename":
+        if event.action == "rename":
             self.rename_highlighted()
         elif event.action == "delete":
             self.delete_highlighted()
