@@ -23,6 +23,9 @@ For a UI (all calls are short and thread-safe; each write is committed when it r
     store.drop_after_last_user(conv_id)            # regenerate
     store.update_conversation(conv_id, model=..., system=..., params=...)
 
+    The same sequence with error handling (a failure is reported once, then saving stops for that
+    conversation) is `store.session.ConversationLog`, used by both `ask` and the chat UI.
+
     from tensorx_tui.store.transcripts import export_to_file, render
     path = export_to_file(store.load_conversation(conv_id), directory_or_file, "md" | "json")
 """
