@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import subprocess
 import sys
 import time
@@ -161,6 +162,7 @@ async def stream_ours(
 ) -> Run:
     """Stream into our widgets. `render_every=N`: render and paint after every N tokens and wait
     for it (no coalescing at all), to see the cost of each token as the reply grows."""
+    gc.collect()  # garbage of an earlier run must not be collected during this one
     run = Run()
     app = BenchApp()
     async with app.run_test(size=SIZE) as pilot:
@@ -216,6 +218,7 @@ async def stream_app(
     base_url: str, *, max_tokens: int | None, earlier: int = 0, window: float | None = None
 ) -> Run:
     """The real `ChatApp`, headless: type a prompt, press enter, let its reply worker stream."""
+    gc.collect()  # garbage of an earlier run must not be collected during this one
     run = Run()
     settings = Settings(base_url=base_url, model="demo-long", max_tokens=max_tokens)
     app = ChatApp(settings)
@@ -289,6 +292,7 @@ async def stream_baseline(
     window: float | None = None,
 ) -> Run:
     """mode "naive": `await Markdown.update(whole text)` per chunk; "stream": `MarkdownStream`."""
+    gc.collect()  # garbage of an earlier run must not be collected during this one
     run = Run()
     app = BenchApp()
     async with app.run_test(size=SIZE) as pilot:
