@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from typing import Any
@@ -71,7 +72,9 @@ def test_cities() -> None:
 def test_topic_is_one_clean_line() -> None:
     topic = topic_of("  **Bold** `code` [link](x)\x1b[31m red\nsecond line")
     assert "\n" not in topic and "\x1b" not in topic
-    assert not set(topic) & set("`*[]<>#|")
+    # Markdown syntax is escaped (shown literally), never left live nor silently dropped.
+    assert re.fullmatch(r"(?:[^`*_\[\]<>#|\\~]|\\[`*_\[\]<>#|\\~])*…?", topic), topic
+    assert topic_of("temp_c: 18") == "temp\\_c: 18"
     assert topic_of("x" * 300).endswith("…") and len(topic_of("x" * 300)) == 80
     assert topic_of("") == "your message"
 

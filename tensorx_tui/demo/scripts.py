@@ -152,12 +152,11 @@ _REQUEST_PREFIX = re.compile(
 def topic_of(text: str, limit: int = 80, *, markdown: bool = True) -> str:
     """The prompt's first line, single-spaced and printable, for echoing it back.
 
-    With markdown=True (echoing into a Markdown reply) Markdown syntax characters are removed too.
+    With markdown=True (echoing into a Markdown reply) Markdown syntax characters are escaped, so
+    `temp_c` stays `temp_c` on screen instead of turning into emphasis.
     """
     line = next((ln for ln in text.splitlines() if ln.strip()), "")
     line = " ".join("".join(ch for ch in line if ch.isprintable()).split())
-    if markdown:
-        line = _UNSAFE.sub("", line)
     line = line.strip(" ?.!,:;")
     # "Can you show me a Python example of reading a file?" -> "reading a file": the echo reads
     # like a reply rather than a parrot.
@@ -166,6 +165,8 @@ def topic_of(text: str, limit: int = 80, *, markdown: bool = True) -> str:
         line = topic[0].upper() + topic[1:] if line[:1].isupper() else topic
     if len(line) > limit:
         line = line[: limit - 1].rstrip() + "…"
+    if markdown:
+        line = _UNSAFE.sub(r"\\\g<0>", line)
     return line or "your message"
 
 
