@@ -82,16 +82,21 @@ async def streaming(app: ChatApp, pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
-async def tool_call(app: ChatApp, pilot: Pilot[int]) -> None:
-    await type_and_send(pilot, "What's the weather in Paris?")
-    await until(lambda: isinstance(app.screen, ToolResultModal))
-    await pilot.press(*'{"temperature": 21, "unit": "celsius", "sky": "sunny"}', "enter")
-    await settle(app, pilot)
+async def expand_all(app: ChatApp, pilot: Pilot[int]) -> None:
+    """Open every reasoning and tool-call section, then show the bottom of the conversation."""
     for collapsible in app.screen.query(Collapsible):
         collapsible.collapsed = False
     await pilot.pause()
     chat(app).conversation.follow_bottom()
     await pilot.pause()
+
+
+async def tool_call(app: ChatApp, pilot: Pilot[int]) -> None:
+    await type_and_send(pilot, "What's the weather in Paris?")
+    await until(lambda: isinstance(app.screen, ToolResultModal))
+    await pilot.press(*'{"temperature": 21, "unit": "celsius", "sky": "sunny"}', "enter")
+    await settle(app, pilot)
+    await expand_all(app, pilot)
 
 
 async def tool_modal(app: ChatApp, pilot: Pilot[int]) -> None:
@@ -104,11 +109,7 @@ async def tool_modal(app: ChatApp, pilot: Pilot[int]) -> None:
 async def reasoning(app: ChatApp, pilot: Pilot[int]) -> None:
     await type_and_send(pilot, "Why is the sky blue?")
     await settle(app, pilot)
-    for collapsible in app.screen.query(Collapsible):
-        collapsible.collapsed = False
-    await pilot.pause()
-    chat(app).conversation.follow_bottom()
-    await pilot.pause()
+    await expand_all(app, pilot)
 
 
 async def error(app: ChatApp, pilot: Pilot[int]) -> None:
