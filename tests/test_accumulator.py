@@ -713,6 +713,13 @@ def test_invalid_arguments_parse_error_is_reported() -> None:
     assert value is None and error
 
 
+def test_deeply_nested_arguments_are_a_parse_error_not_a_recursion_error() -> None:
+    # 100k "[" from a model or a hostile server: json.loads raises RecursionError, not ValueError.
+    _, reply, _ = run([chunk(tool_delta(0, id="c", name="f", args="[" * 100_000))])
+    value, error = reply.tool_calls[0].parsed_arguments()
+    assert value is None and error and "deep" in error
+
+
 def test_ignored_data_is_counted() -> None:
     _, _, acc = run(["ping", "{", content("a")])
     assert acc.ignored_data == 2

@@ -281,3 +281,16 @@ async def test_a_long_reply_keeps_its_pieces_at_the_end_and_loses_no_text() -> N
         line = next(s for s in app.screen._compositor.render_strips() if "print('last')" in s.text)
         colors = {seg.style.color for seg in line if seg.style is not None and seg.text.strip()}
         assert len(colors) >= 2  # the final block was closed and highlighted
+
+
+def test_deeply_nested_tool_arguments_render_raw_instead_of_raising() -> None:
+    # 100k "[" makes json.loads raise RecursionError (not ValueError); the view must not crash.
+    import io
+
+    from rich.console import Console
+
+    from tensorx_tui.ui.messages.tool_call_view import arguments_renderable
+
+    console = Console(width=80, record=True, file=io.StringIO())
+    console.print(arguments_renderable("[" * 100_000, final=True))
+    assert "not valid JSON" in console.export_text()[:200]

@@ -38,6 +38,9 @@ class ToolCall:
             return json.loads(self.arguments), None
         except ValueError as exc:
             return None, str(exc)
+        except RecursionError:
+            # Thousands of nested "[" (a runaway model or a hostile server) exhaust json's stack.
+            return None, "nested too deeply to parse"
 
     def to_openai(self) -> dict[str, Any]:
         return {

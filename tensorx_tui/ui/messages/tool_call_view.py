@@ -17,7 +17,7 @@ def arguments_renderable(arguments: str, *, final: bool, dark: bool = True) -> R
     """Pretty JSON when the text parses, else the raw text (with a note once the call is done)."""
     try:
         value = json.loads(arguments) if arguments.strip() else {}
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: thousands of nested "["
         raw = Text(safe_text(arguments) or "(empty)")
         if not final:
             return raw
