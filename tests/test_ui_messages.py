@@ -294,3 +294,17 @@ def test_deeply_nested_tool_arguments_render_raw_instead_of_raising() -> None:
     console = Console(width=80, record=True, file=io.StringIO())
     console.print(arguments_renderable("[" * 100_000, final=True))
     assert "not valid JSON" in console.export_text()[:200]
+
+
+async def test_angle_brackets_and_html_in_a_reply_are_shown_not_dropped() -> None:
+    # CommonMark's HTML rules made "Vec<String>" render as "Vec" and a <div> block vanish.
+    text = "Use Vec<String> or <b>x</b> <script>alert(1)</script>\n\n<div>\nblock html\n</div>\n"
+    app = ConvApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        conv = app.query_one(ConversationView)
+        msg = await conv.add_assistant(None)
+        await stream(msg, conv, [text], Reply(content=text, state=ReplyState.COMPLETE))
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "Use Vec<String> or <b>x</b> <script>alert(1)</script>" in shown
+        assert "<div>" in shown and "block html" in shown

@@ -9,8 +9,9 @@ widgets and a finished one at exactly one. The text is parsed as Markdown, never
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from markdown_it import MarkdownIt
 from rich.markdown import Heading, Markdown
 from rich.text import Text
 
@@ -23,9 +24,21 @@ class _LeftHeading(Heading):
     LEVEL_ALIGN: ClassVar = dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), "left")
 
 
+def chat_parser() -> MarkdownIt:
+    """CommonMark + tables + strikethrough, with raw HTML off: rich drops HTML tokens, so with it on
+    "Vec<String>" showed as "Vec" and a <div> block vanished. Off, tags are plain text."""
+    return MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
+
+
 class ChatMarkdown(Markdown):
     # Links show their target as text ("label (url)"), not clickable: nothing opens by itself.
     elements: ClassVar = {**Markdown.elements, "heading_open": _LeftHeading}
+
+    def __init__(self, markup: str, **kwargs: Any) -> None:
+        # rich builds its own (HTML-on) parser; parse "" there, then the real text with ours.
+        super().__init__("", **kwargs)
+        self.markup = markup
+        self.parsed = chat_parser().parse(markup)
 
 
 def formatted(text: str, *, dark: bool) -> ChatMarkdown:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
+from tensorx_tui.ui.messages.markdown_render import chat_parser
+
 # Past these sizes the open block stops being re-rendered as a whole.
 FREEZE_CHARS = 1500
 FREEZE_LINES = 24
@@ -39,8 +41,8 @@ _KIND_BY_TOKEN = {
 
 
 def new_parser() -> MarkdownIt:
-    """The same dialect the renderer uses (CommonMark + tables + strikethrough)."""
-    return MarkdownIt("commonmark").enable("table").enable("strikethrough")
+    """The same dialect the renderer uses (CommonMark + tables + strikethrough, no raw HTML)."""
+    return chat_parser()
 
 
 @dataclass(slots=True)
