@@ -105,6 +105,40 @@ async def test_ctrl_r_regenerates_the_last_reply(demo_server: DemoServer) -> Non
         assert len(app.screen.query(AssistantMessage)) == 1
 
 
+async def test_the_conversation_token_total_counts_only_replies_still_shown(
+    demo_server: DemoServer,
+) -> None:
+    app = demo_app(demo_server)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+
+        def last_reply_tokens() -> int:
+            usage = screen.last_reply.usage if screen.last_reply else None
+            assert usage is not None
+            return int(usage["total_tokens"])
+
+        await pilot.press(*"hello", "enter")
+        await reply_done(app)
+        first = last_reply_tokens()
+        assert first > 0 and screen.conversation.total_tokens == first
+        await pilot.press("ctrl+r")
+        await reply_done(app)
+        await pilot.pause()
+        # The dropped reply no longer counts: only the regenerated one is in the conversation.
+        regenerated = last_reply_tokens()
+        assert screen.conversation.total_tokens == regenerated
+        assert f"conversation {regenerated:,}" in screen_text(app)
+        await pilot.press(*"more", "enter")
+        await reply_done(app)
+        assert screen.conversation.total_tokens == regenerated + last_reply_tokens()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen.conversation.total_tokens == 0
+        await pilot.press(*"again", "enter")
+        await reply_done(app)
+        assert screen.conversation.total_tokens == last_reply_tokens()
+
+
 async def test_up_in_an_empty_prompt_recalls_the_last_message(demo_server: DemoServer) -> None:
     app = demo_app(demo_server)
     async with app.run_test(size=SIZE) as pilot:

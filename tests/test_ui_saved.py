@@ -551,3 +551,27 @@ async def test_a_long_conversation_shows_its_latest_messages_and_sends_all(
         text = screen_text(app)
         assert "6 earlier messages are not shown" in text
         assert "answer 4" in text and "question 3" in text and "answer 2" not in text
+
+
+async def test_an_opened_conversation_counts_the_tokens_of_all_its_replies(
+    demo_server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tensorx_tui.ui.chat_screen as chat_screen
+
+    monkeypatch.setattr(chat_screen, "HISTORY_SHOWN", 2)  # the first reply is not shown
+    with Store.open(tmp_path) as store:
+        conv = store.create_conversation(model="demo")
+        for tokens in (10, 20, 30):
+            store.add_user_message(conv, f"question {tokens}")
+            usage = {"prompt_tokens": tokens - 1, "completion_tokens": 1, "total_tokens": tokens}
+            store.add_reply(conv, Reply(content="ok", state=ReplyState.COMPLETE, usage=usage))
+    app = saving_app(demo_server, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"hi", "enter")
+        await reply_done(app)
+        await pilot.press("ctrl+b", "down", "down", "enter")  # the seeded one, below the new one
+        await pilot.pause()
+        screen = chat(app)
+        assert screen.saving.conv_id == conv
+        assert screen.conversation.total_tokens == 60
+        assert "total 30 · conversation 60" in screen_text(app)

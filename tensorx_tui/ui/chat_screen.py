@@ -526,10 +526,12 @@ class ChatScreen(Screen[None]):
         self._last_user_widget = self._last_reply_widget = None
         calls: dict[str, ToolCall] = {c.id: c for m in saved.messages for c in m.tool_calls if c.id}
         shown = saved.messages[-HISTORY_SHOWN:]
-        if len(saved.messages) > len(shown):
+        hidden = saved.messages[: len(saved.messages) - len(shown)]
+        view.count_hidden_replies(m.to_reply() for m in hidden if m.role == "assistant")
+        if hidden:
             # Each finished message costs ~15 ms to mount: a very long conversation would stall.
             await view.add_notice(
-                f"{len(saved.messages) - len(shown)} earlier messages are not shown here; they are"
+                f"{len(hidden)} earlier messages are not shown here; they are"
                 " still part of the conversation (ctrl+s exports all of it)."
             )
         for message in shown:

@@ -7,6 +7,7 @@ dozen boxes per flush instead of one per message (100 earlier messages cost ~10 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from textual.containers import Vertical, VerticalScroll
@@ -37,12 +38,22 @@ class ConversationView(VerticalScroll):
 
     def __init__(self, *, id: str | None = "conversation", classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._total_tokens = 0
+        # Tokens per reply shown, so a reply removed (regenerate) stops counting; plus the replies
+        # of an opened conversation that are not shown.
+        self._reply_tokens: dict[AssistantMessage, int] = {}
+        self._hidden_tokens = 0
 
     @property
     def total_tokens(self) -> int:
-        """Running total of usage.total_tokens over the replies in this conversation."""
-        return self._total_tokens
+        """Running total of usage.total_tokens over the replies still in this conversation."""
+        self._reply_tokens = {
+            message: tokens for message, tokens in self._reply_tokens.items() if message.is_attached
+        }
+        return self._hidden_tokens + sum(self._reply_tokens.values())
+
+    def count_hidden_replies(self, replies: Iterable[Reply]) -> None:
+        """Count replies that belong to the conversation but are not shown (long history)."""
+        self._hidden_tokens += sum(_total_tokens(reply.usage) for reply in replies)
 
     def on_mount(self) -> None:
         self.anchor()
@@ -65,19 +76,19 @@ class ConversationView(VerticalScroll):
         await self._add(message)
         return message
 
-    def count_reply(self, reply: Reply) -> int:
-        """Add a finished reply's usage to the running total; returns the new total."""
-        self._total_tokens += _total_tokens(reply.usage)
-        return self._total_tokens
+    def count_reply(self, message: AssistantMessage, reply: Reply) -> int:
+        """Count a finished reply's usage (until `message` leaves); returns the new total."""
+        self._reply_tokens[message] = _total_tokens(reply.usage)
+        return self.total_tokens
 
     async def finish_assistant(self, message: AssistantMessage, reply: Reply) -> None:
         """`message.finish` with the conversation total counted in: the usual way to end a reply."""
-        await message.finish(reply, conversation_total=self.count_reply(reply))
+        await message.finish(reply, conversation_total=self.count_reply(message, reply))
 
     async def add_finished_assistant(self, reply: Reply) -> AssistantMessage:
         message = AssistantMessage(reply.model)
         await self._add(message)
-        await message.show_reply(reply, conversation_total=self.count_reply(reply))
+        await message.show_reply(reply, conversation_total=self.count_reply(message, reply))
         return message
 
     async def add_tool_result(self, call: ToolCall, result: str) -> ToolResultMessage:
@@ -94,7 +105,8 @@ class ConversationView(VerticalScroll):
 
     async def clear_messages(self) -> None:
         await self.query_children(_MessageGroup).remove()
-        self._total_tokens = 0
+        self._reply_tokens.clear()
+        self._hidden_tokens = 0
 
     def follow_bottom(self) -> None:
         """Follow new output again (the jump-to-bottom key)."""
