@@ -308,3 +308,28 @@ async def test_angle_brackets_and_html_in_a_reply_are_shown_not_dropped() -> Non
         shown = screen_text(app)
         assert "Use Vec<String> or <b>x</b> <script>alert(1)</script>" in shown
         assert "<div>" in shown and "block html" in shown
+
+
+async def test_many_tool_calls_in_one_flush_are_mounted_at_once(monkeypatch: object) -> None:
+    # One awaited mount per call relaid out the growing list each time: 500 calls took ~40 s.
+    from textual.containers import Vertical
+
+    mounts: list[int] = []
+    original = Vertical.mount
+
+    def counting_mount(self: Vertical, *widgets: object, **kwargs: object) -> object:
+        if self.id == "tool-calls":
+            mounts.append(len(widgets))
+        return original(self, *widgets, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Vertical, "mount", counting_mount)  # type: ignore[attr-defined]
+    app = ConvApp()
+    async with app.run_test(size=(100, 40)) as pilot:
+        conv = app.query_one(ConversationView)
+        msg = await conv.add_assistant(None)
+        for i in range(60):
+            msg.apply(ToolCallDelta(i, f"c{i}", f"fn{i}", f'{{"i": {i}}}'))
+        await msg.flush_now()
+        await pilot.pause()
+        assert mounts == [60]
+        assert len(msg.query(ToolCallView)) == 60

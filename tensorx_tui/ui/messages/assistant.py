@@ -143,19 +143,28 @@ class AssistantMessage(Widget):
             await self.body.flush()
 
     async def _render_tool_calls(self, *, final: bool) -> None:
+        changed: list[_ToolCallDraft] = []
+        new_views: list[ToolCallView] = []
         for position in sorted(self._calls):
             draft = self._calls[position]
             if not draft.dirty and not final:
                 continue
             draft.dirty = False
+            changed.append(draft)
             if draft.view is None:
-                if self.tools is None:
-                    self.tools = Vertical(id="tool-calls")
-                    await self.mount(self.tools, before=self.body)
                 draft.view = ToolCallView(draft.name)
-                await self.tools.mount(draft.view)
-            draft.view.set_name(draft.name)
-            draft.view.show_arguments(draft.arguments, final=final)
+                new_views.append(draft.view)
+        if new_views:
+            if self.tools is None:
+                self.tools = Vertical(id="tool-calls")
+                await self.mount(self.tools, before=self.body)
+            # One mount for all new calls: awaiting each relaid out the growing list every time,
+            # so 500 calls in one flush took ~40 s (quadratic) while the app said "idle".
+            await self.tools.mount_all(new_views)
+        for draft in changed:
+            if draft.view is not None:  # always, by now
+                draft.view.set_name(draft.name)
+                draft.view.show_arguments(draft.arguments, final=final)
 
     # -- the end --------------------------------------------------------------------------------
 
