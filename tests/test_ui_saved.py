@@ -5,6 +5,7 @@ Real keys through Pilot, the demo server on 127.0.0.1, a store in a temporary da
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ from tensorx_tui.settings import Settings
 from tensorx_tui.store.conversations import Store
 from tensorx_tui.store.records import Conversation
 from tensorx_tui.ui.app import ChatApp
+from tensorx_tui.ui.messages import AssistantMessage
 from tensorx_tui.ui.modals.confirm import ConfirmModal
 from tensorx_tui.ui.modals.rename import RenameModal
 from tensorx_tui.ui.modals.tool_result import ToolResultModal
@@ -575,3 +577,37 @@ async def test_an_opened_conversation_counts_the_tokens_of_all_its_replies(
         assert screen.saving.conv_id == conv
         assert screen.conversation.total_tokens == 60
         assert "total 30 · conversation 60" in screen_text(app)
+
+
+async def test_esc_while_the_reply_is_being_mounted_ends_it_cancelled_and_saved(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    app = saving_app(demo_server, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        view = screen.conversation
+        add_assistant = view.add_assistant
+        mounted = asyncio.Event()
+        release = asyncio.Event()
+
+        async def slow_add_assistant(model: str | None) -> AssistantMessage:
+            message = await add_assistant(model)
+            mounted.set()
+            await release.wait()  # the mount's last await: the Esc lands here
+            return message
+
+        view.add_assistant = slow_add_assistant  # type: ignore[method-assign]
+        await pilot.press(*"hello", "enter")
+        await wait_for(mounted.is_set)
+        assert screen.streaming
+        await pilot.press("escape", "escape")  # a second Esc changes nothing
+        release.set()
+        await reply_done(app)
+        await pilot.pause()
+        (message,) = app.screen.query(AssistantMessage)
+        assert "cancelled" in str(message.footer.render()).lower()
+        assert screen.status.state == "cancelled"
+        assert not screen.busy and screen.check_action("regenerate", ())
+    saved = load_only(tmp_path)
+    assert [m.role for m in saved.messages] == ["user", "assistant"]
+    assert saved.messages[1].state == ReplyState.CANCELLED

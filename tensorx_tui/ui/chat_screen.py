@@ -270,10 +270,23 @@ class ChatScreen(Screen[None]):
             self._set_streaming(False)
 
     async def _stream_one_reply(self) -> Reply:
-        message = await self.conversation.add_assistant(self.state.model)
+        model = self.state.model
+        # Shielded: an Esc during the mount must not leave a half-added, never-finished message.
+        mounting = asyncio.ensure_future(self.conversation.add_assistant(model))
+        try:
+            message = await asyncio.shield(mounting)
+        except asyncio.CancelledError:
+            message = await mounting
+            self._last_reply_widget = message
+            # Ended like an Esc mid-stream (the client ends those without raising): shown and
+            # saved as a cancelled reply.
+            self.saving.start_reply(model)
+            cancelled = Reply(model=model, state=ReplyState.CANCELLED)
+            await self.finish_reply(message, cancelled)
+            return cancelled
         self._last_reply_widget = message
         self.status.set_state("connecting")
-        self.saving.start_reply(self.state.model)
+        self.saving.start_reply(model)
         stream = self.client.stream(self.state.build_request())
         try:
             async with stream, self.saving.recording():
@@ -346,8 +359,16 @@ class ChatScreen(Screen[None]):
 
     # -- actions ----------------------------------------------------------------------------
 
+    def _running_replies(self) -> list[Worker[None]]:
+        return [
+            w for w in self.workers if w.node is self and w.group == "reply" and not w.is_finished
+        ]
+
     def action_cancel(self) -> None:
-        self.workers.cancel_group(self, "reply")
+        # Once per worker: a second Esc would interrupt the cancelled reply while it is closed.
+        for worker in self._running_replies():
+            if not worker.is_cancelled:
+                worker.cancel()
 
     async def action_regenerate(self) -> None:
         if self.busy or not self.state.drop_after_last_user():
@@ -380,7 +401,8 @@ class ChatScreen(Screen[None]):
         """Cancel a running reply and wait until it is saved (as cancelled)."""
         if not self.busy:
             return
-        for worker in self.workers.cancel_group(self, "reply"):
+        self.action_cancel()
+        for worker in self._running_replies():
             # Cancelled is the outcome asked for; a failure is reported by on_worker_state_changed.
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await worker.wait()
