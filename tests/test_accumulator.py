@@ -720,6 +720,19 @@ def test_deeply_nested_arguments_are_a_parse_error_not_a_recursion_error() -> No
     assert value is None and error and "deep" in error
 
 
+def test_empty_tool_fragments_do_not_invent_unnamed_calls() -> None:
+    # No id, no name, no arguments: nothing to call. Creating a call made the UI ask the user
+    # for the result of an "(unnamed tool)" and send a nameless call back to the server.
+    garbage = [{"index": "a"}, {"index": -1, "function": None}, {}, {"type": "function"}]
+    _, reply, _ = run(
+        [chunk({"tool_calls": garbage}), content("ok"), chunk({}, finish_reason="stop")]
+    )
+    assert reply.tool_calls == [] and reply.content == "ok"
+    real = [{"index": 0, "function": {"arguments": "{}"}}]  # arguments alone still count
+    _, reply, _ = run([chunk({"tool_calls": real}), chunk({}, finish_reason="tool_calls")])
+    assert [c.arguments for c in reply.tool_calls] == ["{}"]
+
+
 def test_ignored_data_is_counted() -> None:
     _, _, acc = run(["ping", "{", content("a")])
     assert acc.ignored_data == 2

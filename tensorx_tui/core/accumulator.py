@@ -400,6 +400,8 @@ class Accumulator:
         if position is None or not self._same_call(
             self._calls[position], call_id, name, index is None
         ):
+            if call_id is None and name is None and arguments in (None, ""):
+                return False  # an empty fragment (`{}`, `{"index": -1}`) is not a call to make
             position = len(self._calls)
             self._calls.append(_Call())
             if index is not None:
