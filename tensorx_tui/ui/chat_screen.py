@@ -13,7 +13,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from tensorx_tui.core.events import ResponseStarted, Retrying, StreamError, StreamEvent
@@ -30,6 +29,7 @@ from tensorx_tui.store.session import (
 from tensorx_tui.store.transcripts import ExportFormat, export_to_file
 from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.conversation_state import SKIPPED_TOOL_RESULT, ConversationState
+from tensorx_tui.ui.footer import ChatFooter
 from tensorx_tui.ui.messages import AssistantMessage
 from tensorx_tui.ui.modals.copy_picker import CopyPickerModal
 from tensorx_tui.ui.modals.model_picker import ModelPickerModal
@@ -110,7 +110,7 @@ class ChatScreen(Screen[None]):
                     demo=self.settings.demo,
                     id="status",
                 )
-        yield Footer()
+        yield ChatFooter()
 
     @property
     def conversation(self) -> ConversationView:

@@ -117,16 +117,61 @@ class StatusLine(Widget):
             self.refresh()
 
     def render(self) -> Content:
-        separator = ("  │  ", "$text-disabled")
+        """Everything that fits: when the line is too narrow, the least important parts go first
+        (endpoint, rate limits, profile, the long demo badge), then the model and the state's
+        detail are cut with an ellipsis."""
+        width = self.content_region.width
+        state, detail = "● " + self.state, (" " + self.detail if self.detail else "")
+        model = one_line(self.model, 60)
+        profile = one_line(self.profile, 30) if self.profile else ""
+        badge, short_badge = (" OFFLINE DEMO ", " DEMO ") if self.demo else ("", "")
+        variants = (
+            (badge, profile, self.endpoint, self.rate_limits),
+            (badge, profile, "", self.rate_limits),
+            (badge, profile, "", ""),
+            (badge, "", "", ""),
+            (short_badge, "", "", ""),
+        )
+        for badge, profile, endpoint, rate_limits in variants:
+            line = self._line(badge, profile, model, endpoint, state + detail, rate_limits)
+            if width <= 0 or line.cell_length <= width:
+                return line
+        room = width - self._line(badge, "", "", "", state + detail, "").cell_length
+        if room - len(_SEPARATOR) >= _MIN_MODEL_CELLS:
+            return self._line(
+                badge, "", _cut(model, room - len(_SEPARATOR)), "", state + detail, ""
+            )
+        room = width - self._line(badge, "", "", "", "", "").cell_length
+        return self._line(badge, "", "", "", _cut(state + detail, room), "")
+
+    def _line(
+        self, badge: str, profile: str, model: str, endpoint: str, state: str, rate_limits: str
+    ) -> Content:
+        """The parts given (empty ones left out, with their separators)."""
         parts: list[str | tuple[str, str]] = []
-        if self.demo:
-            parts += [(" OFFLINE DEMO ", "bold $text on $warning"), " "]
-        if self.profile:
-            parts += [(one_line(self.profile, 30), "bold"), separator]
-        parts += [(one_line(self.model, 60), "bold $text"), separator, self.endpoint, separator]
-        parts.append(("● " + self.state, _STATE_STYLE.get(self.state, "")))
-        if self.detail:
-            parts.append(" " + self.detail)
-        if self.rate_limits:
-            parts += [separator, self.rate_limits]
+        if badge:
+            parts += [(badge, "bold $text on $warning"), " "]
+        for text, style in ((profile, "bold"), (model, "bold $text"), (endpoint, "")):
+            if text:
+                parts += [(text, style), (_SEPARATOR, "$text-disabled")]
+        if state:
+            # The state word is styled, its detail ("HTTP 500", a countdown) is plain.
+            label = "● " + self.state
+            styled, plain = (
+                (state, "") if len(state) <= len(label) else (label, state[len(label) :])
+            )
+            parts += [(styled, _STATE_STYLE.get(self.state, "")), plain]
+        if rate_limits:
+            parts += [(_SEPARATOR, "$text-disabled"), rate_limits]
         return Content.assemble(*parts)
+
+
+_SEPARATOR = "  │  "
+_MIN_MODEL_CELLS = 8  # below this a cut model name says nothing: it goes, the state stays
+
+
+def _cut(text: str, cells: int) -> str:
+    """`text` in at most `cells` cells, with an ellipsis when cut."""
+    if cells <= 0:
+        return ""
+    return Content(text).truncate(cells, ellipsis=True).plain
