@@ -106,6 +106,15 @@ async def test_plain_text_body_is_cleaned_and_truncated() -> None:
     assert len(got) <= 300 and got.endswith("…")
 
 
+async def test_json_error_sent_as_an_event_stream_without_data_lines_is_shown() -> None:
+    # Some proxies label a plain JSON error body text/event-stream: no `data:` line, no event.
+    # It used to read "only keep-alives and no data", losing the provider's message.
+    body = b'{"error": {"message": "model is overloaded", "code": 503}}\n'
+    headers = {"content-type": "text/event-stream"}
+    message, status = await error_for(httpx.Response(200, headers=headers, content=body))
+    assert message == "model is overloaded" and status == 503
+
+
 async def test_html_error_page_is_summarised_with_its_title() -> None:
     page = (
         "<!DOCTYPE html><html><head><title>example.com | 524: A timeout occurred</title></head>"

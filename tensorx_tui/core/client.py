@@ -50,6 +50,7 @@ from tensorx_tui import __version__
 from tensorx_tui.core.accumulator import Accumulator
 from tensorx_tui.core.errors import (
     MAX_TEXT,
+    ProviderError,
     clean_text,
     describe_transport_error,
     display_url,
@@ -380,6 +381,7 @@ class ReplyStream:
         deadline = self._headers_at + idle  # the first read, made by the caller, counts
         received = False  # any body bytes at all
         data_events = 0
+        head = bytearray()  # the body's start while no event came: it may be a bare JSON error
         self._keepalive_only = False
         pending: list[bytes | None] = [first]
         try:
@@ -390,6 +392,8 @@ class ReplyStream:
                 else:
                     received = True
                     events = decoder.feed(chunk)
+                    if not data_events and len(head) < _HEAD_LIMIT:
+                        head += chunk[: _HEAD_LIMIT - len(head)]
                 if events:
                     self._keepalive_only = False
                 elif chunk:
@@ -429,6 +433,19 @@ class ReplyStream:
         if acc.done or reply.finish_reason is not None:
             return  # complete (or an in-stream error, already reported)
         if data_events == 0:
+            found = _bare_json_error(bytes(head))
+            if found is not None:
+                # An error body labelled text/event-stream (no `data:` line): show its message.
+                yield _Failure(
+                    StreamError(
+                        self._safe(found.message),
+                        status=_status_from_code(found.code) or 200,
+                        type=found.type,
+                        code=found.code,
+                    ),
+                    retryable=False,
+                )
+                return
             what = "an empty body" if not received else "only keep-alives and no data"
             yield _Failure(
                 StreamError(
@@ -582,6 +599,17 @@ def _reason(error: StreamError) -> str:
     if error.status is not None and not message.startswith("HTTP "):
         message = f"{status_line(error.status)}: {message}"
     return clean_text(message, 200)
+
+
+_HEAD_LIMIT = 64 * 1024
+
+
+def _bare_json_error(head: bytes) -> ProviderError | None:
+    """The provider's error when an event stream's body is a plain JSON error object."""
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+        return None
+    found = parse_error_body(200, "application/json", head)
+    return None if found.message.startswith(status_line(200)) else found
 
 
 def _status_from_code(code: str | None) -> int | None:
