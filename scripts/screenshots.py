@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -25,8 +26,10 @@ from rich.cells import cell_len  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 from textual.widgets import Collapsible  # noqa: E402
 
+from tensorx_tui.core.reply import Reply, ReplyState  # noqa: E402
 from tensorx_tui.demo.server import DemoServer  # noqa: E402
 from tensorx_tui.settings import Settings  # noqa: E402
+from tensorx_tui.store.conversations import Store  # noqa: E402
 from tensorx_tui.ui.app import ChatApp  # noqa: E402
 from tensorx_tui.ui.chat_screen import ChatScreen  # noqa: E402
 from tensorx_tui.ui.messages import AssistantMessage  # noqa: E402
@@ -130,6 +133,73 @@ async def model_picker(app: ChatApp, pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+# Saved conversations for the sidebar scene: (question, answer) exchanges, oldest first.
+SAVED = [
+    [
+        (
+            "Plan three days in Lisbon",
+            "Day 1: Alfama and the castle; take tram 28 early and"
+            " ask for a window seat. Day 2: Belém. Day 3: Sintra by train.",
+        ),
+    ],
+    [
+        (
+            "How do I keep a sourdough starter alive?",
+            "Feed it equal weights of flour and water once a day; in the fridge, once a week.",
+        ),
+    ],
+    [
+        (
+            "Explain Rust lifetimes briefly",
+            "A lifetime names how long a borrow is valid; the"
+            " compiler checks that no reference outlives what it points to.",
+        ),
+    ],
+    [
+        (
+            "Rank each customer's orders by date in SQL",
+            "Use a window function:"
+            " ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY ordered_at).",
+        ),
+        (
+            "And keep only the latest one?",
+            "Wrap it in a subquery and keep the rows where the row number is 1.",
+        ),
+    ],
+]
+
+
+def seed_saved(data_dir: Path, model: str) -> None:
+    with Store.open(data_dir) as store:
+        for exchanges in SAVED:
+            conv = store.create_conversation(model=model)
+            for question, answer in exchanges:
+                store.add_user_message(conv, question)
+                prompt, completion = 20 + len(question) // 4, len(answer) // 4  # about right
+                usage = {
+                    "prompt_tokens": prompt,
+                    "completion_tokens": completion,
+                    "total_tokens": prompt + completion,
+                }
+                reply = Reply(content=answer, state=ReplyState.COMPLETE, model=model, usage=usage)
+                store.add_reply(conv, reply)
+
+
+async def sidebar(app: ChatApp, pilot: Pilot[int]) -> None:
+    await pilot.press("ctrl+b")
+    await until(lambda: chat(app).sidebar.option_list.option_count == len(SAVED))
+    await pilot.press("down", "enter")  # open the newest, then search them all
+    await until(lambda: chat(app).saving.conv_id is not None)
+    await pilot.press("ctrl+b", "ctrl+b")
+    await until(lambda: chat(app).sidebar.option_list.option_count == len(SAVED))
+    await pilot.press(*"window")
+    await until(lambda: chat(app).sidebar.option_list.option_count == 2)
+    await pilot.pause()
+
+
+# Scenes that start with saved conversations (in a temporary data dir, never the user's).
+SEEDED = {"sidebar": seed_saved}
+
 # name, model, demo speed (tokens/s; 0 = instant), tools, scene
 SCENES: list[tuple[str, str, float, bool, Scene]] = [
     ("streaming", "demo", 60.0, False, streaming),
@@ -138,11 +208,13 @@ SCENES: list[tuple[str, str, float, bool, Scene]] = [
     ("reasoning", "demo-reasoner", 200.0, False, reasoning),
     ("error", "demo", 200.0, False, error),
     ("model-picker", "demo", 0.0, False, model_picker),
+    ("sidebar", "demo", 0.0, False, sidebar),
 ]
 
 
 async def shoot(name: str, model: str, speed: float, tools: bool, scene: Scene) -> Path:
     server = DemoServer(host="127.0.0.1", port=0, speed=speed).start()
+    data = tempfile.TemporaryDirectory(prefix="tensorx-screenshots-")
     try:
         settings = Settings(
             base_url=server.base_url,
@@ -150,8 +222,12 @@ async def shoot(name: str, model: str, speed: float, tools: bool, scene: Scene) 
             demo=True,
             tools=[WEATHER_TOOL] if tools else None,
             config_path=None,
+            data_dir=Path(data.name),
         )
-        app = ChatApp(settings)
+        seed = SEEDED.get(name)
+        if seed is not None:
+            seed(settings.data_dir, model)
+        app = ChatApp(settings, open_store=Store.open if seed is not None else None)
         async with app.run_test(size=SIZE) as pilot:
             await scene(app, pilot)
             svg = app.export_screenshot(title=f"tensorx-chat — {name}")
@@ -163,6 +239,7 @@ async def shoot(name: str, model: str, speed: float, tools: bool, scene: Scene) 
                 chat(app).action_cancel()
     finally:
         server.stop()
+        data.cleanup()
     return path
 
 
