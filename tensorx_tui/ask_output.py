@@ -16,7 +16,7 @@ from tensorx_tui.core.events import (
     StreamEvent,
 )
 from tensorx_tui.core.reply import Reply, ReplyState
-from tensorx_tui.core.sanitize import one_line, safe_terminal_text
+from tensorx_tui.core.sanitize import one_line, safe_terminal_text, terminal_safe_json
 
 DIM, NORMAL = "\x1b[2m", "\x1b[22m"
 
@@ -74,7 +74,8 @@ class AskPrinter:
     def finish(self, reply: Reply, *, base_url: str = "") -> None:
         """The end of the reply: JSON, or the closing newline, tool calls, error and usage."""
         if self.json_mode:
-            self.out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
+            text = json.dumps(reply.to_json(), ensure_ascii=False)
+            self.out.write(terminal_safe_json(text) + "\n")
             self.out.flush()
             return
         self._close_reasoning()
@@ -88,6 +89,9 @@ class AskPrinter:
             if parse_error:
                 line += f"  [arguments are not valid JSON: {one_line(parse_error, 80)}]"
             self.note(line)
+        cut = _cut_short_note(reply.finish_reason) if reply.state is ReplyState.COMPLETE else None
+        if cut:
+            self.note(cut)
         if reply.state is ReplyState.ERROR:
             self._report_error(reply, base_url)
         elif reply.state is ReplyState.INTERRUPTED:
@@ -118,6 +122,20 @@ class AskPrinter:
         text = safe_terminal_text(line)
         self.err.write(f"{DIM}{text}{NORMAL}\n" if self.color else text + "\n")
         self.err.flush()
+
+
+_NORMAL_ENDS = (None, "stop", "tool_calls", "function_call", "end_turn", "eos")
+
+
+def _cut_short_note(reason: str | None) -> str | None:
+    """Why a complete reply may not be the whole answer (stdout alone cannot tell)."""
+    if reason in _NORMAL_ENDS:
+        return None
+    if reason == "length":
+        return "note: the reply was cut at the token limit (finish_reason length)"
+    if reason == "content_filter":
+        return "note: the provider's content filter stopped the reply"
+    return f"note: the reply ended with finish_reason {one_line(str(reason), 80)}"
 
 
 def error_hint(status: int | None, base_url: str) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from tensorx_tui.cli import PROG, UsageError
 from tensorx_tui.core.reply import Reply
-from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.core.sanitize import one_line, safe_terminal_text, terminal_safe_json
 from tensorx_tui.settings import Settings, load_settings
 from tensorx_tui.store.conversations import ConversationNotFound, Store
 from tensorx_tui.store.db import DB_FILENAME, StoreError
@@ -55,6 +55,13 @@ def open_existing_store(args: argparse.Namespace) -> Store | None:
     return Store.open(data_dir)
 
 
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def _fail(message: str) -> int:
     print(f"{PROG}: {one_line(message, 1000)}", file=sys.stderr)
     return EXIT_FAILED
@@ -77,7 +84,7 @@ def run_history(args: argparse.Namespace) -> int:
     except StoreError as exc:
         return _fail(str(exc))
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(terminal_safe_json(json.dumps(rows, ensure_ascii=False, indent=2)))
     else:
         print_history(rows, sys.stdout)
         if not rows:
@@ -123,6 +130,10 @@ def run_export(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     text = render(conversation, fmt)
     if args.output in (None, "-"):
+        if _isatty(sys.stdout):
+            # Saved replies may hold escape sequences (clipboard writes, screen clears): a pipe
+            # or file gets the exact text, a terminal a neutralised copy.
+            text = terminal_safe_json(text) if fmt == "json" else safe_terminal_text(text)
         sys.stdout.write(text)
         return EXIT_OK
     path = Path(args.output).expanduser()

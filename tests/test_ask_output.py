@@ -41,6 +41,14 @@ def test_sanitise_is_safe_idempotent_and_works_delta_by_delta(pieces: list[str])
     assert "".join(safe_terminal_text(p) for p in pieces) == whole
 
 
+def test_sanitise_neutralises_bidi_overrides_but_keeps_rtl_text() -> None:
+    # U+202E (RLO) and friends reorder what follows on bidi-aware terminals: "file\u202etxt.exe"
+    # shows as "fileexe.txt" ("Trojan Source"). Arabic/Hebrew letters themselves stay.
+    for char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+        assert char not in safe_terminal_text(f"file{char}txt.exe")
+    assert safe_terminal_text("שלום مرحبا \u200f") == "שלום مرحبا \u200f"
+
+
 def test_one_line_flattens_and_cuts() -> None:
     assert one_line("a\n b\t\x1bc") == "a b ␛c"
     assert one_line("x" * 50, limit=10) == "x" * 9 + "…"
@@ -83,6 +91,39 @@ def test_wants_color_respects_tty_and_no_color() -> None:
     assert wants_color(Tty(), {}) is True
     assert wants_color(Tty(), {"NO_COLOR": "1"}) is False
     assert wants_color(io.StringIO(), {}) is False
+
+
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        ("length", "note: the reply was cut at the token limit (finish_reason length)"),
+        ("content_filter", "note: the provider's content filter stopped the reply"),
+        ("weird\x1b[2J", "note: the reply ended with finish_reason weird␛[2J"),
+    ],
+)
+def test_a_reply_cut_short_says_so_on_stderr(reason: str, expected: str) -> None:
+    # A truncated answer on stdout with exit 0 and no word about it looked complete.
+    out, err = io.StringIO(), io.StringIO()
+    printer = AskPrinter(out, err)
+    printer.on_event(ContentDelta("cut"))
+    printer.finish(Reply(content="cut", finish_reason=reason, state=ReplyState.COMPLETE))
+    assert err.getvalue() == expected + "\n" and out.getvalue() == "cut\n"
+    quiet = io.StringIO()
+    AskPrinter(io.StringIO(), quiet).finish(Reply(finish_reason="stop", state=ReplyState.COMPLETE))
+    assert quiet.getvalue() == ""
+
+
+def test_json_mode_escapes_c1_and_bidi_controls_losslessly() -> None:
+    # json.dumps(ensure_ascii=False) escapes only C0: a raw U+009B (a CSI on many terminals)
+    # and U+202E reached the terminal from `ask --json`. As \\uXXXX they are the same JSON value.
+    out = io.StringIO()
+    content = "a\x9b31m b\u202ec \x7f é"
+    AskPrinter(out, io.StringIO(), json_mode=True).finish(
+        Reply(content=content, state=ReplyState.COMPLETE)
+    )
+    text = out.getvalue()
+    assert not any(c in text for c in "\x9b\u202e\x7f") and "é" in text
+    assert json.loads(text)["content"] == content
 
 
 def test_tool_calls_summarised_one_line_each() -> None:

@@ -93,6 +93,44 @@ def test_export_markdown_to_stdout_by_prefix(
     assert "## Assistant\n\nA monotreme." in out
 
 
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_export_to_a_terminal_neutralises_escapes_but_a_pipe_gets_them_exact(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    # A saved reply's OSC 52 / title / clear-screen sequences reached the terminal verbatim.
+    hostile = "A\x1b]52;c;ZXZpbA==\x07 B\x1b[2J C\x9b31m D\u202eE"
+    with Store.open(data_dir) as store:
+        conv = store.create_conversation(model="m")
+        store.add_user_message(conv, "hi")
+        store.add_reply(conv, Reply(content=hostile, state=ReplyState.COMPLETE))
+    code, piped, _ = run(capsys, "export", conv, "--format", fmt)
+    exact = hostile if fmt == "md" else json.dumps(hostile, ensure_ascii=False)[1:-1]
+    assert code == 0 and exact in piped
+    tty = _Tty()
+    monkeypatch.setattr(sys, "stdout", tty)
+    assert main(["export", conv, "--format", fmt]) == 0
+    shown = tty.getvalue()
+    assert not any(c in shown for c in "\x1b\x07\x9b\u202e")
+    assert "B" in shown and "D" in shown
+
+
+def test_history_json_escapes_c1_and_bidi_controls_losslessly(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = "m\x9b2J \u202eevil"  # a model id comes from the user or the server's list
+    with Store.open(data_dir) as store:
+        conv = store.create_conversation(model=model)
+        store.add_user_message(conv, "hi")
+    code, out, _ = run(capsys, "history", "--json")
+    assert code == 0 and "\x9b" not in out and "\u202e" not in out
+    assert json.loads(out)[0]["model"] == model
+
+
 def test_export_json_to_file_and_import(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

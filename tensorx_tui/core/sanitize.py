@@ -2,16 +2,18 @@
 
 A model or a hostile server can send escape sequences that move the cursor, rewrite the screen, set
 the window title or (on some terminals) write to the clipboard. We neutralise every C0 control
-except newline and tab, DEL, and every C1 control. Each is one code point, so the function is
-stateless and can be applied delta by delta on a stream.
+except newline and tab, DEL, every C1 control, and the bidi override controls. Each is one code
+point, so the function is stateless and can be applied delta by delta on a stream.
 """
 
 from __future__ import annotations
 
 import re
 
-# C0 controls but \t and \n; DEL; C1 controls (0x80-0x9F: U+009B alone is a CSI).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls but \t and \n; DEL; C1 controls (0x80-0x9F: U+009B alone is a CSI); the bidi
+# embedding/override/isolate controls, which make bidi-aware terminals show later text reversed
+# ("Trojan Source": "file\u202etxt.exe" reads "fileexe.txt"). RTL letters and marks are kept.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -32,6 +34,19 @@ def safe_terminal_text(text: str) -> str:
     if not _UNSAFE.search(text):
         return text
     return _UNSAFE.sub(_visible, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def terminal_safe_json(text: str) -> str:
+    """JSON text (from json.dumps) with the characters `safe_terminal_text` neutralises written as
+    \\uXXXX escapes: the same JSON value, inert on a terminal. json.dumps(ensure_ascii=False)
+    escapes only C0 controls, so DEL, C1 (U+009B is a CSI) and bidi overrides came out raw."""
+    if not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(_json_escape, text)
 
 
 def one_line(text: str, limit: int = 300) -> str:
