@@ -290,7 +290,9 @@ def test_ctrl_c_with_json_prints_the_cancelled_reply(server: DemoServer) -> None
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=clean_env(), cwd=ROOT,
     )  # fmt: skip
-    time.sleep(1.5)  # a few slow tokens in (5 tokens/s)
+    # Nothing streams with --json, so give start-up (slow on a loaded machine) and a few slow
+    # tokens (5 tokens/s) time to arrive.
+    time.sleep(3.0)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=20)
     assert process.returncode == 130, err
