@@ -611,3 +611,23 @@ async def test_esc_while_the_reply_is_being_mounted_ends_it_cancelled_and_saved(
     saved = load_only(tmp_path)
     assert [m.role for m in saved.messages] == ["user", "assistant"]
     assert saved.messages[1].state == ReplyState.CANCELLED
+
+
+async def test_a_long_title_fits_on_one_row_with_the_open_marker_and_a_scrollbar(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    long_title = "Rank each customer's orders by date in SQL, then keep the latest"
+    for i in range(20):  # more than the list shows: it scrolls
+        seed(tmp_path, (f"filler {i}", "ok"))
+    seed(tmp_path, (long_title, "use a window function"))
+    app = saving_app(demo_server, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+b")
+        await wait_for(lambda: len(listed_ids(app)) == 21)
+        await pilot.press("down", "enter")  # open the newest: it gets the ▸ marker
+        await wait_for(lambda: chat(app).saving.conv_id is not None)
+        await pilot.pause()
+        assert sidebar(app).option_list.max_scroll_y > 0
+        (row,) = [line for line in screen_text(app).splitlines() if "▸" in line]
+        assert "▸ Rank each customer's orders" in row and "…" in row  # cut, not wrapped
+        assert "filler 19" in screen_text(app)

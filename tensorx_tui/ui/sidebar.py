@@ -34,7 +34,7 @@ from tensorx_tui.ui.modals.rename import RenameModal
 PAGE: Final = 200
 SEARCH_LIMIT: Final = 100
 FILTER_DEBOUNCE_S: Final = 0.15
-TEXT_WIDTH: Final = 34  # the sidebar's inner width (app.tcss) minus the list's padding
+TEXT_WIDTH: Final = 34  # the sidebar list's inner width less its scrollbar (see app.tcss)
 SNIPPET_LINES: Final = 2
 # Every control character (C0, DEL, C1, line/paragraph separators) becomes one space.
 _CONTROL: Final = {c: " " for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029]}
