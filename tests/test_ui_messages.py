@@ -333,3 +333,22 @@ async def test_many_tool_calls_in_one_flush_are_mounted_at_once(monkeypatch: obj
         await pilot.pause()
         assert mounts == [60]
         assert len(msg.query(ToolCallView)) == 60
+
+
+async def test_error_panel_shows_a_real_status_but_not_the_200_of_a_mid_stream_error() -> None:
+    app = ConvApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        conv = app.query_one(ConversationView)
+        for status, message in ((429, "slow down"), (200, "upstream broke")):
+            msg = await conv.add_assistant("demo")
+            msg.apply(ContentDelta("partial "))
+            reply = Reply(
+                content="partial ",
+                state=ReplyState.ERROR,
+                error=ErrorInfo(message=message, status=status),
+            )
+            await conv.finish_assistant(msg, reply)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Error 429: slow down" in text
+        assert "Error: upstream broke" in text and "Error 200" not in text

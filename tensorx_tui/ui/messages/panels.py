@@ -106,7 +106,9 @@ class ErrorPanel(Static):
     """
 
     def show(self, message: str, status: int | None, hint: str | None) -> None:
-        head = f"Error {status}: " if status is not None else "Error: "
+        # An error inside a 200 stream carries the 200 it arrived with: "Error 200" would mislead.
+        shown = status is not None and not 200 <= status < 300
+        head = f"Error {status}: " if shown else "Error: "
         body = Content(head + safe_text(message))
         if hint:
             body = Content("\n").join([body, Content.styled(hint, "$text")])
