@@ -6,7 +6,8 @@
 
 Endpoints: POST /v1/chat/completions (streamed as SSE or not), GET /v1/models, GET /v1/models/{id}.
 Any API key (or none) is accepted. Replies come from scripts.py, faults from faults.py; the
-wire format follows the shared protocol notes (shared/protocol.md) and real providers (see docs/demo.md).
+wire format follows the shared protocol notes (shared/protocol.md) and real providers
+(see docs/demo.md).
 """
 
 from __future__ import annotations
