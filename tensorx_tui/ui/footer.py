@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.events import Resize
 from textual.widget import Widget
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
 
 # Actions whose keys are left out when the row is too narrow, first to go first. Keys not named
 # here (send, cancel, quit, answer tools) always stay.
@@ -33,9 +32,19 @@ def _action_name(action: str) -> str:
     return action.split("(", 1)[0].rsplit(".", 1)[-1]
 
 
-def _key_cells(key: FooterKey, *, compact: bool) -> int:
-    """Cells a key takes in the row (FooterKey's and Footer's CSS, see textual/widgets/_footer)."""
-    label = cell_len(key.key_display) + (cell_len(key.description) + 1 if key.description else 0)
+def _is_key(widget: Widget) -> bool:
+    """One of the Footer's key widgets. Told by its attributes: the class (FooterKey) is not
+    exported by textual.widgets, and private module imports break on upgrades."""
+    return isinstance(getattr(widget, "action", None), str) and isinstance(
+        getattr(widget, "key_display", None), str
+    )
+
+
+def _key_cells(key: Widget, *, compact: bool) -> int:
+    """Cells a key takes in the row (FooterKey's and Footer's CSS in textual's Footer)."""
+    display: str = getattr(key, "key_display", "")
+    description: str = getattr(key, "description", "")
+    label = cell_len(display) + (cell_len(description) + 1 if description else 0)
     palette = 2 if key.has_class("-command-palette") else 0  # its border and padding
     return label + (1 if compact else 2) + palette
 
@@ -47,7 +56,7 @@ class ChatFooter(Footer):
         compact = self.compact
 
         def row_cells() -> int:
-            return sum(_key_cells(w, compact=compact) for w in widgets if isinstance(w, FooterKey))
+            return sum(_key_cells(w, compact=compact) for w in widgets if _is_key(w))
 
         for action in DROP_ORDER:
             if row_cells() <= width:
@@ -55,7 +64,7 @@ class ChatFooter(Footer):
             widgets = [
                 w
                 for w in widgets
-                if not (isinstance(w, FooterKey) and _action_name(w.action) == action)
+                if not (_is_key(w) and _action_name(getattr(w, "action", "")) == action)
             ]
         yield from widgets
 
