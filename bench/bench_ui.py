@@ -51,8 +51,8 @@ from tensorx_tui.core.request import ChatRequest  # noqa: E402
 from tensorx_tui.settings import Settings  # noqa: E402
 from tensorx_tui.ui.app import ChatApp  # noqa: E402
 from tensorx_tui.ui.conversation import ConversationView  # noqa: E402
-from tensorx_tui.ui.messages import AssistantMessage  # noqa: E402
-from tensorx_tui.ui.messages.safe_text import safe_text  # noqa: E402
+from tensorx_tui.ui.transcript import AssistantMessage  # noqa: E402
+from tensorx_tui.ui.transcript.safe_text import safe_text  # noqa: E402
 
 SIZE = (100, 40)
 _SERVER = """

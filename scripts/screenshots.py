@@ -32,8 +32,8 @@ from tensorx_tui.settings import Settings  # noqa: E402
 from tensorx_tui.store.conversations import Store  # noqa: E402
 from tensorx_tui.ui.app import ChatApp  # noqa: E402
 from tensorx_tui.ui.chat_screen import ChatScreen  # noqa: E402
-from tensorx_tui.ui.messages import AssistantMessage  # noqa: E402
 from tensorx_tui.ui.modals.tool_result import ToolResultModal  # noqa: E402
+from tensorx_tui.ui.transcript import AssistantMessage  # noqa: E402
 
 OUT = ROOT / "screenshots"
 SIZE = (110, 36)

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tensorx_tui.ask import read_prompt
-from tensorx_tui.ask_output import AskPrinter, usage_line, wants_color
-from tensorx_tui.cli import UsageError
+from tensorx_tui.cli.ask import read_prompt
+from tensorx_tui.cli.ask_printer import AskPrinter, usage_line, wants_color
+from tensorx_tui.cli.shell import UsageError
 from tensorx_tui.core.events import ContentDelta, ReasoningDelta, Retrying
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text

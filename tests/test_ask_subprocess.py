@@ -267,7 +267,7 @@ def test_reasoning_is_dim_on_a_tty_unless_no_color(server: DemoServer) -> None:
 def test_ask_path_never_imports_textual(server: DemoServer) -> None:
     code = (
         "import sys\n"
-        "from tensorx_tui.cli import main\n"
+        "from tensorx_tui.cli.main import main\n"
         f"rc = main(['ask', '-m', 'demo', 'hi', '--base-url', {server.base_url!r},"
         " '--config', '/dev/null'])\n"
         "assert rc == 0, rc\n"

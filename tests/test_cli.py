@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-import tensorx_tui.ask
-from tensorx_tui import cli
-from tensorx_tui.cli import build_parser, main
+import tensorx_tui.cli.main as cli
+import tensorx_tui.cli.models
+from tensorx_tui.cli.main import build_parser, main
 from tensorx_tui.settings import Settings
 
 NO_CONFIG = ["--config", os.devnull]
@@ -112,7 +112,7 @@ def test_unexpected_error_is_one_line_without_traceback(
     def boom(args: Any) -> int:
         raise RuntimeError("disk on fire\x1b[2J")
 
-    monkeypatch.setattr(tensorx_tui.ask, "run_models", boom)
+    monkeypatch.setattr(tensorx_tui.cli.models, "run_models", boom)
     assert main(["models", *NO_CONFIG, "--base-url", "http://127.0.0.1:9/v1"]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err
@@ -127,7 +127,7 @@ def test_keyboard_interrupt_anywhere_is_130(monkeypatch: pytest.MonkeyPatch) -> 
     def interrupted(args: Any) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(tensorx_tui.ask, "run_models", interrupted)
+    monkeypatch.setattr(tensorx_tui.cli.models, "run_models", interrupted)
     assert main(["models", *NO_CONFIG, "--base-url", "http://127.0.0.1:9/v1"]) == 130
 
 

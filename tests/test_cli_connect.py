@@ -6,10 +6,10 @@ from pathlib import Path
 
 import httpx
 
-from tensorx_tui.connect import build_client
 from tensorx_tui.core.events import ContentDelta
 from tensorx_tui.core.request import ChatRequest
 from tensorx_tui.core.secret import Secret
+from tensorx_tui.open_endpoint import build_client
 from tensorx_tui.settings import Settings
 
 SSE = (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tensorx_tui.cli import main
+from tensorx_tui.cli.main import main
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.store.conversations import Store
 
@@ -190,7 +190,7 @@ def test_export_format_follows_the_file_name(
 
 def test_history_does_not_load_textual(data_dir: Path) -> None:
     code = (
-        "import sys; from tensorx_tui.cli import main;"
+        "import sys; from tensorx_tui.cli.main import main;"
         " rc = main(['history', '--json']);"
         " assert rc == 0, rc; assert 'textual' not in sys.modules and 'rich' not in sys.modules"
     )

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tensorx_tui.cli import UsageError, main
+from tensorx_tui.cli.history import AskConversation
+from tensorx_tui.cli.main import main
+from tensorx_tui.cli.shell import UsageError
 from tensorx_tui.core.reply import Reply, ReplyState
-from tensorx_tui.history_cli import AskConversation
 from tensorx_tui.settings import Settings
 from tensorx_tui.store.conversations import Store
 

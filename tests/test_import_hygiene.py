@@ -58,7 +58,10 @@ def test_core_and_store_never_import_ui_libraries() -> None:
 
 
 def test_cli_modules_never_import_ui_libraries() -> None:
-    code = "import tensorx_tui.cli, tensorx_tui.settings, tensorx_tui.connect, tensorx_tui.ask"
+    code = (
+        "import tensorx_tui.cli.main, tensorx_tui.settings, tensorx_tui.open_endpoint,"
+        " tensorx_tui.cli.ask, tensorx_tui.cli.history"
+    )
     assert loaded_after(code) == []
 
 
@@ -66,7 +69,7 @@ def test_cli_modules_never_import_ui_libraries() -> None:
 def test_help_never_imports_textual(argv: list[str]) -> None:
     code = (
         "import contextlib, io\n"
-        "from tensorx_tui.cli import main\n"
+        "from tensorx_tui.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    assert main({argv!r}) == 0\n"
     )

@@ -7,7 +7,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tensorx_tui.ui.messages.markdown_stream import (
+from tensorx_tui.ui.markdown.block_stream import (
     FREEZE_CHARS,
     FREEZE_LINES,
     MarkdownBlockStream,

@@ -10,8 +10,8 @@ from ui_app_support import SIZE, chat, demo_app, demo_server, reply_done, screen
 from tensorx_tui.core.reply import ReplyState
 from tensorx_tui.demo.server import DemoServer
 from tensorx_tui.settings import load_settings
-from tensorx_tui.ui.messages import AssistantMessage
 from tensorx_tui.ui.modals.tool_result import ToolResultModal
+from tensorx_tui.ui.transcript import AssistantMessage
 
 __all__ = ["demo_server"]  # the fixture, imported for pytest
 

@@ -13,9 +13,9 @@ from ui_app_support import (
     screen_text,
 )
 
-from tensorx_tui.connect import ClientHandle
 from tensorx_tui.core.ratelimits import summarise
 from tensorx_tui.demo.server import DemoServer
+from tensorx_tui.open_endpoint import ClientHandle
 from tensorx_tui.settings import Settings
 from tensorx_tui.ui.app import ChatApp
 from tensorx_tui.ui.status_line import endpoint_label, rate_limit_text

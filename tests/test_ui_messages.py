@@ -15,9 +15,9 @@ from tensorx_tui.core.events import (
 )
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
 from tensorx_tui.ui.conversation import ConversationView
-from tensorx_tui.ui.messages import AssistantMessage
-from tensorx_tui.ui.messages.streaming_markdown import COLLAPSE_MAX_CHARS
-from tensorx_tui.ui.messages.tool_call_view import ToolCallView
+from tensorx_tui.ui.markdown.streaming_view import COLLAPSE_MAX_CHARS
+from tensorx_tui.ui.transcript import AssistantMessage
+from tensorx_tui.ui.transcript.tool_call_view import ToolCallView
 
 HOSTILE = "[bold]x[/bold] [@click=app.quit]q [/nope] \x1b[2J\x1b]52;c;AAAA\x07 end"
 
@@ -289,7 +289,7 @@ def test_deeply_nested_tool_arguments_render_raw_instead_of_raising() -> None:
 
     from rich.console import Console
 
-    from tensorx_tui.ui.messages.tool_call_view import arguments_renderable
+    from tensorx_tui.ui.transcript.tool_call_view import arguments_renderable
 
     console = Console(width=80, record=True, file=io.StringIO())
     console.print(arguments_renderable("[" * 100_000, final=True))

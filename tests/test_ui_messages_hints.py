@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings
 from tensorx_tui.ui.error_hints import hint_for
-from tensorx_tui.ui.messages.panels import finish_reason_label, timing_text, usage_text
+from tensorx_tui.ui.transcript.panels import finish_reason_label, timing_text, usage_text
 
 
 def errored(status: int | None, message: str = "boom", type: str | None = None) -> Reply:

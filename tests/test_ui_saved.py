@@ -29,11 +29,11 @@ from tensorx_tui.settings import Settings
 from tensorx_tui.store.conversations import Store
 from tensorx_tui.store.records import Conversation
 from tensorx_tui.ui.app import ChatApp
-from tensorx_tui.ui.messages import AssistantMessage
 from tensorx_tui.ui.modals.confirm import ConfirmModal
 from tensorx_tui.ui.modals.rename import RenameModal
 from tensorx_tui.ui.modals.tool_result import ToolResultModal
 from tensorx_tui.ui.sidebar import ConversationSidebar, relative_time, snippet_window
+from tensorx_tui.ui.transcript import AssistantMessage
 
 __all__ = ["demo_server"]  # the fixture, imported for pytest
 

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tensorx_tui.connect import ClientHandle
 from tensorx_tui.core.client import ChatClient, RetryPolicy
 from tensorx_tui.demo.server import DemoServer
+from tensorx_tui.open_endpoint import ClientHandle
 from tensorx_tui.settings import Settings
 from tensorx_tui.ui.app import ChatApp
 from tensorx_tui.ui.chat_screen import ChatScreen

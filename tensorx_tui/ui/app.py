@@ -16,8 +16,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from tensorx_tui.connect import ClientHandle, build_client
 from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.open_endpoint import ClientHandle, build_client
 from tensorx_tui.settings import Settings
 from tensorx_tui.store.conversations import Store
 from tensorx_tui.store.db import StoreError

@@ -30,7 +30,6 @@ from tensorx_tui.store.transcripts import ExportFormat, export_to_file
 from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.conversation_state import SKIPPED_TOOL_RESULT, ConversationState
 from tensorx_tui.ui.footer import ChatFooter
-from tensorx_tui.ui.messages import AssistantMessage
 from tensorx_tui.ui.modals.copy_picker import CopyPickerModal
 from tensorx_tui.ui.modals.model_picker import ModelPickerModal
 from tensorx_tui.ui.modals.params import Params, ParamsModal
@@ -39,6 +38,7 @@ from tensorx_tui.ui.modals.tool_result import ToolResultModal
 from tensorx_tui.ui.prompt import PromptInput
 from tensorx_tui.ui.sidebar import ConversationSidebar
 from tensorx_tui.ui.status_line import StatusLine
+from tensorx_tui.ui.transcript import AssistantMessage
 
 if TYPE_CHECKING:
     from tensorx_tui.core.client import ChatClient

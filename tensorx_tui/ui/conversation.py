@@ -14,8 +14,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 
 from tensorx_tui.core.reply import Reply, ToolCall
-from tensorx_tui.ui.messages import AssistantMessage, Notice, ToolResultMessage, UserMessage
-from tensorx_tui.ui.messages.layout_cache import virtual_size_without_relayout
+from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
+from tensorx_tui.ui.transcript import AssistantMessage, Notice, ToolResultMessage, UserMessage
 
 GROUP_SIZE = 10
 

@@ -5,21 +5,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import sys
 from typing import BinaryIO
 
-import httpx
-
-from tensorx_tui.ask_output import AskPrinter, error_hint, wants_color
-from tensorx_tui.cli import UsageError, settings_for
-from tensorx_tui.connect import build_client
-from tensorx_tui.core.client import APIError, ReplyStream
+from tensorx_tui.cli.ask_printer import AskPrinter, wants_color
+from tensorx_tui.cli.history import AskConversation
+from tensorx_tui.cli.shell import UsageError, isatty, settings_for
+from tensorx_tui.core.client import ReplyStream
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.core.request import ChatRequest, with_system
-from tensorx_tui.core.sanitize import one_line
-from tensorx_tui.history_cli import AskConversation
+from tensorx_tui.open_endpoint import build_client
 from tensorx_tui.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -72,7 +68,7 @@ async def _stream_reply(
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    prompt = read_prompt(args.prompt, sys.stdin.buffer, _isatty(sys.stdin))
+    prompt = read_prompt(args.prompt, sys.stdin.buffer, isatty(sys.stdin))
     with (
         settings_for(args) as settings,
         contextlib.closing(AskConversation.open(args, settings)) as saving,
@@ -114,40 +110,5 @@ def run_ask(args: argparse.Namespace) -> int:
     return EXIT_OK if reply.state is ReplyState.COMPLETE else EXIT_FAILED
 
 
-async def _list_models(settings: Settings) -> list[str]:
-    async with build_client(settings) as client:
-        return await client.list_models()
-
-
-def run_models(args: argparse.Namespace) -> int:
-    with settings_for(args) as settings:
-        try:
-            models = asyncio.run(_list_models(settings))
-        except APIError as exc:
-            _fail(
-                f"error: {one_line(exc.message, 1000)}"
-                + (f" (HTTP {exc.status})" if exc.status else "")
-            )
-            hint = error_hint(exc.status, settings.base_url)
-            if hint:
-                _fail(hint)
-            return EXIT_FAILED
-        except httpx.HTTPError as exc:
-            detail = one_line(str(exc)) or type(exc).__name__
-            _fail(f"error: cannot reach {settings.base_url}: {detail}")
-            return EXIT_FAILED
-    if args.json:
-        print(json.dumps(models, ensure_ascii=False))
-    else:
-        for model in models:
-            print(one_line(model, 500))
-    return EXIT_OK
-
-
 def _fail(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
-
-
-def _isatty(stream: object) -> bool:
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())

@@ -8,31 +8,22 @@ textual. To add a command, write its `add_..._parser` and append it to `SUBCOMMA
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from tensorx_tui import __version__
+from tensorx_tui.cli.shell import PROG, UsageError, settings_for
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_MODEL,
-    DEMO_MODEL,
-    Settings,
     SettingsError,
-    load_settings,
 )
 
-PROG = "tensorx-chat"
 Handler = Callable[[argparse.Namespace], int]
-
-
-class UsageError(Exception):
-    """The command line cannot be acted on (exit status 2)."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,7 +176,7 @@ def add_ask_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentPars
         "--conversation", metavar="ID", help="continue conversation ID (a unique prefix is enough)"
     )
     ask.add_argument("--data-dir", help="where conversations are stored (or TENSORX_DATA_DIR)")
-    ask.set_defaults(run=_lazy("tensorx_tui.ask", "run_ask"))
+    ask.set_defaults(run=_lazy("tensorx_tui.cli.ask", "run_ask"))
 
 
 def add_models_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -193,7 +184,7 @@ def add_models_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentP
         "models", parents=[_connection_options()], help="list the endpoint's models"
     )
     models.add_argument("--json", action="store_true", help="print a JSON list")
-    models.set_defaults(run=_lazy("tensorx_tui.ask", "run_models"))
+    models.set_defaults(run=_lazy("tensorx_tui.cli.models", "run_models"))
 
 
 def add_serve_demo_parser(
@@ -238,7 +229,7 @@ def add_history_parser(subcommands: argparse._SubParsersAction[argparse.Argument
         action="store_true",
         help="a JSON list of {id, title, created_at, updated_at, model, profile, messages}",
     )
-    history.set_defaults(run=_lazy("tensorx_tui.history_cli", "run_history"))
+    history.set_defaults(run=_lazy("tensorx_tui.cli.history", "run_history"))
 
 
 def add_export_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -250,7 +241,7 @@ def add_export_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentP
         "-f", "--format", choices=("md", "json"), help="default: md, or json for a .json FILE"
     )
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default stdout)")
-    export.set_defaults(run=_lazy("tensorx_tui.history_cli", "run_export"))
+    export.set_defaults(run=_lazy("tensorx_tui.cli.history", "run_export"))
 
 
 def add_import_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -260,7 +251,7 @@ def add_import_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentP
         help="import a JSON transcript (from export --format json); prints its id",
     )
     imp.add_argument("file", metavar="FILE", help="the JSON transcript; - reads stdin")
-    imp.set_defaults(run=_lazy("tensorx_tui.history_cli", "run_import"))
+    imp.set_defaults(run=_lazy("tensorx_tui.cli.history", "run_import"))
 
 
 SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
@@ -282,35 +273,6 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
-
-
-@contextmanager
-def settings_for(args: argparse.Namespace, *, require_key: bool = True) -> Iterator[Settings]:
-    """Settings from the flags; with --demo, a demo server runs for the duration of the block."""
-    settings = load_settings(vars(args))
-    for warning in settings.warnings:
-        print(f"{PROG}: warning: {warning}", file=sys.stderr)
-    if not settings.demo:
-        problem = settings.key_problem()
-        if require_key and problem:
-            raise UsageError(problem)
-        yield settings
-        return
-    server_module = importlib.import_module("tensorx_tui.demo.server")
-    server = server_module.DemoServer(
-        host="127.0.0.1", port=0, speed=server_module.DEFAULT_DEMO_SPEED
-    )
-    server.start()
-    try:
-        yield dataclasses.replace(
-            settings,
-            base_url=str(server.base_url),
-            model=args.model or DEMO_MODEL,
-            api_key=None,
-            demo=True,
-        )
-    finally:
-        server.stop()
 
 
 def run_chat(args: argparse.Namespace) -> int:

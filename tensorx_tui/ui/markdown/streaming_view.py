@@ -15,9 +15,9 @@ from textual.visual import visualize
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tensorx_tui.ui.messages.layout_cache import ZeroHeight, virtual_size_without_relayout
-from tensorx_tui.ui.messages.markdown_render import formatted, plain, plain_code
-from tensorx_tui.ui.messages.markdown_stream import Flush, MarkdownBlockStream
+from tensorx_tui.ui.markdown.block_stream import Flush, MarkdownBlockStream
+from tensorx_tui.ui.markdown.layout_cache import ZeroHeight, virtual_size_without_relayout
+from tensorx_tui.ui.markdown.render import formatted, plain, plain_code
 
 
 class _Piece(Static):

@@ -13,7 +13,7 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TextIO
 
-from tensorx_tui.cli import PROG, UsageError
+from tensorx_tui.cli.shell import PROG, UsageError, isatty
 from tensorx_tui.core.reply import Reply
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text, terminal_safe_json
 from tensorx_tui.settings import Settings, load_settings
@@ -53,13 +53,6 @@ def open_existing_store(args: argparse.Namespace) -> Store | None:
     if not (data_dir / DB_FILENAME).exists():
         return None
     return Store.open(data_dir)
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _fail(message: str) -> int:
@@ -130,7 +123,7 @@ def run_export(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     text = render(conversation, fmt)
     if args.output in (None, "-"):
-        if _isatty(sys.stdout):
+        if isatty(sys.stdout):
             # Saved replies may hold escape sequences (clipboard writes, screen clears): a pipe
             # or file gets the exact text, a terminal a neutralised copy.
             text = terminal_safe_json(text) if fmt == "json" else safe_terminal_text(text)

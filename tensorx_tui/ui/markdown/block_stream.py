@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
-from tensorx_tui.ui.messages.markdown_render import chat_parser
+from tensorx_tui.ui.markdown.render import chat_parser
 
 # Past these sizes the open block stops being re-rendered as a whole.
 FREEZE_CHARS = 1500

@@ -9,6 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from tensorx_tui.cli.shell import isatty
 from tensorx_tui.core.events import (
     ContentDelta,
     ReasoningDelta,
@@ -23,14 +24,7 @@ DIM, NORMAL = "\x1b[2m", "\x1b[22m"
 
 def wants_color(stream: TextIO, env: Mapping[str, str]) -> bool:
     """ANSI styling only on a terminal, and never when NO_COLOR is set (no-color.org)."""
-    return _isatty(stream) and not env.get("NO_COLOR")
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
+    return isatty(stream) and not env.get("NO_COLOR")
 
 
 class AskPrinter:
@@ -48,8 +42,8 @@ class AskPrinter:
         self.out, self.err = out, err
         self.color, self.json_mode, self.show_usage = color, json_mode, show_usage
         # Text bound for a terminal is sanitised; text bound for a pipe or file stays exact.
-        self._clean_out = safe_terminal_text if _isatty(out) else _unchanged
-        self._clean_err = safe_terminal_text if _isatty(err) else _unchanged
+        self._clean_out = safe_terminal_text if isatty(out) else _unchanged
+        self._clean_err = safe_terminal_text if isatty(err) else _unchanged
         self._content_tail = ""  # last character written to stdout
         self._reasoning_open = False  # reasoning written to stderr without its closing newline
 

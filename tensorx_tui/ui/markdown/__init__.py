@@ -1,0 +1,11 @@
+"""Streaming Markdown: a reply cut into top-level blocks, each closed block rendered once.
+
+`block_stream` splits the growing text into closed blocks and an open tail (pure, no widgets);
+`render` turns a block into rich renderables (links as text, raw HTML shown as text);
+`streaming_view` is the widget that mounts closed blocks once and re-renders only the tail;
+`layout_cache` holds the one reach into Textual's layout internals (pinned by a test).
+"""
+
+from tensorx_tui.ui.markdown.streaming_view import StreamingMarkdown
+
+__all__ = ["StreamingMarkdown"]
