@@ -26,13 +26,17 @@ def no_tensorx_env(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+opened: list[str | None] = []  # the `conversation` each fake run_chat was given
+
+
 @pytest.fixture
 def fake_ui(monkeypatch: pytest.MonkeyPatch) -> list[Settings]:
     """A stand-in `tensorx_tui.ui.app` recording the settings `run_chat` gets."""
     seen: list[Settings] = []
 
-    def run_chat(settings: Settings) -> int:
+    def run_chat(settings: Settings, *, conversation: str | None = None) -> int:
         seen.append(settings)
+        opened.append(conversation)
         return 0
 
     module = types.ModuleType("tensorx_tui.ui.app")
@@ -163,3 +167,25 @@ def test_every_subcommand_registered_by_its_own_function() -> None:
     assert names[:4] == ["add_chat_parser", "add_ask_parser", "add_models_parser",
                          "add_serve_demo_parser"]  # fmt: skip
     assert all(n.startswith("add_") and n.endswith("_parser") for n in names)
+
+
+def test_chat_opens_a_saved_conversation_by_prefix_or_the_latest(
+    fake_ui: list[Settings], tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tensorx_tui.store.conversations import Store
+
+    with Store.open(tmp_path) as store:
+        first = store.create_conversation(model="demo")
+        store.add_user_message(first, "hello")
+        latest = store.create_conversation(model="demo")
+        store.add_user_message(latest, "again")
+    opened.clear()
+    data = ["--data-dir", str(tmp_path), *NO_CONFIG]
+    assert main(["chat", "--conversation", first[:8], *data]) == 0
+    assert main(["chat", "-c", *data]) == 0
+    assert opened == [first, latest]
+    assert main(["chat", "--conversation", "zzzz", *data]) == 2
+    assert "no conversation 'zzzz'" in capsys.readouterr().err
+    assert main(["chat", "-c", "--data-dir", str(tmp_path / "empty"), *NO_CONFIG]) == 2
+    assert "no saved conversation to continue" in capsys.readouterr().err
+    assert len(fake_ui) == 2  # the UI never started for a wrong id

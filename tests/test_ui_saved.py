@@ -326,6 +326,28 @@ async def test_open_a_conversation_and_continue_it(demo_server: DemoServer, tmp_
     assert messages[2].content == "tell me more" and messages[3].state == ReplyState.COMPLETE
 
 
+async def test_the_app_can_start_on_a_saved_conversation(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    """`chat -c` / `--conversation ID`: the history is shown and the next prompt continues it."""
+    conv = seed(tmp_path, ("what is a zebra", "a striped horse"), base_url=demo_server.base_url)
+    config = Settings(base_url=demo_server.base_url, model="demo", demo=True, data_dir=tmp_path)
+    transport = RecordingTransport(tmp_path)
+    app = ChatApp(
+        config,
+        client_factory=client_factory(transport),
+        open_store=Store.open,
+        conversation=conv,
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: "a striped horse" in screen_text(app))
+        assert chat(app).saving.conv_id == conv
+        await pilot.press(*"and a lion", "enter")
+        await reply_done(app)
+    sent = transport.bodies[-1]["messages"]
+    assert [m["content"] for m in sent[:3]] == ["what is a zebra", "a striped horse", "and a lion"]
+
+
 async def test_opened_history_shows_tool_results_and_new_starts_over(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:

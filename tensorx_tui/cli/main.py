@@ -20,6 +20,7 @@ from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_MODEL,
+    Settings,
     SettingsError,
 )
 
@@ -139,6 +140,17 @@ def add_chat_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentPar
     chat.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
     chat.add_argument("--data-dir", help="where conversations are stored (or TENSORX_DATA_DIR)")
     chat.add_argument("--theme", help="Textual theme name")
+    earlier = chat.add_mutually_exclusive_group()
+    earlier.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_",
+        action="store_true",
+        help="open the latest saved conversation",
+    )
+    earlier.add_argument(
+        "--conversation", metavar="ID", help="open conversation ID (a unique prefix is enough)"
+    )
     chat.set_defaults(run=run_chat)
 
 
@@ -284,7 +296,31 @@ def run_chat(args: argparse.Namespace) -> int:
         print(f"{PROG}: the UI is not available yet; try `{PROG} ask`", file=sys.stderr)
         return 1
     with settings_for(args, require_key=False) as settings:
-        return int(app.run_chat(settings))
+        conversation = _conversation_to_open(args, settings)
+        if conversation is None:
+            return int(app.run_chat(settings))
+        return int(app.run_chat(settings, conversation=conversation))
+
+
+def _conversation_to_open(args: argparse.Namespace, settings: Settings) -> str | None:
+    """The id `chat -c` / `--conversation ID` asks for, resolved before the UI starts, so a wrong
+    id is a message on the command line rather than a notice in a screen."""
+    wanted: str | None = getattr(args, "conversation", None)
+    if not wanted and not getattr(args, "continue_", False):
+        return None
+    from tensorx_tui.store.conversations import Store
+    from tensorx_tui.store.db import StoreError
+
+    try:
+        with Store.open(settings.data_dir) as store:
+            if wanted:
+                return store.resolve_id(wanted)
+            latest = store.latest_conversation_id()
+    except StoreError as exc:
+        raise UsageError(str(exc)) from None
+    if latest is None:
+        raise UsageError("no saved conversation to continue")
+    return latest
 
 
 def run_serve_demo(args: argparse.Namespace) -> int:

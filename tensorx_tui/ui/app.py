@@ -21,6 +21,7 @@ from tensorx_tui.open_endpoint import ClientHandle, build_client
 from tensorx_tui.settings import Settings
 from tensorx_tui.store.conversations import Store
 from tensorx_tui.store.db import StoreError
+from tensorx_tui.store.records import ConversationId
 from tensorx_tui.ui.chat_screen import ChatScreen
 from tensorx_tui.ui.commands import chat_commands
 from tensorx_tui.ui.modals.confirm import ConfirmModal
@@ -42,8 +43,10 @@ class ChatApp(App[int]):
         client_factory: ClientFactory = build_client,
         *,
         open_store: StoreOpener | None = None,
+        conversation: ConversationId | None = None,
     ) -> None:
         super().__init__()
+        self._open_first = conversation  # a saved conversation to show at start (chat -c)
         self.settings = settings
         self.client_factory = client_factory
         self.handle: ClientHandle | None = None
@@ -68,10 +71,15 @@ class ChatApp(App[int]):
                     )
         return self._store
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.apply_theme(self.settings.theme)
         self.handle = self.client_factory(self.settings)
-        self.push_screen(ChatScreen(self.settings, self.handle.client, self.get_store))
+        screen = ChatScreen(self.settings, self.handle.client, self.get_store)
+        if self._open_first is None:
+            self.push_screen(screen)
+            return
+        await self.push_screen(screen)
+        await screen.open_conversation(self._open_first)
 
     def apply_theme(self, theme: str | None) -> None:
         if not theme:
@@ -119,8 +127,9 @@ class ChatApp(App[int]):
         )
 
 
-def run_chat(settings: Settings) -> int:
-    """Run the chat UI until the user quits; the exit status for the CLI."""
-    app = ChatApp(settings, open_store=Store.open)
+def run_chat(settings: Settings, *, conversation: ConversationId | None = None) -> int:
+    """Run the chat UI until the user quits (showing saved `conversation` first, when given);
+    the exit status for the CLI."""
+    app = ChatApp(settings, open_store=Store.open, conversation=conversation)
     result = app.run()
     return int(result or app.return_code or 0)
