@@ -22,6 +22,7 @@ from tensorx_tui.core.client import APIError, ChatClient, RetryPolicy
 from tensorx_tui.core.events import (
     ContentDelta,
     Finished,
+    KeepAlive,
     ReasoningDelta,
     ResponseStarted,
     Retrying,
@@ -275,6 +276,23 @@ async def test_stream_in_many_tiny_reads_with_keepalives() -> None:
     _, reply = await run(client)
     assert reply.content == "abc"
     assert reply.state is ReplyState.COMPLETE
+
+
+async def test_keepalive_comments_are_reported_before_and_between_tokens() -> None:
+    # A read holding only an SSE comment is a KeepAlive (progress displays count the silence);
+    # a comment inside a read that also carries data is not, and none reaches the reply.
+    events_bytes = hello_stream("a", "b").split(b"\n\n")
+    first, rest = b"\n\n".join(events_bytes[:2]) + b"\n\n", b"\n\n".join(events_bytes[2:])
+    comments = [b": OPENROUTER PROCESSING\n\n", b": keep-alive\n\n"]
+    body = Body([*comments, first, b": ping\n\n", b": mixed\n\n" + rest])
+    client, _ = make_client(Server(ok(body)))
+    events, reply = await run(client)
+    kinds = [type(e).__name__ for e in events if not isinstance(e, UsageUpdated)]
+    assert kinds[:3] == ["ResponseStarted", "KeepAlive", "KeepAlive"]
+    assert kinds.count("KeepAlive") == 3  # the ping between the tokens too; not ": mixed"
+    assert kinds.index("ContentDelta") < len(kinds) - 1 - kinds[::-1].index("KeepAlive")
+    assert reply.content == "ab" and reply.state is ReplyState.COMPLETE
+    assert KeepAlive() in events
 
 
 async def test_stops_reading_after_done_even_if_the_server_keeps_the_connection_open() -> None:

@@ -61,6 +61,7 @@ from tensorx_tui.core.errors import (
 )
 from tensorx_tui.core.events import (
     ContentDelta,
+    KeepAlive,
     ReasoningDelta,
     ResponseStarted,
     Retrying,
@@ -399,6 +400,8 @@ class ReplyStream:
                 elif chunk:
                     # Bytes but no event: a keep-alive comment, or a piece of a long event.
                     self._keepalive_only = chunk.lstrip(b"\r\n").startswith(b":")
+                    if self._keepalive_only:
+                        yield KeepAlive()
                 for sse in events:
                     data_events += 1
                     for event in acc.feed_data(sse.data, sse.event):

@@ -82,6 +82,13 @@ class Retrying:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class KeepAlive:
+    """Body bytes arrived that held only an SSE comment (`: keep-alive`): the server is there but
+    has produced nothing yet. A liveness signal for progress displays, not part of the reply:
+    how many there are depends on how the bytes were read."""
+
+
 StreamEvent = (
     ResponseStarted
     | ContentDelta
@@ -91,4 +98,5 @@ StreamEvent = (
     | UsageUpdated
     | StreamError
     | Retrying
+    | KeepAlive
 )
