@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.app import App, ComposeResult
-from textual.widgets import Static
 
 from tensorx_tui.core.events import (
     ContentDelta,
@@ -65,9 +64,8 @@ async def test_content_renders_and_fence_is_highlighted_after_finish() -> None:
         assert "Title" in shown and "def f(x):" in shown and "After." in shown
         assert "**bold**" not in shown  # formatted, not source
         assert msg.code_blocks == ["def f(x):\n    return x\n"]
-        # One widget for the finished body; its fence is a highlighted Syntax.
-        pieces = msg.body.query(Static)
-        assert len(pieces) == 1
+        # The finished body is one block in one widget; its fence is a highlighted Syntax.
+        assert msg.body.block_count == 1 and not msg.body.children
         line = next(
             strip for strip in app.screen._compositor.render_strips() if "def f(x):" in strip.text
         )
@@ -275,8 +273,7 @@ async def test_a_long_reply_keeps_its_pieces_at_the_end_and_loses_no_text() -> N
                 await msg.flush_now()
         await conv.finish_assistant(msg, Reply(content=text, state=ReplyState.COMPLETE))
         await pilot.pause()
-        pieces = list(msg.body.query(Static))
-        assert len(pieces) > 1 and all(p.has_class("-closed") for p in pieces)
+        assert msg.body.block_count > 1  # kept as rendered, not rendered again as a whole
         assert msg.body.source == text and msg.body.rendered_length == len(text)
         line = next(s for s in app.screen._compositor.render_strips() if "print('last')" in s.text)
         colors = {seg.style.color for seg in line if seg.style is not None and seg.text.strip()}
