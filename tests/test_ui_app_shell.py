@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from ui_app_support import (
     SIZE,
@@ -54,17 +56,19 @@ async def test_a_429_retry_shows_in_the_status_line(demo_server: DemoServer) -> 
     app = demo_app(demo_server, model="demo-fault-429")
     async with app.run_test(size=SIZE) as pilot:
         screen = chat(app)
-        states: list[str] = []
-        set_state = screen.status.set_state
+        shown: list[str] = []  # the states the status line was repainted with, in order
+        refresh = screen.status.refresh
 
-        def record(state: str, detail: str = "") -> None:
-            states.append(state)
-            set_state(state, detail)
+        def record(*regions: Any, **options: Any) -> Any:
+            if not shown or shown[-1] != screen.status.state:
+                shown.append(screen.status.state)
+            return refresh(*regions, **options)
 
-        screen.status.set_state = record  # type: ignore[method-assign]
+        screen.status.refresh = record  # type: ignore[method-assign]
         await pilot.press("h", "i", "enter")
         await reply_done(app)
-        assert states[:4] == ["connecting", "retrying", "streaming", "idle"]
+        phases = [s for s in shown if s in ("connecting", "retrying", "streaming", "idle")]
+        assert phases == ["connecting", "retrying", "streaming", "idle"]
         assert screen.state.messages[-1]["role"] == "assistant"
 
 

@@ -612,8 +612,8 @@ async def test_esc_while_the_reply_is_being_mounted_ends_it_cancelled_and_saved(
         mounted = asyncio.Event()
         release = asyncio.Event()
 
-        async def slow_add_assistant(model: str | None) -> AssistantMessage:
-            message = await add_assistant(model)
+        async def slow_add_assistant(model: str | None, *rest: Any) -> AssistantMessage:
+            message = await add_assistant(model, *rest)
             mounted.set()
             await release.wait()  # the mount's last await: the Esc lands here
             return message

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from tensorx_tui.core.events import ResponseStarted, Retrying, StreamError, StreamEvent
+from tensorx_tui.core.events import ResponseStarted, StreamError, StreamEvent
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.store.db import StoreError
@@ -39,6 +39,7 @@ from tensorx_tui.ui.prompt import PromptInput
 from tensorx_tui.ui.sidebar import ConversationSidebar
 from tensorx_tui.ui.status_line import StatusLine
 from tensorx_tui.ui.transcript import AssistantMessage
+from tensorx_tui.ui.transcript.reply_progress import ReplyProgress
 
 if TYPE_CHECKING:
     from tensorx_tui.core.client import ChatClient
@@ -48,6 +49,9 @@ if TYPE_CHECKING:
 StoreSource = Callable[[], "Store | None"]
 
 HISTORY_SHOWN = 120  # messages of an opened conversation rendered (the rest stays in the state)
+
+REQUEST_FIRST_S = 0.05  # see send_prompt
+PLACEHOLDER_AFTER_S = 0.03  # see _mount_reply
 
 _END_STATE = {
     ReplyState.COMPLETE: "idle",
@@ -190,13 +194,19 @@ class ChatScreen(Screen[None]):
         if self.busy:
             self.notify("A reply is still streaming: esc cancels it.", markup=False)
             return
+        # perf: nothing is laid out or painted for 50 ms, so the request is on the wire before
+        # the new messages are drawn (a layout between the steps of connecting delayed it).
+        self.app.delay_update(REQUEST_FIRST_S)
         text = self.prompt.take_text()
         await self.skip_pending_tool_calls()
         self.state.add_user(text)
         self.save_user_message(text)
-        self._last_user_widget = await self.conversation.add_user(text)
-        self.conversation.follow_bottom()
+        # perf: the request leaves before the user's message is drawn (the conversation mounts
+        # messages in the order they were asked for, so the reply still comes after it).
+        adding = self.conversation.add_user(text)
         self.run_reply()
+        self._last_user_widget = await adding
+        self.conversation.follow_bottom()
 
     @on(PromptInput.RecallRequested, "#prompt")
     def recall_last_message(self, event: PromptInput.RecallRequested) -> None:
@@ -271,43 +281,53 @@ class ChatScreen(Screen[None]):
 
     async def _stream_one_reply(self) -> Reply:
         model = self.state.model
-        # Shielded: an Esc during the mount must not leave a half-added, never-finished message.
-        mounting = asyncio.ensure_future(self.conversation.add_assistant(model))
-        try:
-            message = await asyncio.shield(mounting)
-        except asyncio.CancelledError:
-            message = await mounting
-            self._last_reply_widget = message
-            # Ended like an Esc mid-stream (the client ends those without raising): shown and
-            # saved as a cancelled reply.
-            self.saving.start_reply(model)
-            cancelled = Reply(model=model, state=ReplyState.CANCELLED)
-            await self.finish_reply(message, cancelled)
-            return cancelled
-        self._last_reply_widget = message
-        self.status.set_state("connecting")
+        # perf: one progress (connecting, waiting, streaming, keep-alives) for the status line
+        # and the message's placeholder; the message is mounted while the request is already on
+        # its way, and only the first event waits for it. Shielded: an Esc during the mount
+        # must not leave a half-added, never-finished message.
+        progress = ReplyProgress()
+        self.status.track(progress)
+        mounting = asyncio.ensure_future(self._mount_reply(model, progress))
+        message: AssistantMessage | None = None
         self.saving.start_reply(model)
         stream = self.client.stream(self.state.build_request())
         try:
             async with stream, self.saving.recording():
                 async for event in stream:
+                    if message is None:
+                        try:
+                            message = self._last_reply_widget = await asyncio.shield(mounting)
+                        except asyncio.CancelledError:
+                            # Esc during the mount: ended like an Esc mid-stream (leaving the
+                            # stream early marks the reply cancelled), shown and saved as such.
+                            message = self._last_reply_widget = await mounting
+                            break
                     message.apply(event)
                     self.saving.update(stream.reply)
                     self.show_event_status(event)
         except asyncio.CancelledError:
             # Esc: the client closed the connection and marked the reply cancelled; keep the text.
+            message = self._last_reply_widget = message or await mounting
             await self.finish_reply(message, stream.reply)
             raise
         except Exception as exc:
             # A bug, not a provider error (those arrive as StreamError): close the message as an
             # error, then let the worker report it (on_worker_state_changed).
+            message = self._last_reply_widget = message or await mounting
             reply = stream.reply
             reply.state = ReplyState.ERROR
             reply.error = ErrorInfo(f"Internal error: {exc!r}")
             await self.finish_reply(message, reply)
             raise
+        message = self._last_reply_widget = message or await mounting
         await self.finish_reply(message, stream.reply)
         return stream.reply
+
+    async def _mount_reply(self, model: str, progress: ReplyProgress) -> AssistantMessage:
+        # perf: a moment for the request to leave first (mounting a message is ~50 ms of work
+        # that would run between the steps of connecting); painting waits anyway (send_prompt).
+        await asyncio.sleep(PLACEHOLDER_AFTER_S)
+        return await self.conversation.add_assistant(model, progress)
 
     async def finish_reply(self, message: AssistantMessage, reply: Reply) -> None:
         self.saving.finish(reply)  # first: saved even if showing it fails
@@ -315,17 +335,15 @@ class ChatScreen(Screen[None]):
         self.last_reply = reply
         self.state.add_assistant(reply)
         self.status.set_rate_limits(reply.rate_limits)
-        detail = self.status.detail if reply.state == ReplyState.ERROR else ""
+        detail = self.status.detail if self.status.state == "error" else ""
         self.status.set_state(_END_STATE.get(reply.state, "idle"), detail)
         await self.conversation.finish_assistant(message, reply)
 
     def show_event_status(self, event: StreamEvent) -> None:
-        # Only the rare events touch the status line: nothing is done per token here.
+        # Only the rare events touch the status line: nothing is done per token here. (perf: the
+        # phases, retries included, come from the tracked ReplyProgress.)
         if isinstance(event, ResponseStarted):
-            self.status.set_state("streaming")
             self.status.set_rate_limits(event.rate_limits)
-        elif isinstance(event, Retrying):
-            self.status.set_retrying(event.delay, event.attempt, event.reason)
         elif isinstance(event, StreamError):
             self.status.set_state("error", f"HTTP {event.status}" if event.status else "")
 

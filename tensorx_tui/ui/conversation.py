@@ -7,6 +7,7 @@ dozen boxes per flush instead of one per message (100 earlier messages cost ~10 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -16,6 +17,7 @@ from textual.widget import Widget
 from tensorx_tui.core.reply import Reply, ToolCall
 from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
 from tensorx_tui.ui.transcript import AssistantMessage, Notice, ToolResultMessage, UserMessage
+from tensorx_tui.ui.transcript.reply_progress import ReplyProgress
 
 GROUP_SIZE = 10
 
@@ -42,6 +44,10 @@ class ConversationView(VerticalScroll):
         # of an opened conversation that are not shown.
         self._reply_tokens: dict[AssistantMessage, int] = {}
         self._hidden_tokens = 0
+        # Messages are added in the order the calls were made, even when a call's mount is still
+        # being awaited (the screen sends a request while the user's message mounts).
+        self._adding = asyncio.Lock()
+        self._last: Widget | None = None
 
     @property
     def total_tokens(self) -> int:
@@ -59,20 +65,26 @@ class ConversationView(VerticalScroll):
         self.anchor()
 
     async def _add(self, widget: Widget) -> None:
-        groups = self.query_children(_MessageGroup)
-        group = groups.last() if groups else None
-        if group is None or len(group.children) >= GROUP_SIZE:
-            group = _MessageGroup()
-            await self.mount(group)
-        await group.mount(widget)
+        async with self._adding:
+            if isinstance(self._last, AssistantMessage):
+                self._last.settle()
+            self._last = widget
+            groups = self.query_children(_MessageGroup)
+            group = groups.last() if groups else None
+            if group is None or len(group.children) >= GROUP_SIZE:
+                group = _MessageGroup()
+                await self.mount(group)
+            await group.mount(widget)
 
     async def add_user(self, text: str) -> UserMessage:
         message = UserMessage(text)
         await self._add(message)
         return message
 
-    async def add_assistant(self, model: str | None) -> AssistantMessage:
-        message = AssistantMessage(model)
+    async def add_assistant(
+        self, model: str | None, progress: ReplyProgress | None = None
+    ) -> AssistantMessage:
+        message = AssistantMessage(model, progress)
         await self._add(message)
         return message
 
@@ -104,6 +116,7 @@ class ConversationView(VerticalScroll):
         return notice
 
     async def clear_messages(self) -> None:
+        self._last = None
         await self.query_children(_MessageGroup).remove()
         self._reply_tokens.clear()
         self._hidden_tokens = 0

@@ -1,12 +1,13 @@
 """One line under the conversation: where we talk to, what the connection is doing, rate limits.
 
-It changes many times a second while streaming, so it repaints itself (`refresh()`) and never asks
-for a relayout: a `Static.update()` here cost ~10x the CPU with a long conversation mounted.
+While a reply runs, the state shown is its `ReplyProgress` (`track`): the same label as the
+message's placeholder line, with an elapsed-seconds counter. A timer ticks once a second only
+while a reply is tracked; idle, nothing runs. It repaints itself (`refresh()`) and never asks for
+a relayout: a `Static.update()` here cost ~10x the CPU with a long conversation mounted.
 """
 
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 from textual.content import Content
@@ -15,12 +16,15 @@ from textual.widget import Widget
 
 from tensorx_tui.core.ratelimits import RateLimitSummary, summarise
 from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.ui.transcript.reply_progress import ReplyProgress
 
-# Connection states and how each is drawn.
+# Connection states (the phases of a reply among them) and how each is drawn.
 _STATE_STYLE = {
     "idle": "$success",
     "connecting": "$warning",
     "streaming": "bold $accent",
+    "keep-alive": "bold $warning",
+    "finishing": "$accent",
     "retrying": "bold $warning",
     "waiting": "bold $warning",
     "cancelled": "$warning",
@@ -70,40 +74,47 @@ class StatusLine(Widget):
         self.model = model
         self.endpoint = endpoint_label(base_url)
         self.demo = demo
-        self.state = "idle"
-        self.detail = ""
+        self._state = "idle"
+        self._detail = ""
         self.rate_limits = ""
-        self._retry_at: float | None = None
-        self._retry_note = ""
+        self._progress: ReplyProgress | None = None
         self._ticker: Timer | None = None
 
+    @property
+    def state(self) -> str:
+        """What is shown: a reply's phase while one is tracked, else the state last set."""
+        return self._progress.phase.value if self._progress is not None else self._state
+
+    @property
+    def detail(self) -> str:
+        return self._progress.parts()[1] if self._progress is not None else self._detail
+
     def set_state(self, state: str, detail: str = "") -> None:
-        """`state` is a key of _STATE_STYLE; `detail` is shown after it ("HTTP 500")."""
-        self.state, self.detail = state, one_line(detail, 60)
-        self._stop_countdown()
+        """`state` is a key of _STATE_STYLE; `detail` is shown after it ("HTTP 500").
+        Ends the tracking of a reply."""
+        self._untrack()
+        self._state, self._detail = state, one_line(detail, 60)
         self.refresh()
 
-    def set_retrying(self, delay: float, attempt: int, reason: str) -> None:
-        """Show "retrying in N s", counting down until the next try (or the next state)."""
-        self.set_state("retrying")
-        self._retry_at = time.monotonic() + delay
-        self._retry_note = f"(try {attempt}: {one_line(reason, 40)})"
-        self.detail = self._countdown_text()
-        self._ticker = self.set_interval(0.25, self._tick)
-
-    def _countdown_text(self) -> str:
-        left = max(0.0, (self._retry_at or 0.0) - time.monotonic())
-        return f"in {left:.0f} s {self._retry_note}"
-
-    def _tick(self) -> None:
-        self.detail = self._countdown_text()
+    def track(self, progress: ReplyProgress) -> None:
+        """Show `progress` (a running reply) until the next `set_state`, ticking once a second."""
+        self._untrack()
+        self._progress = progress
+        progress.subscribe(self._repaint)
+        # Whole seconds since the reply started, so the counter moves on time.
+        self._ticker = self.set_interval(1.0, progress.tick)
         self.refresh()
 
-    def _stop_countdown(self) -> None:
+    def _untrack(self) -> None:
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
-        self._retry_at = None
+        if self._progress is not None:
+            self._progress.unsubscribe(self._repaint)
+            self._progress = None
+
+    def _repaint(self) -> None:
+        self.refresh()
 
     def set_model(self, model: str) -> None:
         self.model = model
@@ -121,7 +132,8 @@ class StatusLine(Widget):
         (endpoint, rate limits, profile, the long demo badge), then the model and the state's
         detail are cut with an ellipsis."""
         width = self.content_region.width
-        state, detail = "● " + self.state, (" " + self.detail if self.detail else "")
+        word = self._progress.parts()[0] if self._progress is not None else self.state
+        state, detail = "● " + word, (" " + self.detail if self.detail else "")
         model = one_line(self.model, 60)
         profile = one_line(self.profile, 30) if self.profile else ""
         badge, short_badge = (" OFFLINE DEMO ", " DEMO ") if self.demo else ("", "")
@@ -156,7 +168,8 @@ class StatusLine(Widget):
                 parts += [(text, style), (_SEPARATOR, "$text-disabled")]
         if state:
             # The state word is styled, its detail ("HTTP 500", a countdown) is plain.
-            label = "● " + self.state
+            word = self._progress.parts()[0] if self._progress is not None else self.state
+            label = "● " + word
             styled, plain = (
                 (state, "") if len(state) <= len(label) else (label, state[len(label) :])
             )

@@ -2,6 +2,8 @@
 
 `apply(event)` is synchronous and cheap: it only queues text. A timer flushes the queue at most
 `FLUSHES_PER_SECOND` times a second, so rendering cost follows the clock, not the token rate.
+While the reply runs, the footer line shows its `ReplyProgress` label (the status line shows the
+same one); when it ends, the reply's facts.
 """
 
 from __future__ import annotations
@@ -19,23 +21,21 @@ from tensorx_tui.core.events import (
     ContentDelta,
     Finished,
     ReasoningDelta,
-    ResponseStarted,
-    Retrying,
     StreamError,
     StreamEvent,
     ToolCallDelta,
-    UsageUpdated,
 )
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.ui.error_hints import hint_for
 from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
 from tensorx_tui.ui.markdown.streaming_view import StreamingMarkdown
-from tensorx_tui.ui.transcript.panels import ErrorPanel, MessageFooter, finish_reason_label
+from tensorx_tui.ui.transcript.panels import ErrorPanel, MessageFooter
 from tensorx_tui.ui.transcript.reasoning_view import ReasoningView
+from tensorx_tui.ui.transcript.reply_progress import ReplyProgress
 from tensorx_tui.ui.transcript.safe_text import safe_text
 from tensorx_tui.ui.transcript.tool_call_view import ToolCallView
 
-FLUSHES_PER_SECOND = 15
+FLUSHES_PER_SECOND = 8
 
 
 class _ToolCallDraft:
@@ -58,14 +58,21 @@ class AssistantMessage(Widget):
     AssistantMessage > #tool-calls { height: auto; }
     """
 
-    def __init__(self, model: str | None = None) -> None:
+    def __init__(self, model: str | None = None, progress: ReplyProgress | None = None) -> None:
         super().__init__()
         self.model = model
         self.body = StreamingMarkdown()
+        # Mounted only when needed (the first reasoning, tool call, error): most replies have
+        # none, and each widget mounted costs start-up time for every message and layout time
+        # for every later frame.
         self.reasoning = ReasoningView()
-        self.tools: Vertical | None = None  # mounted with the first tool call
+        self.tools: Vertical | None = None
         self.error_panel = ErrorPanel()
-        self.footer = MessageFooter(Content("● streaming"))
+        # The same progress the status line shows (the screen hands it over), or our own.
+        self.progress = progress or ReplyProgress()
+        self.progress.subscribe(self._show_progress)
+        self.footer = MessageFooter(Content("● " + self.progress.label()))
+        self._room = 0  # blank lines kept under a finished reply; see finish
         self._raw_content: list[str] = []
         self._calls: dict[int, _ToolCallDraft] = {}
         self._timer: Timer | None = None
@@ -77,12 +84,10 @@ class AssistantMessage(Widget):
 
     def compose(self) -> ComposeResult:
         # Few widgets per message, because every relayout walks them all: the label is the border
-        # title (a Content, never parsed as markup), hidden parts are display:none.
+        # title (a Content, never parsed as markup); the other parts are mounted when needed.
         label = "assistant" + (f" · {safe_text(self.model)}" if self.model else "")
         self.border_title = Content(label)
-        yield self.reasoning
         yield self.body
-        yield self.error_panel
         yield self.footer
 
     # -- the hot path ---------------------------------------------------------------------------
@@ -91,6 +96,7 @@ class AssistantMessage(Widget):
         """Take one stream event. Never renders by itself; a timer does (see module doc)."""
         if self._finished:
             return
+        self.progress.apply(event)
         if isinstance(event, ContentDelta):
             self._raw_content.append(event.text)
             self.body.feed(safe_text(event.text))
@@ -104,20 +110,18 @@ class AssistantMessage(Widget):
             draft.dirty = True
         elif isinstance(event, Finished):
             self._finish_reason = event.reason
-            label, _ = finish_reason_label(event.reason)
-            self.footer.show_streaming(f"● finishing ({label})")
             return
         elif isinstance(event, StreamError):
             self._retry_after = event.retry_after
-            self.error_panel.show(event.message, event.status, None)
+            self._show_error(event.message, event.status, None)
             return
-        elif isinstance(event, Retrying):
-            note = f"● retrying in {event.delay:.1f} s (attempt {event.attempt}): {event.reason}"
-            self.footer.show_streaming(safe_text(note))
-            return
-        elif isinstance(event, ResponseStarted | UsageUpdated):
+        else:  # the rest only moves the progress label
             return
         self._schedule_flush()
+
+    def _show_progress(self) -> None:
+        if not self._finished:
+            self.footer.show_streaming(safe_text("● " + self.progress.label()))
 
     def _schedule_flush(self) -> None:
         if self._timer is None and self.is_attached:
@@ -133,10 +137,18 @@ class AssistantMessage(Widget):
         """Render what is queued at once, without waiting for the timer (tests, benchmarks)."""
         await self._flush()
 
+    def _show_error(self, message: str, status: int | None, hint: str | None) -> None:
+        if self.error_panel.parent is None:
+            self.mount(self.error_panel, before=self.footer)  # shown when mounted; no need to wait
+        self.error_panel.show(message, status, hint)
+
     async def _render_pending(self, *, final: bool) -> None:
         if self.body.has_pending and not self._answer_started:
             self._answer_started = True
-            self.reasoning.collapsed = True  # the answer started: reasoning steps aside
+            self._collapse_reasoning(True)  # the answer started: reasoning steps aside
+        if self.reasoning.has_pending and self.reasoning.parent is None:
+            await self.mount(self.reasoning, before=self.tools or self.body)
+            self._collapse_reasoning(self._answer_started)
         await self.reasoning.flush()
         await self._render_tool_calls(final=final)
         if not final:  # at the end, body.finish() renders the whole text once anyway
@@ -181,16 +193,35 @@ class AssistantMessage(Widget):
                 draft = self._calls.setdefault(position, _ToolCallDraft())
                 draft.name, draft.arguments = call.name, call.arguments_text
             await self._render_pending(final=True)
+            # From here on nothing awaits for real: the finished body, the panels and the footer
+            # (and the status line, set just before) reach the screen in the same frame.
             self._finished = True
+            self.progress.unsubscribe(self._show_progress)
             if not self._answer_started and reply.reasoning and not reply.content:
-                self.reasoning.collapsed = False
+                self._collapse_reasoning(False)
+            before = self.body.reserved_lines
             await self.body.finish()
+            self._keep_room(before - self.body.reserved_lines)
             if reply.error is not None:
                 hint = hint_for(reply, retry_after=self._retry_after)
-                self.error_panel.show(reply.error.message, reply.error.status, hint)
+                self._show_error(reply.error.message, reply.error.status, hint)
             elif reply.state is ReplyState.INTERRUPTED:
-                self.error_panel.show("the stream ended early", None, hint_for(reply))
+                self._show_error("the stream ended early", None, hint_for(reply))
             self.footer.show_reply(reply, conversation_total)
+
+    def _keep_room(self, lines: int) -> None:
+        """The body shrank by `lines` as it finished (the room it kept to grow into, or a
+        tighter final render): keep them as margin under the message until the next message
+        comes, so that a view scrolled to the bottom does not move the text one line."""
+        if lines > 0 and self.is_attached:
+            self._room = lines
+            self.styles.margin = (0, 0, 1 + lines, 0)
+
+    def settle(self) -> None:
+        """Give back the room kept under the message (a next message is arriving)."""
+        if self._room:
+            self._room = 0
+            self.styles.clear_rule("margin")
 
     async def show_reply(self, reply: Reply, *, conversation_total: int) -> None:
         """A finished reply from history: same panels, rendered in one go."""
@@ -198,7 +229,11 @@ class AssistantMessage(Widget):
         self.body.feed(safe_text(reply.content))
         self.reasoning.feed(safe_text(reply.reasoning))
         await self.finish(reply, conversation_total=conversation_total)
-        self.reasoning.collapsed = True
+        self._collapse_reasoning(True)
+
+    def _collapse_reasoning(self, collapsed: bool) -> None:
+        if self.reasoning.is_mounted:
+            self.reasoning.collapsed = collapsed
 
     # -- for copy commands ----------------------------------------------------------------------
 

@@ -29,6 +29,10 @@ class ReasoningView(Collapsible):
     def text(self) -> str:
         return self._text + "".join(self._pending)
 
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
     def feed(self, text: str) -> None:
         self._pending.append(text)
 
