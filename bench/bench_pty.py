@@ -19,9 +19,12 @@ anything):
 
 For each: CPU of the process tree (utime + stime from /proc/<pid>/stat, children included) over
 an idle window after start-up (no reply running), then over a window of a streamed `demo-long`
-reply at 100 and at 30 tokens/s (the window starts 1 s after the first response byte); and the
-time from the Enter key written to the pty to the first byte of the request at the relay
-("Enter -> request", the app's own time plus a pty hop), median of several prompts.
+reply at 100 and at 30 tokens/s (the window starts 1 s after the first response byte); the time
+from the Enter key written to the pty to the first byte of the request at the relay
+("Enter -> request", wall clock: on a loaded machine it includes waiting for a CPU), and the CPU
+the app's threads used in that time (schedstat: "its app CPU", the app's own time); and the time
+from spawning the process to the 20 exchanges on screen ("start-up"; the plain client: to its
+prompt).
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ import tempfile
 import termios
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,21 +66,19 @@ def plain_client(base_url: str) -> None:
     """Wait for a line (the Enter), then stream one reply and print each content delta."""
     import httpx
 
-    print("> ", end="", flush=True)  # ready, like a prompt
-    sys.stdin.readline()
     body = {"model": MODEL, "stream": True, "messages": [{"role": "user", "content": "hi"}]}
-    with (
-        httpx.Client(timeout=None) as http,
-        http.stream("POST", base_url + "/chat/completions", json=body) as response,
-    ):
-        for line in response.iter_lines():
-            if not line.startswith("data: ") or line == "data: [DONE]":
-                continue
-            for choice in json.loads(line[6:]).get("choices") or []:
-                text = (choice.get("delta") or {}).get("content")
-                if text:
-                    print(text, end="", flush=True)
-    sys.stdin.readline()
+    with httpx.Client(timeout=None) as http:
+        print("> ", end="", flush=True)  # ready, like a prompt
+        sys.stdin.readline()
+        with http.stream("POST", base_url + "/chat/completions", json=body) as response:
+            for line in response.iter_lines():
+                if not line.startswith("data: ") or line == "data: [DONE]":
+                    continue
+                for choice in json.loads(line[6:]).get("choices") or []:
+                    text = (choice.get("delta") or {}).get("content")
+                    if text:
+                        print(text, end="", flush=True)
+        sys.stdin.readline()
 
 
 # -- seeding ---------------------------------------------------------------------------------------
@@ -153,6 +154,9 @@ class Relay:
         self.server: asyncio.Server | None = None
         self.port = 0
         self.enter_at = 0.0  # when the last timed Enter was written
+        # Called when request bytes pass: the app's CPU (ns) at that moment, for Enter->request.
+        self.cpu_probe: Callable[[], int] | None = None
+        self.cpu_at_request: list[tuple[float, int]] = []
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -175,6 +179,8 @@ class Relay:
             with contextlib.suppress(ConnectionError):
                 while data := await src.read(65536):
                     times.append(time.perf_counter())
+                    if times is self.sent and self.cpu_probe is not None:
+                        self.cpu_at_request.append((times[-1], self.cpu_probe()))
                     dst.write(data)
                     await dst.drain()
             with contextlib.suppress(Exception):
@@ -189,6 +195,19 @@ class Relay:
 
 
 # -- a process on a pty ---------------------------------------------------------------------------
+
+
+def run_ns(pid: int) -> int:
+    """Nanoseconds the threads of `pid` have run on a CPU (schedstat: exact, unlike the 10 ms
+    ticks of utime/stime), not counting time spent waiting for one on this busy machine."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that just ended
+    return total
 
 
 def tree_cpu(root: int) -> float:
@@ -232,6 +251,8 @@ class PtyProcess:
         )
         os.close(slave)
         self.output = 0  # bytes the "terminal" read
+        self.watched: tuple[bytes, ...] = ()
+        self.seen: dict[bytes, float] = {}  # watched text -> when it first appeared
         self.writes: deque[tuple[float, int]] = deque(maxlen=4096)  # (time, bytes) of each read
         self.tail = b""
         asyncio.get_running_loop().add_reader(self.master, self._drain)
@@ -245,8 +266,12 @@ class PtyProcess:
             asyncio.get_running_loop().remove_reader(self.master)
             return
         self.output += len(data)
-        self.writes.append((time.perf_counter(), len(data)))
+        now = time.perf_counter()
+        self.writes.append((now, len(data)))
         self.tail = (self.tail + data)[-4096:]
+        for text in self.watched:
+            if text not in self.seen and text in self.tail:
+                self.seen[text] = now
 
     def write(self, data: bytes) -> None:
         os.write(self.master, data)
@@ -300,6 +325,8 @@ class Result:
     stream_cpu: dict[float, float] = field(default_factory=dict)  # speed -> fraction of one core
     output_rate: dict[float, float] = field(default_factory=dict)  # speed -> bytes/s to the pty
     enter_ms: list[float] = field(default_factory=list)
+    enter_cpu_ms: list[float] = field(default_factory=list)  # the app's own CPU in that time
+    startup_ms: list[float] = field(default_factory=list)  # spawn -> the 20 exchanges shown
 
 
 @dataclass
@@ -342,8 +369,14 @@ async def run_one(
         data_dir = Path(tmp) / "data"
         shutil.copytree(seeded, data_dir)  # each run starts from the same 20 exchanges
         argv = contender.argv(relay.base_url, data_dir, conv_id)
+        spawned = time.perf_counter()
         proc = PtyProcess(argv, contender.env(), contender.tree or ROOT)
+        # Started: the plain client shows its prompt; the app the last earlier exchange.
+        ready = b"> " if contender.tree is None else f"Answer {EXCHANGES - 1}:".encode()
+        proc.watched = (ready,)
         try:
+            shown = await wait_until(lambda: proc.seen.get(ready))
+            result.startup_ms.append(1000 * (shown - spawned))
             await proc.quiet(1.5)
             if idle_window is not None:
                 c0, t0 = proc.cpu(), time.perf_counter()
@@ -370,11 +403,17 @@ async def run_one(
 async def enter_prompt(proc: PtyProcess, relay: Relay, result: Result, text: str) -> None:
     proc.write(text.encode())
     await asyncio.sleep(0.5)  # the keys are typed; Enter alone is what is timed
+    pid = proc.proc.pid
+    relay.cpu_probe = lambda: run_ns(pid)
+    cpu_before = run_ns(pid)
     enter = time.perf_counter()
     relay.enter_at = enter
     proc.write(b"\r")
     sent = await wait_until(lambda: relay.first_after(relay.sent, enter))
+    relay.cpu_probe = None
     result.enter_ms.append(1000 * (sent - enter))
+    cpu_then = next(cpu for t, cpu in relay.cpu_at_request if t == sent)
+    result.enter_cpu_ms.append((cpu_then - cpu_before) / 1e6)
 
 
 async def wait_until(value: object, limit: float = 30.0) -> float:
@@ -395,24 +434,38 @@ def pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
 
+def median_range(values: list[float]) -> str:
+    if not values:
+        return "-"
+    v = sorted(values)
+    return f"{statistics.median(v):.0f} ({v[0]:.0f}-{v[-1]:.0f})"
+
+
 def report(contenders: list[Contender], speeds: list[float]) -> None:
-    head = f"{'':<10}{'idle CPU':>10}"
+    head = f"{'CPU, % of one core':<20}{'idle':>8}"
     for s in speeds:
-        head += f"{f'{s:g} tok/s CPU':>16}{'out kB/s':>10}"
-    head += f"{'Enter->request ms':>20}"
+        head += f"{f'{s:g} tok/s':>12}{'out kB/s':>10}"
     print(head)
     print("-" * len(head))
     for c in contenders:
         r = c.result
-        row = f"{c.name:<10}{pct(r.idle_cpu):>10}"
+        row = f"{c.name:<20}{pct(r.idle_cpu):>8}"
         for s in speeds:
             rate = r.output_rate.get(s)
             kbps = "-" if rate is None else f"{rate / 1000:.1f}"
-            row += f"{pct(r.stream_cpu.get(s)):>16}{kbps:>10}"
-        if r.enter_ms:
-            ms = sorted(r.enter_ms)
-            row += f"{f'{statistics.median(ms):.0f} ({ms[0]:.0f}-{ms[-1]:.0f})':>20}"
+            row += f"{pct(r.stream_cpu.get(s)):>12}{kbps:>10}"
         print(row)
+    print()
+    head = f"{'ms, median (range)':<20}{'Enter->request':>18}{'its app CPU':>16}"
+    head += f"{'start-up':>20}"
+    print(head)
+    print("-" * len(head))
+    for c in contenders:
+        r = c.result
+        row = f"{c.name:<20}{median_range(r.enter_ms):>18}{median_range(r.enter_cpu_ms):>16}"
+        row += f"{median_range(r.startup_ms):>20}"
+        print(row)
+    print()
     by_name = {c.name: c.result for c in contenders}
     ours, plain, before = by_name.get("ours"), by_name.get("plain"), by_name.get("before")
     for other, label in ((plain, "plain"), (before, "before")):
@@ -422,10 +475,14 @@ def report(contenders: list[Contender], speeds: list[float]) -> None:
         for s in speeds:
             a, b = ours.stream_cpu.get(s), other.stream_cpu.get(s)
             if a is not None and b:
-                parts.append(f"{s:g} tok/s {a / b:.2f}x")
-        if ours.enter_ms and other.enter_ms:
-            a, b = statistics.median(ours.enter_ms), statistics.median(other.enter_ms)
-            parts.append(f"Enter->request {a / b:.2f}x")
+                parts.append(f"CPU at {s:g} tok/s {a / b:.2f}x")
+        for name, mine, theirs in (
+            ("Enter->request", ours.enter_ms, other.enter_ms),
+            ("its CPU", ours.enter_cpu_ms, other.enter_cpu_ms),
+            ("start-up", ours.startup_ms, other.startup_ms),
+        ):
+            if mine and theirs:
+                parts.append(f"{name} {statistics.median(mine) / statistics.median(theirs):.2f}x")
         print(f"ours / {label}: " + ", ".join(parts))
 
 

@@ -232,8 +232,8 @@ async def stream_app(
         captured: list[AssistantMessage] = []
         add_assistant = conv.add_assistant
 
-        async def capture(model: str | None) -> AssistantMessage:
-            msg = await add_assistant(model)
+        async def capture(model: str | None, *rest: Any) -> AssistantMessage:
+            msg = await add_assistant(model, *rest)
             captured.append(msg)
             instrument(msg)
             return msg

@@ -89,6 +89,7 @@ def test_subscribers_hear_changes_and_ticks_but_not_every_token() -> None:
         progress.apply(ContentDelta("t"))
     assert len(heard) == 2  # waiting, then streaming: not once per token
     progress.tick()
+    progress.flushed()
     assert len(heard) == 3
 
 
@@ -116,3 +117,23 @@ async def test_the_status_line_shows_the_tracked_reply_and_ticks_only_while_trac
         assert status._ticker is None and status.state == "idle"
         progress.apply(ContentDelta("late"))  # a reply no longer tracked changes nothing here
         assert status.state == "idle"
+
+
+def test_while_streaming_a_tick_repaints_with_the_next_flush() -> None:
+    clock = Clock()
+    progress = ReplyProgress(clock)
+    heard: list[str] = []
+    progress.subscribe(lambda: heard.append(progress.label()))
+    progress.apply(ContentDelta("a"))
+    clock.now += 1
+    progress.tick()
+    assert heard == ["streaming 0 s"]  # the counter waits for the next drawn text...
+    progress.flushed()
+    assert heard == ["streaming 0 s", "streaming 1 s"]  # ...and moves in the same frame
+    progress.flushed()
+    assert len(heard) == 2
+    clock.now += 1
+    progress.tick()
+    clock.now += 1
+    progress.tick()  # no flush for a whole second: it moves on its own
+    assert heard[-1] == "streaming 3 s"

@@ -84,7 +84,7 @@ async def test_the_height_grows_in_steps_and_a_closing_block_costs_no_layout() -
             await body.flush()
             await pilot.pause()
             assert body.reserved_lines % HEIGHT_STEP == 0
-            assert body.reserved_lines - body.line_count < HEIGHT_STEP
+            assert 0 <= body.reserved_lines - body.line_count < 2 * HEIGHT_STEP
             if spy.layouts:
                 layouts_at.append(body.line_count)
                 spy.reset()

@@ -106,14 +106,18 @@ class ChatScreen(Screen[None]):
             yield ConversationSidebar(self.get_store, id="sidebar")
             with Vertical(id="main"):
                 yield ConversationView(id="conversation")
-                yield PromptInput(id="prompt")
-                yield StatusLine(
-                    profile=self.settings.profile,
-                    model=self.state.model,
-                    base_url=self.settings.base_url,
-                    demo=self.settings.demo,
-                    id="status",
-                )
+                # perf: in a box of their own, the prompt and the status line are not redrawn
+                # with every frame of the conversation (Textual renders each widget whose
+                # container overlaps the changed region).
+                with Vertical(id="composer"):
+                    yield PromptInput(id="prompt")
+                    yield StatusLine(
+                        profile=self.settings.profile,
+                        model=self.state.model,
+                        base_url=self.settings.base_url,
+                        demo=self.settings.demo,
+                        id="status",
+                    )
         yield ChatFooter()
 
     @property

@@ -8,7 +8,8 @@ Why one widget and not a widget per piece: every relayout walks every widget on 
 repaints each container whose size changed, line by line (a relayout with 20 exchanges on screen
 cost ~30 ms plus a ~16 ms full repaint). Here a flush changes only lines of this widget: it
 repaints just the lines that changed, with no layout, unless the height crosses a step of
-`HEIGHT_STEP` lines (the body keeps up to HEIGHT_STEP - 1 blank lines of room while it streams).
+`HEIGHT_STEP` lines (the body keeps up to HEIGHT_STEP - 1 blank lines of room while it streams,
+a step more while it grows fast, so a streaming code block relays out about once a second).
 A block closing or a draft freezing moves lines from the tail to the kept part: no relayout.
 
 `finish()` renders the whole text once more as one Markdown document (exact Markdown semantics)
@@ -17,6 +18,7 @@ unless it is long (`COLLAPSE_MAX_CHARS`): then only the open block is closed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,6 +36,7 @@ from tensorx_tui.ui.markdown.layout_cache import (
 from tensorx_tui.ui.markdown.render import formatted, plain, plain_code
 
 HEIGHT_STEP = 4  # lines; see the module doc
+FAST_GROWTH_S = 1.0  # growing again within this: a step more (relayouts at most ~1/s)
 COLLAPSE_MAX_CHARS = 12_000  # see finish
 
 Maker = Callable[[bool], RenderableType]  # dark theme? -> what to draw
@@ -77,6 +80,7 @@ class StreamingMarkdown(Widget):
         self._width = 0  # the width `_kept` and the blocks' strips were rendered at
         self._dark: bool | None = None
         self._height = 0  # lines this widget asks for
+        self._grown_at = 0.0  # when the height last grew (monotonic)
         self._finished = False
         if text:
             # A finished message from history: one parse, one block.
@@ -253,7 +257,14 @@ class StreamingMarkdown(Widget):
         lines = self.line_count
         if self._finished or lines == 0:
             return lines
-        return -(-lines // HEIGHT_STEP) * HEIGHT_STEP
+        if lines <= self._height < lines + 2 * HEIGHT_STEP:
+            return self._height  # still fits, without too much room: no relayout
+        height = -(-lines // HEIGHT_STEP) * HEIGHT_STEP
+        now = time.monotonic()
+        if height > self._height and now - self._grown_at < FAST_GROWTH_S:
+            height += HEIGHT_STEP  # growing fast (a code block, a list): a step more of room
+        self._grown_at = now
+        return height
 
     def _render_all(self, width: int) -> None:
         """Render every block again (a new width or theme)."""

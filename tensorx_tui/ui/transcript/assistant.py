@@ -1,7 +1,9 @@
 """One assistant reply: reasoning, tool calls, the Markdown body, an error panel and a footer line.
 
 `apply(event)` is synchronous and cheap: it only queues text. A timer flushes the queue at most
-`FLUSHES_PER_SECOND` times a second, so rendering cost follows the clock, not the token rate.
+`FLUSHES_PER_SECOND` times a second, so rendering cost follows the clock, not the token rate; a
+flush waits (up to `FLUSH_MAX_WAIT_S`) until there are a few words to show, since every frame
+costs about the same whatever it changes.
 While the reply runs, the footer line shows its `ReplyProgress` label (the status line shows the
 same one); when it ends, the reply's facts.
 """
@@ -9,6 +11,7 @@ same one); when it ends, the reply's facts.
 from __future__ import annotations
 
 import asyncio
+import time
 
 from markdown_it import MarkdownIt
 from textual.app import ComposeResult
@@ -36,6 +39,8 @@ from tensorx_tui.ui.transcript.safe_text import safe_text
 from tensorx_tui.ui.transcript.tool_call_view import ToolCallView
 
 FLUSHES_PER_SECOND = 8
+FLUSH_MIN_CHARS = 24
+FLUSH_MAX_WAIT_S = 0.25
 
 
 class _ToolCallDraft:
@@ -76,6 +81,8 @@ class AssistantMessage(Widget):
         self._raw_content: list[str] = []
         self._calls: dict[int, _ToolCallDraft] = {}
         self._timer: Timer | None = None
+        self._pending_chars = 0  # queued since the last flush
+        self._pending_since = 0.0
         self._lock = asyncio.Lock()
         self._answer_started = False
         self._finished = False
@@ -100,14 +107,17 @@ class AssistantMessage(Widget):
         if isinstance(event, ContentDelta):
             self._raw_content.append(event.text)
             self.body.feed(safe_text(event.text))
+            self._pending_chars += len(event.text)
         elif isinstance(event, ReasoningDelta):
             self.reasoning.feed(safe_text(event.text))
+            self._pending_chars += len(event.text)
         elif isinstance(event, ToolCallDelta):
             draft = self._calls.setdefault(event.position, _ToolCallDraft())
             if event.name:
                 draft.name = event.name
             draft.arguments += event.arguments_delta
             draft.dirty = True
+            self._pending_chars += len(event.arguments_delta) + FLUSH_MIN_CHARS * (not draft.view)
         elif isinstance(event, Finished):
             self._finish_reason = event.reason
             return
@@ -125,13 +135,26 @@ class AssistantMessage(Widget):
 
     def _schedule_flush(self) -> None:
         if self._timer is None and self.is_attached:
-            self._timer = self.set_timer(1 / FLUSHES_PER_SECOND, self._flush)
+            self._pending_since = time.monotonic()
+            self._timer = self.set_timer(1 / FLUSHES_PER_SECOND, self._flush_due)
+
+    async def _flush_due(self) -> None:
+        self._timer = None
+        waited = time.monotonic() - self._pending_since
+        if self._pending_chars < FLUSH_MIN_CHARS and waited < FLUSH_MAX_WAIT_S:
+            self._timer = self.set_timer(FLUSH_MAX_WAIT_S - waited, self._flush_due)
+            return
+        await self._flush()
 
     async def _flush(self) -> None:
-        self._timer = None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._pending_chars = 0
         async with self._lock:
             if not self._finished:
                 await self._render_pending(final=False)
+                self.progress.flushed()
 
     async def flush_now(self) -> None:
         """Render what is queued at once, without waiting for the timer (tests, benchmarks)."""

@@ -51,6 +51,7 @@ class ReplyProgress:
         self._retry_note = ""
         self._finish_note = ""
         self._subscribers: list[Callable[[], None]] = []
+        self._tick_due = False  # a tick waits for the next flush (see tick)
         self._parts = self._compute()
 
     def subscribe(self, callback: Callable[[], None]) -> None:
@@ -62,15 +63,29 @@ class ReplyProgress:
             self._subscribers.remove(callback)
 
     def _changed(self) -> None:
+        self._tick_due = False
         self._parts = self._compute()
         for callback in list(self._subscribers):
             callback()
 
     def tick(self) -> None:
-        """A second went by: the counters in the label moved."""
+        """A second went by: the counters in the label moved.
+
+        While tokens stream, the repaint waits for the next `flushed()` (a fraction of a second
+        later), so the counter moves in the frame the new text is drawn in, not in one of its
+        own; if no flush came within a second, it moves now.
+        """
         if self.phase is Phase.RETRYING and self._clock() >= self._retry_at - 0.5:
             self.phase = Phase.CONNECTING  # the next try is on its way
+        if self.phase is Phase.STREAMING and not self._tick_due:
+            self._tick_due = True
+            return
         self._changed()
+
+    def flushed(self) -> None:
+        """New text was just drawn: a tick that waited for it repaints now, in the same frame."""
+        if self._tick_due:
+            self._changed()
 
     def apply(self, event: StreamEvent) -> None:
         """Take one stream event; cheap on the hot path (a token changes nothing once streaming)."""
