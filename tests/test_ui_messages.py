@@ -349,3 +349,21 @@ async def test_error_panel_shows_a_real_status_but_not_the_200_of_a_mid_stream_e
         text = screen_text(app)
         assert "Error 429: slow down" in text
         assert "Error: upstream broke" in text and "Error 200" not in text
+
+
+async def test_a_streaming_reply_keeps_the_conversation_out_of_full_collections() -> None:
+    # Everything alive when a reply starts is frozen for the garbage collector until it ends
+    # (ConversationView.add_assistant says why); nothing stays frozen after it.
+    import gc
+
+    app = ConvApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        conv = app.query_one(ConversationView)
+        await conv.add_user("hello")
+        assert gc.get_freeze_count() == 0
+        msg = await conv.add_assistant(None)
+        assert gc.get_freeze_count() > 1000
+        msg.apply(ContentDelta("hi"))
+        await conv.finish_assistant(msg, Reply(content="hi", state=ReplyState.COMPLETE))
+        assert gc.get_freeze_count() == 0
+        await pilot.pause()

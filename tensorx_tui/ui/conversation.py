@@ -8,6 +8,7 @@ dozen boxes per flush instead of one per message (100 earlier messages cost ~10 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -84,8 +85,17 @@ class ConversationView(VerticalScroll):
     async def add_assistant(
         self, model: str | None, progress: ReplyProgress | None = None
     ) -> AssistantMessage:
+        """A reply about to stream (`finish_assistant` ends it).
+
+        Its objects stay out of the garbage collector's full passes while it streams: a full
+        collection walked every object of the app and the conversation (~130,000 with 20
+        exchanges, ~70 ms each, five a minute at 100 tokens/s). What exists when the reply starts
+        is frozen (`gc.freeze`) until it ends, so nothing is kept from collection longer than one
+        reply.
+        """
         message = AssistantMessage(model, progress)
         await self._add(message)
+        gc.freeze()
         return message
 
     def count_reply(self, message: AssistantMessage, reply: Reply) -> int:
@@ -95,7 +105,10 @@ class ConversationView(VerticalScroll):
 
     async def finish_assistant(self, message: AssistantMessage, reply: Reply) -> None:
         """`message.finish` with the conversation total counted in: the usual way to end a reply."""
-        await message.finish(reply, conversation_total=self.count_reply(message, reply))
+        try:
+            await message.finish(reply, conversation_total=self.count_reply(message, reply))
+        finally:
+            gc.unfreeze()  # see add_assistant
 
     async def add_finished_assistant(self, reply: Reply) -> AssistantMessage:
         message = AssistantMessage(reply.model)
