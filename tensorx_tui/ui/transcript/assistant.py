@@ -3,7 +3,7 @@
 `apply(event)` is synchronous and cheap: it only queues text. A timer flushes the queue at most
 `FLUSHES_PER_SECOND` times a second, so rendering cost follows the clock, not the token rate; a
 flush waits (up to `FLUSH_MAX_WAIT_S`) until there are a few words to show, since every frame
-costs about the same whatever it changes.
+costs about the same whatever it changes, and a burst (a fast server) is shown at once.
 While the reply runs, the footer line shows its `ReplyProgress` label (the status line shows the
 same one); when it ends, the reply's facts.
 """
@@ -39,7 +39,9 @@ from tensorx_tui.ui.transcript.safe_text import safe_text
 from tensorx_tui.ui.transcript.tool_call_view import ToolCallView
 
 FLUSHES_PER_SECOND = 8
-FLUSH_MIN_CHARS = 24
+FLUSH_MIN_CHARS = 24  # a few words
+FLUSH_BURST_CHARS = 400  # this much waiting is shown at the next tick
+FLUSH_TICK_S = 1 / 15
 FLUSH_MAX_WAIT_S = 0.25
 
 
@@ -83,6 +85,7 @@ class AssistantMessage(Widget):
         self._timer: Timer | None = None
         self._pending_chars = 0  # queued since the last flush
         self._pending_since = 0.0
+        self._flushed_at = 0.0
         self._lock = asyncio.Lock()
         self._answer_started = False
         self._finished = False
@@ -136,13 +139,19 @@ class AssistantMessage(Widget):
     def _schedule_flush(self) -> None:
         if self._timer is None and self.is_attached:
             self._pending_since = time.monotonic()
-            self._timer = self.set_timer(1 / FLUSHES_PER_SECOND, self._flush_due)
+            self._timer = self.set_timer(FLUSH_TICK_S, self._flush_due)
 
     async def _flush_due(self) -> None:
         self._timer = None
-        waited = time.monotonic() - self._pending_since
-        if self._pending_chars < FLUSH_MIN_CHARS and waited < FLUSH_MAX_WAIT_S:
-            self._timer = self.set_timer(FLUSH_MAX_WAIT_S - waited, self._flush_due)
+        now = time.monotonic()
+        pending = self._pending_chars
+        due = (
+            pending >= FLUSH_BURST_CHARS
+            or (pending >= FLUSH_MIN_CHARS and now - self._flushed_at >= 1 / FLUSHES_PER_SECOND)
+            or now - self._pending_since >= FLUSH_MAX_WAIT_S
+        )
+        if not due:
+            self._timer = self.set_timer(FLUSH_TICK_S, self._flush_due)
             return
         await self._flush()
 
@@ -151,6 +160,7 @@ class AssistantMessage(Widget):
             self._timer.stop()
             self._timer = None
         self._pending_chars = 0
+        self._flushed_at = time.monotonic()
         async with self._lock:
             if not self._finished:
                 await self._render_pending(final=False)
