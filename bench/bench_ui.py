@@ -48,11 +48,11 @@ from tensorx_tui.core.client import ChatClient  # noqa: E402
 from tensorx_tui.core.events import ContentDelta, StreamEvent  # noqa: E402
 from tensorx_tui.core.reply import Reply, ReplyState  # noqa: E402
 from tensorx_tui.core.request import ChatRequest  # noqa: E402
+from tensorx_tui.core.sanitize import safe_terminal_text as safe_text  # noqa: E402
 from tensorx_tui.settings import Settings  # noqa: E402
 from tensorx_tui.ui.app import ChatApp  # noqa: E402
 from tensorx_tui.ui.conversation import ConversationView  # noqa: E402
 from tensorx_tui.ui.transcript import AssistantMessage  # noqa: E402
-from tensorx_tui.ui.transcript.safe_text import safe_text  # noqa: E402
 
 SIZE = (100, 40)
 _SERVER = """

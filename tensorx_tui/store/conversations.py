@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
+from tensorx_tui.core.secret import redact_url
 from tensorx_tui.store import db
 from tensorx_tui.store.db import StoreError, format_time, now_text, parse_time
 from tensorx_tui.store.records import (
@@ -32,7 +33,6 @@ from tensorx_tui.store.records import (
     StoredMessage,
     clean_title,
     redact_params,
-    redact_url,
     timings_to_json,
 )
 from tensorx_tui.store.search import MARK_END, MARK_START, match_query, split_marks
@@ -67,6 +67,11 @@ def _summary(row: sqlite3.Row | tuple[Any, ...]) -> ConversationSummary:
         profile=row[5],
         message_count=row[6],
     )
+
+
+def _redacted(url: str | None) -> str | None:
+    """A base URL is saved without credentials (`?api-key=`, `user:password@`)."""
+    return redact_url(url) if url else url
 
 
 def _json_or_none(value: Any) -> str | None:
@@ -266,7 +271,7 @@ class Store:
                     now,
                     now,
                     profile,
-                    redact_url(base_url),
+                    _redacted(base_url),
                     model,
                     system or "",
                     _params_json(params or {}),
@@ -295,7 +300,7 @@ class Store:
         if not isinstance(profile, _Keep):
             changes["profile"] = profile
         if not isinstance(base_url, _Keep):
-            changes["base_url"] = redact_url(base_url)
+            changes["base_url"] = _redacted(base_url)
         if not changes:
             return
         assignments = ", ".join(f"{name} = ?" for name in changes)
@@ -561,7 +566,7 @@ class Store:
                     format_time(meta.created_at),
                     format_time(meta.updated_at),
                     meta.profile,
-                    redact_url(meta.base_url),
+                    _redacted(meta.base_url),
                     meta.model,
                     meta.system,
                     _params_json(meta.params),

@@ -5,57 +5,31 @@ Plain dataclasses, no SQL. A stored assistant message converts to and from the c
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
+from tensorx_tui.core.sanitize import blank_unsafe
+from tensorx_tui.core.secret import SECRET_NAME
 
 ConversationId = str
 
 ROLES: Final = frozenset({"system", "user", "assistant", "tool"})
 TITLE_MAX: Final = 80
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
-# Names that carry credentials, in URL query strings and in request parameters.
-# Matched as the last word of the name, so `max_tokens` and `top_k` stay.
-_SECRET_NAME = re.compile(
-    r"(?:^|[_.-])(?:api_?key|key|token|secret|passw(?:or)?d|auth(?:orization)?|signature|sig"
-    r"|credentials?|cookie)$",
-    re.IGNORECASE,
-)
 
 
 def clean_title(text: str) -> str:
     """One line of plain text: control characters and line breaks become spaces; TITLE_MAX long."""
-    line = " ".join(_CONTROL.sub(" ", text).split())
+    line = " ".join(blank_unsafe(text).split())
     if len(line) > TITLE_MAX:
         line = line[: TITLE_MAX - 1].rstrip() + "…"
     return line
 
 
-def redact_url(url: str | None) -> str | None:
-    """The base URL without anything that could be a credential (user:password@, ?api_key=...)."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    query = urlencode(
-        [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not _SECRET_NAME.search(k)
-        ]
-    )
-    return urlunsplit((parts.scheme, host, parts.path, query, parts.fragment))
-
-
 def redact_params(params: dict[str, Any]) -> dict[str, Any]:
     """Request parameters minus entries whose name looks like a credential (api_key, headers)."""
-    return {
-        k: v for k, v in params.items() if not _SECRET_NAME.search(k) and k.lower() != "headers"
-    }
+    return {k: v for k, v in params.items() if not SECRET_NAME.search(k) and k.lower() != "headers"}
 
 
 def _utc_now() -> datetime:

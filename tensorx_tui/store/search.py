@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from tensorx_tui.core.sanitize import blank_unsafe, line_in_place
+
 # Private-use characters mark the matched terms in snippet() output; they are taken out again
 # and turned into offsets, so the UI never sees or parses any markup.
 MARK_START: Final = "\ue000"
@@ -25,16 +27,13 @@ _TERM = re.compile(r'"([^"]*)"?(\*?)|([^\s"]+)')
 # A term must hold at least one character the unicode61 tokenizer keeps (letters, digits),
 # otherwise it is an empty FTS5 string, which matches nothing in an AND.
 _TOKEN_CHAR = re.compile(r"[^\W_]")
-# A snippet is shown on one line: line breaks and other control characters become spaces,
-# one for one, so the highlight offsets stay right.
-_ONE_LINE: Final = {c: " " for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029]}
 
 
 def match_query(text: str) -> str | None:
     """The FTS5 MATCH expression for `text`, or None when it holds nothing searchable."""
     terms: list[str] = []
-    # NUL ends an FTS5 string early ("unterminated string"); no control character is searchable.
-    text = text.translate(_ONE_LINE)
+    # NUL ends an FTS5 string early ("unterminated string"); no unsafe character is searchable.
+    text = blank_unsafe(text)
     for m in _TERM.finditer(text):
         phrase, phrase_star, word = m.group(1), m.group(2), m.group(3)
         if word is not None:
@@ -64,7 +63,8 @@ def split_marks(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
                 spans.append((start, length))
             start = None
         else:
-            piece = piece.translate(_ONE_LINE)
+            # Shown on one line, neutralised one character for one: the offsets stay right.
+            piece = line_in_place(piece)
             plain.append(piece)
             length += len(piece)
     return "".join(plain), tuple(spans)

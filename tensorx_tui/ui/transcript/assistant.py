@@ -27,12 +27,12 @@ from tensorx_tui.core.events import (
     UsageUpdated,
 )
 from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.core.sanitize import safe_terminal_text as safe_text
 from tensorx_tui.ui.error_hints import hint_for
 from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
 from tensorx_tui.ui.markdown.streaming_view import StreamingMarkdown
 from tensorx_tui.ui.transcript.panels import ErrorPanel, MessageFooter, finish_reason_label
 from tensorx_tui.ui.transcript.reasoning_view import ReasoningView
-from tensorx_tui.ui.transcript.safe_text import safe_text
 from tensorx_tui.ui.transcript.tool_call_view import ToolCallView
 
 FLUSHES_PER_SECOND = 15

@@ -7,7 +7,7 @@ from typing import Literal
 from textual.content import Content
 from textual.widgets import Static
 
-from tensorx_tui.ui.transcript.safe_text import safe_text
+from tensorx_tui.core.sanitize import safe_terminal_text as safe_text
 
 Severity = Literal["info", "warning", "error"]
 

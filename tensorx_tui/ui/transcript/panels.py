@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tensorx_tui.core.reply import Reply, ReplyState
-from tensorx_tui.ui.transcript.safe_text import safe_text
+from tensorx_tui.core.sanitize import safe_terminal_text as safe_text
 
 # finish_reason -> (label, severity)
 _REASONS = {

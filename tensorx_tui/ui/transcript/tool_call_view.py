@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from tensorx_tui.ui.transcript.safe_text import safe_text
+from tensorx_tui.core.sanitize import safe_terminal_text as safe_text
 
 
 def arguments_renderable(arguments: str, *, final: bool, dark: bool = True) -> RenderableType:
