@@ -295,6 +295,7 @@ async def test_unsupported_scheme_is_not_retried() -> None:
 
 def test_display_url_hides_credentials_and_query() -> None:
     assert display_url("https://user:pw@host.example/v1?key=abc") == "https://host.example/v1"
+    assert display_url("https://h/v1?api-version=2&token=t#x") == "https://h/v1?api-version=2"
     assert display_url("http://127.0.0.1:9/v1") == "http://127.0.0.1:9/v1"
 
 

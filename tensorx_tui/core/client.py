@@ -21,7 +21,7 @@ What a caller sees, in order:
   ERROR); "connection" (could not connect / send, ERROR); "interrupted" (the connection dropped or
   the server ended the stream before a finish_reason or [DONE]: the reply is INTERRUPTED, partial
   content kept, and `reply.error` holds the same message so it can be shown and saved);
-  "empty_response" (HTTP 200 with nothing in it), "not_an_api" (a web page), "invalid_response"
+  "empty_response" (a 2xx answer with nothing in it), "not_an_api" (a web page), "invalid_response"
   (JSON that is no completion), "internal" (a bug of ours): all ERROR.
 
 Use it inside `async with`: a bare `async for` left with `break` closes the connection only when
@@ -55,6 +55,7 @@ from tensorx_tui.core.errors import (
     describe_transport_error,
     display_url,
     from_json,
+    host_not_found,
     parse_error_body,
     redact,
     status_line,
@@ -77,8 +78,9 @@ from tensorx_tui.core.retry import (
     requested_wait,
     server_now,
 )
-from tensorx_tui.core.secret import Secret
+from tensorx_tui.core.secret import Secret, redact_url_secrets
 from tensorx_tui.core.sse import SSEDecoder
+from tensorx_tui.core.urls import join_path, url_problem
 
 USER_AGENT = f"tensorx-chat/{__version__}"
 _MAX_ERROR_BODY = 64 * 1024  # an error page bigger than this says nothing more useful
@@ -217,7 +219,7 @@ class ReplyStream:
                                 rand=client._rand,
                             )
                         )
-                        yield Retrying(attempt + 1, delay, _reason(error))
+                        yield Retrying(attempt + 1, delay, self._safe(_reason(error)))
                         await client._sleep(delay)
                         continue
                 elif failure.retryable and not self._tokens and attempt > 1:
@@ -235,6 +237,8 @@ class ReplyStream:
 
     def _end_with(self, error: StreamError, state: ReplyState) -> StreamError:
         """Record `error` on the reply, close it in `state`, and return the event to yield."""
+        # Every error passes here: the last chance to take the key and URL credentials out.
+        error = replace(error, message=self._safe(error.message))
         reply = self._acc.reply
         reply.error = ErrorInfo(message=error.message, status=error.status, type=error.type)
         self._acc.finish(state)
@@ -247,6 +251,13 @@ class ReplyStream:
         timings = acc.reply.timings
         url = client._url("chat/completions")
         timings.request_sent = client._clock()
+        problem = url_problem(client._base_url)
+        if problem:
+            yield _Failure(
+                StreamError(f"Invalid base URL {display_url(client._base_url)}: {problem}"),
+                retryable=False,
+            )
+            return
         try:
             request = client._http.build_request(
                 "POST",
@@ -449,7 +460,7 @@ class ReplyStream:
             what = "an empty body" if not received else "only keep-alives and no data"
             yield _Failure(
                 StreamError(
-                    f"The server answered HTTP 200 with {what} and closed the connection",
+                    f"The server accepted the request but sent {what} and closed the connection",
                     status=200,
                     type="empty_response",
                 ),
@@ -471,7 +482,7 @@ class ReplyStream:
         if not text:
             yield _Failure(
                 StreamError(
-                    "The server answered HTTP 200 with an empty body",
+                    "The server accepted the request but sent an empty body",
                     status=200,
                     type="empty_response",
                 ),
@@ -483,7 +494,8 @@ class ReplyStream:
         except (ValueError, RecursionError):
             yield _Failure(
                 StreamError(
-                    f"The server answered HTTP 200 with invalid JSON: {clean_text(text, MAX_TEXT)}",
+                    "The server accepted the request but sent invalid JSON: "
+                    + clean_text(text, MAX_TEXT),
                     status=200,
                     type="invalid_response",
                 ),
@@ -515,7 +527,7 @@ class ReplyStream:
         if not self._tokens and acc.reply.finish_reason is None:
             yield _Failure(
                 StreamError(
-                    "The server answered HTTP 200 with JSON that is not a chat completion: "
+                    "The server accepted the request but sent JSON that is not a chat completion: "
                     + clean_text(text, MAX_TEXT),
                     status=200,
                     type="invalid_response",
@@ -529,8 +541,7 @@ class ReplyStream:
     # ----------------------------------------------------------------------------- failures
 
     def _safe(self, message: str) -> str:
-        key = self._client._api_key
-        return redact(message, key.reveal() if key else None)
+        return self._client._scrub(message)
 
     def _stream_error(self, event: StreamError) -> StreamError | _Failure:
         """An error the provider sent inside a 200 stream. Before any token, one with a retryable
@@ -567,7 +578,8 @@ class ReplyStream:
 
     def _transport_failure(self, exc: httpx.HTTPError) -> _Failure:
         """Named by the base URL: the host and path the user configured, easiest to check."""
-        retryable = isinstance(exc, _RETRYABLE_TRANSPORT)
+        # A host name that does not exist will not exist on the next try either.
+        retryable = isinstance(exc, _RETRYABLE_TRANSPORT) and not host_not_found(exc)
         message = describe_transport_error(exc, self._client._base_url)
         return _Failure(
             StreamError(self._safe(message), type="connection"),
@@ -651,8 +663,13 @@ class ChatClient:
     def base_url(self) -> str:
         return self._base_url
 
+    def _scrub(self, message: str) -> str:
+        """`message` without the API key or the base URL's credentials (error texts quote both)."""
+        key = self._api_key
+        return redact_url_secrets(redact(message, key.reveal() if key else None), self._base_url)
+
     def _url(self, path: str) -> str:
-        return f"{self._base_url}/{path.lstrip('/')}"
+        return join_path(self._base_url, path)
 
     def _headers(self, accept: str) -> dict[str, str]:
         """Request headers. Raises _BadKey (with a message that does not quote the key) when the
@@ -672,8 +689,17 @@ class ChatClient:
         return ReplyStream(self, request)
 
     async def list_models(self) -> list[str]:
-        """GET /models ids, sorted. Raises APIError."""
+        """GET /models ids, sorted. Raises APIError (its message without credentials)."""
+        try:
+            return await self._list_models()
+        except APIError as exc:
+            raise APIError(self._scrub(exc.message), exc.status, exc.type) from None
+
+    async def _list_models(self) -> list[str]:
         url = self._url("models")
+        problem = url_problem(self._base_url)
+        if problem:
+            raise APIError(f"Invalid base URL {display_url(self._base_url)}: {problem}")
         secret = self._api_key.reveal() if self._api_key else None
         try:
             async with asyncio.timeout(self._idle_timeout):

@@ -17,12 +17,15 @@ from typing import Any
 
 import httpx
 
+from tensorx_tui.core.sanitize import strip_unsafe
+from tensorx_tui.core.secret import redact_url
+
 MAX_MESSAGE = 2000  # a JSON error message longer than this is cut
 MAX_TEXT = 300  # a plain-text body is usually a traceback or a proxy page: keep the start
 
-# C0 controls except TAB and LF, DEL, C1 controls; and whole ANSI escape sequences first.
+# Whole ANSI escape sequences go first (so their parameters do not stay behind as text); then
+# every other unsafe character, by the one table in core.sanitize.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
@@ -39,7 +42,7 @@ class ProviderError:
 def clean_text(text: str, limit: int = MAX_MESSAGE) -> str:
     """`text` without escape sequences or control characters (newlines and tabs kept), stripped,
     and cut at `limit` characters with an ellipsis."""
-    text = _CONTROL.sub("", _ANSI.sub("", text.replace("\r\n", "\n"))).strip()
+    text = strip_unsafe(_ANSI.sub("", text.replace("\r\n", "\n"))).strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
@@ -195,13 +198,8 @@ def parse_error_body(status: int, content_type: str, body: bytes) -> ProviderErr
 
 
 def display_url(url: str) -> str:
-    """The URL to show in a message: no user:password, no query (either could hold a secret)."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError):
-        return clean_text(url.split("?", 1)[0].rsplit("@", 1)[-1], 200)
-    shown = parsed.copy_with(username=None, password=None, query=None, fragment=None)
-    return clean_text(str(shown), 200)
+    """The URL to show in a message: without credentials (`core.secret.redact_url`), cleaned."""
+    return clean_text(redact_url(url), 200)
 
 
 def _root_causes(exc: BaseException) -> str:
@@ -214,6 +212,24 @@ def _root_causes(exc: BaseException) -> str:
         current = current.__cause__ or current.__context__
         depth += 1
     return " | ".join(seen).lower()
+
+
+# Resolver answers that mean the name does not exist (glibc, macOS, Windows 11001), and ones that
+# mean the lookup itself failed for now (no DNS server reachable: worth another try).
+_NAME_NOT_FOUND = (
+    "name or service not known",
+    "nodename nor servname",
+    "no address associated",
+    "getaddrinfo failed",
+    "no such host",
+)
+_NAME_LOOKUP_FAILED = ("temporary failure in name resolution", "name resolution", "gaierror")
+
+
+def host_not_found(exc: BaseException) -> bool:
+    """True when the host name does not resolve: trying again cannot help, so it is said at once."""
+    causes = _root_causes(exc)
+    return any(marker in causes for marker in _NAME_NOT_FOUND)
 
 
 def _detail(exc: BaseException) -> str:
@@ -230,19 +246,10 @@ def describe_transport_error(exc: httpx.HTTPError, url: str) -> str:
     if isinstance(exc, httpx.ConnectError):
         if "refused" in causes or "errno 111" in causes or "errno 61" in causes:
             return f"Could not connect to {where}: connection refused"
-        if any(
-            marker in causes
-            for marker in (
-                "name or service not known",
-                "nodename nor servname",
-                "temporary failure in name resolution",
-                "getaddrinfo failed",
-                "no address associated",
-                "name resolution",
-                "gaierror",
-            )
-        ):
+        if host_not_found(exc):
             return f"Could not connect to {where}: host name not found (DNS)"
+        if any(marker in causes for marker in _NAME_LOOKUP_FAILED):
+            return f"Could not connect to {where}: the host name could not be looked up (DNS)"
         if "certificate" in causes or "ssl" in causes or "tls" in causes:
             return f"TLS error connecting to {where}: {_detail(exc)}"
         if "unreachable" in causes:
