@@ -26,7 +26,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tensorx_tui.core.secret import Secret
+from tensorx_tui.core.descriptions import Endpoint, key_hint
+from tensorx_tui.core.params import temperature_problem
+from tensorx_tui.core.secret import Secret, redact_url
+from tensorx_tui.core.urls import url_problem
 
 APP_NAME = "tensorx-chat"
 DEFAULT_BASE_URL = "https://api.tensorx.ai/v1"
@@ -78,23 +81,27 @@ class Settings:
     """True when talking to the built-in offline demo server."""
     warnings: list[str] = field(default_factory=list)
     """Non-fatal remarks about the config (unknown keys, a readable file holding a key)."""
-    api_key_env: str = DEFAULT_KEY_ENV
-    """The environment variable the key is read from (named by `api_key_env` in the config)."""
+    api_key_env: str | None = DEFAULT_KEY_ENV
+    """The environment variable the key is read from (named by `api_key_env` in the config);
+    None when none would be: a profile with its own base_url must name its own."""
 
     @property
     def needs_key(self) -> bool:
         """Whether the endpoint is public: loopback, private and single-label hosts work without."""
         return not self.demo and not is_local_url(self.base_url)
 
+    def hint_endpoint(self) -> Endpoint:
+        """What an error hint may name about this endpoint (see core.descriptions)."""
+        return Endpoint(self.base_url, self.api_key_env, self.profile)
+
     def key_problem(self) -> str | None:
         """A message saying how to set a key when the endpoint needs one and none is set."""
         if self.api_key or not self.needs_key:
             return None
-        where = f" (config: {self.config_path})" if self.config_path else ""
+        where = f"\n  (config file: {self.config_path})" if self.config_path else ""
         return (
-            f"no API key for {self.base_url}.\n"
-            f"  Set one with: export {self.api_key_env}=...   or pass --api-key KEY,\n"
-            f'  or put api_key_env = "NAME_OF_VARIABLE" in the config file{where}.\n'
+            f"no API key for {redact_url(self.base_url)}.\n"
+            f"  {key_hint(self.hint_endpoint())}{where}\n"
             "  To try the app offline, use --demo."
         )
 
@@ -160,12 +167,16 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         for k, name in (("base_url", "TENSORX_BASE_URL"), ("model", "TENSORX_MODEL"))
         if env.get(name)
     }
-    layers: list[dict[str, Any]] = [file_top]
-    layers += [env_layer, profile] if from_flag else [profile, env_layer]
-    layers.append({k: given[k] for k in _TABLE_KEYS if k in given})
+    layers: list[tuple[str, dict[str, Any]]] = [(source, file_top)]
+    named_profile = (f"{source} [profiles.{profile_name}]", profile)
+    named_env = ("the environment (TENSORX_BASE_URL, TENSORX_MODEL)", env_layer)
+    layers += [named_env, named_profile] if from_flag else [named_profile, named_env]
+    layers.append(("the command line", {k: given[k] for k in _TABLE_KEYS if k in given}))
     merged: dict[str, Any] = {}
-    for layer in layers:
+    origin: dict[str, str] = {}  # key -> the layer its value came from, for error messages
+    for name, layer in layers:
         merged.update(layer)
+        origin.update(dict.fromkeys(layer, name))
 
     base_dir = config_path.parent if config_path else Path.cwd()
     settings = Settings(
@@ -184,8 +195,19 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         demo=bool(given.get("demo")),
         warnings=warnings,
     )
+    if not settings.demo:  # --demo replaces the base URL with its own server's
+        problem = url_problem(settings.base_url)
+        if problem:
+            raise SettingsError(
+                f"the base URL {redact_url(settings.base_url)!r} "
+                f"(from {origin.get('base_url', 'the defaults')}) cannot be used: {problem}"
+            )
     settings.api_key = _resolve_key(given, env, file_top, profile, config_path)
-    settings.api_key_env = str({**file_top, **profile}.get("api_key_env", DEFAULT_KEY_ENV))
+    settings.api_key_env = (
+        None
+        if _needs_own_key(profile)
+        else str({**file_top, **profile}.get("api_key_env", DEFAULT_KEY_ENV))
+    )
     if settings.api_key and "api_key" in {**file_top, **profile} and "api_key" not in given:
         warnings += _permission_warning(config_path)
     return settings
@@ -221,6 +243,8 @@ def _check_table(
                 raise SettingsError(f"{name} must be a number, got {_type_name(value)}")
             if key.endswith("timeout") and value <= 0:
                 raise SettingsError(f"{name} must be more than 0")
+            if key == "temperature" and (problem := temperature_problem(value)):
+                raise SettingsError(f"{name}: {problem}")
         elif key in _INT_KEYS:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SettingsError(f"{name} must be a positive whole number")
@@ -253,8 +277,7 @@ def _resolve_key(
 ) -> Secret | None:
     if given.get("api_key"):
         return Secret(str(given["api_key"]))
-    has_own_key = "api_key_env" in profile or "api_key" in profile
-    if "base_url" in profile and not has_own_key:
+    if _needs_own_key(profile):
         return None
     scope = {**file_top, **profile}
     variable = scope.get("api_key_env", DEFAULT_KEY_ENV)
@@ -263,6 +286,11 @@ def _resolve_key(
     if scope.get("api_key"):
         return Secret(scope["api_key"])
     return None
+
+
+def _needs_own_key(profile: Mapping[str, Any]) -> bool:
+    """A profile with its own endpoint and no key source of its own: no key is sent to it."""
+    return "base_url" in profile and not ("api_key_env" in profile or "api_key" in profile)
 
 
 def _permission_warning(path: Path | None) -> list[str]:

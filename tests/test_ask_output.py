@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tensorx_tui.cli.ask import read_prompt
 from tensorx_tui.cli.ask_printer import AskPrinter, usage_line, wants_color
 from tensorx_tui.cli.shell import UsageError
+from tensorx_tui.core.descriptions import Endpoint
 from tensorx_tui.core.events import ContentDelta, ReasoningDelta, Retrying
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text
@@ -97,7 +98,11 @@ def test_wants_color_respects_tty_and_no_color() -> None:
     ("reason", "expected"),
     [
         ("length", "note: the reply was cut at the token limit (finish_reason length)"),
-        ("content_filter", "note: the provider's content filter stopped the reply"),
+        (
+            "content_filter",
+            "note: the reply was stopped by the provider's content filter"
+            " (finish_reason content_filter)",
+        ),
         ("weird\x1b[2J", "note: the reply ended with finish_reason weird␛[2J"),
     ],
 )
@@ -148,7 +153,7 @@ def test_retrying_and_error_with_hint() -> None:
     p = AskPrinter(io.StringIO(), err)
     p.on_event(Retrying(attempt=2, delay=2.0, reason="rate limited."))
     reply = Reply(state=ReplyState.ERROR, error=ErrorInfo("Invalid \x1b[1mkey", 401, "auth"))
-    p.finish(reply, base_url="https://api.tensorx.ai/v1")
+    p.finish(reply, endpoint=Endpoint("https://api.tensorx.ai/v1"))
     lines = err.getvalue().splitlines()
     assert lines[0] == "rate limited, retrying in 2.0 s (try 2)"
     assert lines[1] == "error: Invalid ␛[1mkey (HTTP 401)"
@@ -180,7 +185,7 @@ def test_usage_line() -> None:
     )
     assert usage_line(reply) == (
         "finish stop · state complete · tokens prompt 12, completion 30, total 42"
-        " · ttft 0.25 s · total 1.50 s · 30 tok/s · model m1"
+        " · TTFT 0.25 s · total 1.50 s · 30.0 tok/s · model m1"
     )
     assert "usage not reported" in usage_line(Reply())
 

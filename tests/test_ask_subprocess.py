@@ -75,7 +75,7 @@ def test_reply_on_stdout_reasoning_and_usage_on_stderr(server: DemoServer) -> No
     assert "\x1b" not in result.stdout + result.stderr  # not a tty: plain
     last = result.stderr.splitlines()[-1]
     assert last.startswith("finish stop · state complete · tokens prompt")
-    assert "ttft" in last and "model demo-reasoner" in last
+    assert "TTFT" in last and "model demo-reasoner" in last
 
 
 def test_json_has_exactly_the_keys_and_matches_streamed_text(server: DemoServer) -> None:

@@ -184,7 +184,7 @@ async def test_footer_shows_usage_running_total_timing_and_length_warning() -> N
         await pilot.pause()
         shown = screen_text(app)
         assert "prompt 12 · completion 34 · total 46 · conversation 76" in shown
-        assert "truncated at max_tokens" in shown
+        assert "cut at the token limit" in shown
         assert "TTFT 0.25 s" in shown and "17.0 tok/s" in shown
         assert conv.total_tokens == 76
 
@@ -350,5 +350,5 @@ async def test_error_panel_shows_a_real_status_but_not_the_200_of_a_mid_stream_e
             await conv.finish_assistant(msg, reply)
         await pilot.pause()
         text = screen_text(app)
-        assert "Error 429: slow down" in text
+        assert "Error (HTTP 429): slow down" in text
         assert "Error: upstream broke" in text and "Error 200" not in text

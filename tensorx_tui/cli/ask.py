@@ -15,6 +15,8 @@ from tensorx_tui.cli.shell import UsageError, isatty, settings_for
 from tensorx_tui.core.client import ReplyStream
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.core.request import ChatRequest, with_system
+from tensorx_tui.core.secret import redact_url
+from tensorx_tui.core.urls import join_path
 from tensorx_tui.open_endpoint import build_client
 from tensorx_tui.settings import Settings
 
@@ -91,7 +93,8 @@ def run_ask(args: argparse.Namespace) -> int:
             show_usage=args.usage or args.verbose,
         )
         if args.verbose and not args.json:
-            printer.note(f"POST {settings.base_url}/chat/completions  model {model}")
+            url = redact_url(join_path(settings.base_url, "chat/completions"))
+            printer.note(f"POST {url}  model {model}")
         saving.save_prompt(prompt, settings=settings, model=model, system=system)
         progress = _Progress()
         try:
@@ -101,10 +104,10 @@ def run_ask(args: argparse.Namespace) -> int:
             if reply.state is not ReplyState.COMPLETE:
                 reply.state = ReplyState.CANCELLED
             saving.finish(reply)
-            printer.finish(reply, base_url=settings.base_url)
+            printer.finish(reply, endpoint=settings.hint_endpoint())
             return EXIT_INTERRUPTED
         saving.finish(reply)
-        printer.finish(reply, base_url=settings.base_url)
+        printer.finish(reply, endpoint=settings.hint_endpoint())
         if args.verbose and not args.json and saving.save and saving.conv_id:
             printer.note(f"saved as conversation {saving.conv_id}")
     return EXIT_OK if reply.state is ReplyState.COMPLETE else EXIT_FAILED

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from tensorx_tui import __version__
 from tensorx_tui.cli.shell import PROG, UsageError, settings_for
+from tensorx_tui.core.params import parse_max_tokens, parse_temperature
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.settings import (
     DEFAULT_BASE_URL,
@@ -155,8 +156,8 @@ def add_ask_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentPars
     )
     ask.add_argument("prompt", nargs="?", metavar="PROMPT", help="the prompt; - reads stdin")
     ask.add_argument("-s", "--system", help="system prompt")
-    ask.add_argument("-t", "--temperature", type=float, help="sampling temperature (0-2)")
-    ask.add_argument("--max-tokens", type=_positive_int, help="cap on the reply length")
+    ask.add_argument("-t", "--temperature", type=_temperature, help="sampling temperature (0-2)")
+    ask.add_argument("--max-tokens", type=_max_tokens, help="cap on the reply length")
     ask.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
     ask.add_argument(
         "--json", action="store_true", help="print one JSON object at the end instead of streaming"
@@ -272,6 +273,21 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _temperature(text: str) -> float:
+    """The UI's rule (core.params), so `ask -t 7` is refused as the parameters dialog refuses it."""
+    value = parse_temperature(text)
+    if isinstance(value, str):
+        raise argparse.ArgumentTypeError(value)
+    return value
+
+
+def _max_tokens(text: str) -> int:
+    value = parse_max_tokens(text)
+    if isinstance(value, str):
+        raise argparse.ArgumentTypeError(value)
     return value
 
 

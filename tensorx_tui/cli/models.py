@@ -6,13 +6,18 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Sequence
+from typing import TextIO
 
 import httpx
 
-from tensorx_tui.cli.ask_printer import error_hint
+from tensorx_tui.cli.ask_printer import error_line, hint_line
 from tensorx_tui.cli.shell import settings_for
 from tensorx_tui.core.client import APIError
-from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.core.descriptions import SHELL, error_hint
+from tensorx_tui.core.errors import describe_transport_error
+from tensorx_tui.core.reply import ErrorInfo
+from tensorx_tui.core.sanitize import one_line, terminal_safe_json
 from tensorx_tui.open_endpoint import build_client
 from tensorx_tui.settings import Settings
 
@@ -29,24 +34,27 @@ def run_models(args: argparse.Namespace) -> int:
         try:
             models = asyncio.run(_list_models(settings))
         except APIError as exc:
-            _fail(
-                f"error: {one_line(exc.message, 1000)}"
-                + (f" (HTTP {exc.status})" if exc.status else "")
-            )
-            hint = error_hint(exc.status, settings.base_url)
+            error = ErrorInfo(exc.message, exc.status, exc.type)
+            _fail(error_line(error))
+            hint = error_hint(error, SHELL, settings.hint_endpoint())
             if hint:
-                _fail(hint)
+                _fail(hint_line(hint))
             return EXIT_FAILED
-        except httpx.HTTPError as exc:
-            detail = one_line(str(exc)) or type(exc).__name__
-            _fail(f"error: cannot reach {settings.base_url}: {detail}")
+        except httpx.HTTPError as exc:  # list_models turns these into APIError; a backstop
+            _fail(f"error: {one_line(describe_transport_error(exc, settings.base_url))}")
             return EXIT_FAILED
-    if args.json:
-        print(json.dumps(models, ensure_ascii=False))
+    print_models(models, sys.stdout, json_mode=args.json)
+    return EXIT_OK
+
+
+def print_models(models: Sequence[str], out: TextIO, *, json_mode: bool) -> None:
+    """One id a line (each one safe line), or a JSON list with the unsafe characters escaped (the
+    same JSON value, inert on a terminal), like every other --json output."""
+    if json_mode:
+        out.write(terminal_safe_json(json.dumps(list(models), ensure_ascii=False)) + "\n")
     else:
         for model in models:
-            print(one_line(model, 500))
-    return EXIT_OK
+            out.write(one_line(model, 500) + "\n")
 
 
 def _fail(line: str) -> None:

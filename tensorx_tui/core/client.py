@@ -254,7 +254,10 @@ class ReplyStream:
         problem = url_problem(client._base_url)
         if problem:
             yield _Failure(
-                StreamError(f"Invalid base URL {display_url(client._base_url)}: {problem}"),
+                StreamError(
+                    f"Invalid base URL {display_url(client._base_url)}: {problem}",
+                    type="invalid_url",
+                ),
                 retryable=False,
             )
             return
@@ -279,7 +282,9 @@ class ReplyStream:
             return
         except httpx.InvalidURL as exc:
             yield _Failure(
-                StreamError(f"Invalid base URL {display_url(client._base_url)}: {exc}"),
+                StreamError(
+                    f"Invalid base URL {display_url(client._base_url)}: {exc}", type="invalid_url"
+                ),
                 retryable=False,
             )
             return
@@ -699,7 +704,9 @@ class ChatClient:
         url = self._url("models")
         problem = url_problem(self._base_url)
         if problem:
-            raise APIError(f"Invalid base URL {display_url(self._base_url)}: {problem}")
+            raise APIError(
+                f"Invalid base URL {display_url(self._base_url)}: {problem}", type="invalid_url"
+            )
         secret = self._api_key.reveal() if self._api_key else None
         try:
             async with asyncio.timeout(self._idle_timeout):
@@ -710,7 +717,9 @@ class ChatClient:
                 type="timeout",
             ) from None
         except httpx.InvalidURL as exc:
-            raise APIError(f"Invalid base URL {display_url(self._base_url)}: {exc}") from None
+            raise APIError(
+                f"Invalid base URL {display_url(self._base_url)}: {exc}", type="invalid_url"
+            ) from None
         except _BadKey as exc:
             raise APIError(str(exc), type="invalid_api_key") from None
         except httpx.HTTPError as exc:

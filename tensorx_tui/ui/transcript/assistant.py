@@ -15,6 +15,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widget import Widget
 
+from tensorx_tui.core.descriptions import Endpoint
 from tensorx_tui.core.events import (
     ContentDelta,
     Finished,
@@ -28,6 +29,7 @@ from tensorx_tui.core.events import (
 )
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.core.sanitize import safe_terminal_text as safe_text
+from tensorx_tui.settings import Settings
 from tensorx_tui.ui.error_hints import hint_for
 from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
 from tensorx_tui.ui.markdown.streaming_view import StreamingMarkdown
@@ -186,11 +188,16 @@ class AssistantMessage(Widget):
                 self.reasoning.collapsed = False
             await self.body.finish()
             if reply.error is not None:
-                hint = hint_for(reply, retry_after=self._retry_after)
+                hint = hint_for(reply, retry_after=self._retry_after, endpoint=self._endpoint())
                 self.error_panel.show(reply.error.message, reply.error.status, hint)
             elif reply.state is ReplyState.INTERRUPTED:
                 self.error_panel.show("the stream ended early", None, hint_for(reply))
             self.footer.show_reply(reply, conversation_total)
+
+    def _endpoint(self) -> Endpoint | None:
+        """What a hint may name about the endpoint (its URL, the key variable): the app's."""
+        settings = getattr(self.app, "settings", None)
+        return settings.hint_endpoint() if isinstance(settings, Settings) else None
 
     async def show_reply(self, reply: Reply, *, conversation_total: int) -> None:
         """A finished reply from history: same panels, rendered in one go."""

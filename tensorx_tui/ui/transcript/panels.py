@@ -7,71 +7,45 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
-from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.core.descriptions import (
+    finish_label,
+    state_label,
+    status_label,
+    timing_parts,
+    token_counts,
+)
+from tensorx_tui.core.reply import Reply
 from tensorx_tui.core.sanitize import safe_terminal_text as safe_text
 
-# finish_reason -> (label, severity)
-_REASONS = {
-    "stop": ("stop", "ok"),
-    "length": ("truncated at max_tokens", "warning"),
-    "content_filter": ("content_filter: blocked by the provider's filter", "error"),
-    "tool_calls": ("tool_calls", "ok"),
-    "function_call": ("function_call", "ok"),
-    "error": ("error", "error"),
-}
 _SEVERITY_STYLE = {
     "ok": "$text-success",
     "warning": "bold $text-warning",
     "error": "bold $text-error",
 }
-_STATE_STYLE = {
-    ReplyState.CANCELLED: ("cancelled", "bold $text-warning"),
-    ReplyState.INTERRUPTED: ("interrupted", "bold $text-warning"),
-    ReplyState.ERROR: ("error", "bold $text-error"),
-}
 
 
 def finish_reason_label(reason: str) -> tuple[str, str]:
-    """(text, severity) for a finish_reason; unknown ones verbatim (sanitised)."""
-    return _REASONS.get(reason, (safe_text(reason), "warning"))
-
-
-def _int(usage: dict[str, Any], key: str) -> int | None:
-    value = usage.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """(text, severity) for a finish_reason: the words `ask` uses too (core.descriptions)."""
+    return finish_label(reason)
 
 
 def usage_text(usage: dict[str, Any] | None, conversation_total: int) -> str:
-    if not usage:
-        return f"usage n/a · conversation {conversation_total:,}"
-    parts = []
-    for key, label in (("prompt_tokens", "prompt"), ("completion_tokens", "completion")):
-        value = _int(usage, key)
-        parts.append(f"{label} {value:,}" if value is not None else f"{label} ?")
-    total = _int(usage, "total_tokens")
-    parts.append(f"total {total:,}" if total is not None else "total ?")
-    return " · ".join(parts) + f" · conversation {conversation_total:,}"
+    counts = token_counts(usage)
+    return " · ".join([*(counts or ["usage n/a"]), f"conversation {conversation_total:,}"])
 
 
 def timing_text(reply: Reply) -> str:
-    parts = []
-    ttft = reply.timings.ttft_s
-    if ttft is not None:
-        parts.append(f"TTFT {ttft:.2f} s")
-    completion = _int(reply.usage or {}, "completion_tokens")
-    gen = reply.timings.generation_s
-    if completion is not None and gen is not None and gen > 0:
-        parts.append(f"{completion / gen:,.1f} tok/s")
-    return " · ".join(parts)
+    return " · ".join(timing_parts(reply, total=False))
 
 
 def footer_content(reply: Reply, conversation_total: int) -> Content:
     pieces: list[Content] = []
-    if reply.state in _STATE_STYLE:
-        label, style = _STATE_STYLE[reply.state]
-        pieces.append(Content.styled(label, style))
+    state = state_label(reply.state)
+    if state is not None:
+        label, severity = state
+        pieces.append(Content.styled(label, _SEVERITY_STYLE[severity]))
     if reply.finish_reason is not None:
-        label, severity = finish_reason_label(reply.finish_reason)
+        label, severity = finish_label(reply.finish_reason)
         pieces.append(Content.styled(label, _SEVERITY_STYLE[severity]))
     pieces.append(Content(usage_text(reply.usage, conversation_total)))
     timing = timing_text(reply)
@@ -106,9 +80,8 @@ class ErrorPanel(Static):
     """
 
     def show(self, message: str, status: int | None, hint: str | None) -> None:
-        # An error inside a 200 stream carries the 200 it arrived with: "Error 200" would mislead.
-        shown = status is not None and not 200 <= status < 300
-        head = f"Error {status}: " if shown else "Error: "
+        label = status_label(status)  # never for a 2xx: an error inside a 200 stream
+        head = f"Error ({label}): " if label else "Error: "
         body = Content(head + safe_text(message))
         if hint:
             body = Content("\n").join([body, Content.styled(hint, "$text")])
