@@ -18,7 +18,7 @@ from tensorx_tui.core.reply import Reply
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text, terminal_safe_json
 from tensorx_tui.settings import Settings, load_settings
 from tensorx_tui.store.conversations import ConversationNotFound, Store
-from tensorx_tui.store.db import DB_FILENAME, StoreError
+from tensorx_tui.store.db import StoreError
 from tensorx_tui.store.records import Conversation, ConversationId
 from tensorx_tui.store.session import (
     ConversationLog,
@@ -49,10 +49,7 @@ def open_store(args: argparse.Namespace) -> Store:
 
 def open_existing_store(args: argparse.Namespace) -> Store | None:
     """The store, or None when nothing was ever saved (reading creates no files)."""
-    data_dir = data_dir_for(args)
-    if not (data_dir / DB_FILENAME).exists():
-        return None
-    return Store.open(data_dir)
+    return Store.open_existing(data_dir_for(args))
 
 
 def _fail(message: str) -> int:

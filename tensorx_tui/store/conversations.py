@@ -191,8 +191,30 @@ class Store:
         directory = Path(data_dir)
         try:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:  # a file where a directory goes
+            raise StoreError(f"the data directory {directory} is not a directory") from exc
         except OSError as exc:
-            raise StoreError(f"cannot create the data directory {directory}: {exc}") from exc
+            reason = exc.strerror or str(exc)
+            raise StoreError(f"cannot create the data directory {directory}: {reason}") from exc
+        return cls(directory / db.DB_FILENAME)
+
+    @classmethod
+    def open_existing(cls, data_dir: Path) -> Store | None:
+        """The store in `data_dir`, or None when nothing was ever saved there (no file is
+        created). A data dir that cannot be read is a StoreError, not "nothing saved"."""
+        directory = Path(data_dir)
+        try:
+            existing = next((p for p in (directory, *directory.parents) if p.exists()), None)
+            if existing is not None and not existing.is_dir():  # a file on the way
+                where = "" if existing == directory else f" ({existing} is a file)"
+                raise StoreError(f"the data directory {directory} is not a directory{where}")
+            if existing != directory:
+                return None
+            if not (directory / db.DB_FILENAME).exists():
+                return None
+        except OSError as exc:  # no permission to look inside
+            reason = exc.strerror or str(exc)
+            raise StoreError(f"cannot read the data directory {directory}: {reason}") from exc
         return cls(directory / db.DB_FILENAME)
 
     def close(self) -> None:
@@ -214,11 +236,17 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
+        """Reading, and turning rows into records: a row this code cannot read (bad JSON, a bad
+        time, an unknown state: a damaged or hand-edited file) is a StoreError, not a crash."""
         with self._lock:
             try:
                 yield self._conn
             except sqlite3.Error as exc:
                 raise StoreError(f"conversation database error: {exc}") from exc
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
+                raise StoreError(
+                    f"the conversation database {self.path} has a damaged entry: {exc}"
+                ) from exc
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -421,7 +449,7 @@ class Store:
                 " ORDER BY c.updated_at DESC, c.pk DESC LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-        return [_summary(r) for r in rows]
+            return [_summary(r) for r in rows]
 
     def count_conversations(self) -> int:
         with self._read() as conn:
@@ -432,9 +460,9 @@ class Store:
             row = conn.execute(
                 f"SELECT {_SUMMARY_COLUMNS} FROM conversations c WHERE c.id = ?", (conv_id,)
             ).fetchone()
-        if row is None:
-            raise ConversationNotFound(f"no conversation {conv_id!r}")
-        return _summary(row)
+            if row is None:
+                raise ConversationNotFound(f"no conversation {conv_id!r}")
+            return _summary(row)
 
     def latest_conversation_id(self) -> ConversationId | None:
         with self._read() as conn:
@@ -477,18 +505,18 @@ class Store:
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_pk = ? ORDER BY seq",
                 (row[0],),
             ).fetchall()
-        meta = ConversationMeta(
-            id=row[1],
-            title=row[2],
-            created_at=parse_time(row[3]),
-            updated_at=parse_time(row[4]),
-            profile=row[5],
-            base_url=row[6],
-            model=row[7],
-            system=row[8],
-            params=json.loads(row[9]),
-        )
-        return Conversation(meta=meta, messages=[_message(r) for r in rows])
+            meta = ConversationMeta(
+                id=row[1],
+                title=row[2],
+                created_at=parse_time(row[3]),
+                updated_at=parse_time(row[4]),
+                profile=row[5],
+                base_url=row[6],
+                model=row[7],
+                system=row[8],
+                params=json.loads(row[9]),
+            )
+            return Conversation(meta=meta, messages=[_message(r) for r in rows])
 
     def search(self, query: str, limit: int = 100) -> list[SearchHit]:
         """Conversations whose title or a message (content or reasoning) matches, newest first,

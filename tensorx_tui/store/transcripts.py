@@ -202,12 +202,41 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
     )
 
 
+# No transcript needs more nesting than this (a message's usage or tool arguments are a few levels
+# deep). Deeper input is refused before anything else: json.loads gives up near 1,000 levels with
+# a RecursionError, and a few hundred levels that it does parse would fail when saved again.
+MAX_DEPTH: Final = 64
+
+
+def _too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when `value` nests lists/objects more than `limit` deep (checked without recursion)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
 def from_json(text: str) -> Conversation:
     """Parse a JSON transcript. Raises TranscriptError saying what is wrong and where."""
     try:
         data = json.loads(text)
+    except RecursionError as exc:
+        raise TranscriptError(
+            f"the JSON is nested too deeply (more than {MAX_DEPTH} levels)"
+        ) from exc
     except ValueError as exc:
         raise TranscriptError(f"not valid JSON: {exc}") from exc
+    if _too_deep(data):
+        raise TranscriptError(f"the JSON is nested too deeply (more than {MAX_DEPTH} levels)")
     if isinstance(data, list):
         data = {"messages": data}
     data = _expect(data, dict, "transcript")
