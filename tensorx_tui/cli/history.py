@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from tensorx_tui.cli.shell import PROG, UsageError, isatty
 from tensorx_tui.core.reply import Reply
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text, terminal_safe_json
+from tensorx_tui.core.secret import redact_url
 from tensorx_tui.settings import Settings, load_settings
 from tensorx_tui.store.conversations import ConversationNotFound, Store
 from tensorx_tui.store.db import StoreError
@@ -230,7 +231,8 @@ class AskConversation:
         if given is not None:
             return settings.model
         meta = self.conversation.meta if self.conversation else None
-        return continued_model(meta, settings.base_url, settings.model)
+        # The conversation's base URL was saved without credentials: compare it so.
+        return continued_model(meta, redact_url(settings.base_url), settings.model)
 
     def save_prompt(
         self, prompt: str, *, settings: Settings, model: str, system: str | None
@@ -260,8 +262,11 @@ class AskConversation:
         return self.log.recording()
 
     def finish(self, reply: Reply) -> None:
-        """Save the final reply (its real state: complete, cancelled, error, interrupted)."""
+        """Save the final reply (its real state: complete, cancelled, error, interrupted). If
+        another instance holds the database, wait for it (bounded) rather than drop the reply:
+        this is the last moment `ask` has."""
         self.log.finish(reply)
+        self.log.settle()
 
     def close(self) -> None:
         if self.store is not None:

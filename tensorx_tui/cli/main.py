@@ -17,7 +17,7 @@ from collections.abc import Callable
 from tensorx_tui import __version__
 from tensorx_tui.cli.shell import PROG, UsageError, settings_for
 from tensorx_tui.core.params import parse_max_tokens, parse_temperature
-from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.core.sanitize import one_line, safe_terminal_text
 from tensorx_tui.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_MODEL,
@@ -55,7 +55,8 @@ def _run(argv: list[str]) -> int:
     try:
         return handler(args)
     except (UsageError, SettingsError) as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        # It may quote a config file or a server: neutralised like any untrusted text.
+        print(f"{PROG}: {safe_terminal_text(str(exc))}", file=sys.stderr)
         return 2
 
 

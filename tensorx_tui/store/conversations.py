@@ -179,10 +179,10 @@ def _reply_values(message_id: int, reply: Reply, state: ReplyState) -> tuple[Any
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = db.BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._conn = db.connect(self.path)
+        self._conn = db.connect(self.path, busy_timeout_ms=busy_timeout_ms)
 
     @classmethod
     def open(cls, data_dir: Path) -> Store:

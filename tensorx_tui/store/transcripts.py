@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from tensorx_tui.core.reply import ErrorInfo, ReplyState, ToolCall
+from tensorx_tui.core.secret import redact_url
 from tensorx_tui.store.db import StoreError, format_time, parse_time
 from tensorx_tui.store.records import (
     ROLES,
@@ -67,6 +68,11 @@ def _message_json(m: StoredMessage) -> dict[str, Any]:
     return out
 
 
+def _shown_url(url: str | None) -> str | None:
+    """The store saves base URLs without credentials; a transcript is shared, so make sure."""
+    return redact_url(url) if url else url
+
+
 def to_json_data(conversation: Conversation) -> dict[str, Any]:
     meta = conversation.meta
     messages: list[dict[str, Any]] = []
@@ -83,7 +89,7 @@ def to_json_data(conversation: Conversation) -> dict[str, Any]:
             "created_at": format_time(meta.created_at),
             "updated_at": format_time(meta.updated_at),
             "profile": meta.profile,
-            "base_url": meta.base_url,
+            "base_url": _shown_url(meta.base_url),
             "model": meta.model,
             "system": meta.system,
             "params": meta.params,
@@ -362,7 +368,7 @@ def to_markdown(conversation: Conversation) -> str:
     if meta.model:
         facts.append(f"- **Model:** {_code(meta.model)}")
     if meta.profile or meta.base_url:
-        where = " · ".join(x for x in (meta.profile, meta.base_url) if x)
+        where = " · ".join(x for x in (meta.profile, _shown_url(meta.base_url)) if x)
         facts.append(f"- **Endpoint:** {where}")
     facts.append(f"- **Created:** {_when(meta.created_at)} · **Updated:** {_when(meta.updated_at)}")
     if meta.params:
