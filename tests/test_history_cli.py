@@ -54,9 +54,14 @@ def test_history_lists_newest_first(data_dir: Path, capsys: pytest.CaptureFixtur
     old, new = seed(data_dir)
     code, out, _ = run(capsys, "history")
     assert code == 0
-    lines = out.splitlines()
+    header, *lines = out.splitlines()
+    assert header.split() == ["ID", "UPDATED", "MSGS", "MODEL", "TITLE"]
     assert [line.split()[0] for line in lines] == [new, old]
     assert "Explain the platypus" in lines[1] and "qwen/qwen3-235b-a22b-2507" in lines[1]
+    # The header names the columns where they are.
+    assert lines[1][header.index("TITLE") :] == "Explain the platypus"
+    assert lines[1][header.index("MODEL") :].startswith("qwen/")
+    assert lines[1][header.index("MSGS") : header.index("MSGS") + 4] == "   2"
     assert "\x1b" not in out and "\x07" not in out  # the title's escape sequence is neutralised
 
 
@@ -80,7 +85,7 @@ def test_history_search(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> N
     (hit,) = json.loads(out)
     assert hit["id"] == old and hit["snippet"] == "A monotreme."
     code, out, _ = run(capsys, "history", "--search", "monotr*")
-    assert out.splitlines()[1].strip() == "A monotreme."
+    assert out.splitlines()[2].strip() == "A monotreme."
     assert run(capsys, "history", "--search", '"unclosed AND (')[0] == 0
 
 

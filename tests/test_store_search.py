@@ -223,3 +223,17 @@ def test_any_word_finds_the_message_holding_it(store: Store, word: str) -> None:
         assert conv in found(store, word)
     finally:
         store.delete(conv)
+
+
+def test_snippets_show_text_not_markdown_escapes(store: Store) -> None:
+    talk(store, "units?", r"The column temp\_c holds \*Celsius\* (see `raw\_value`).")
+    (hit,) = store.search("temp_c")
+    assert hit.snippet == "The column temp_c holds *Celsius* (see `raw\\_value`)."
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["temp_c"]
+
+
+def test_snippets_neutralise_bidi_and_invisible_characters(store: Store) -> None:
+    talk(store, "name?", "file\u202etxt.exe and zero\u200bwidth\u2028line, findme")
+    (hit,) = store.search("findme")
+    assert not any(c in hit.snippet for c in "\u202e\u200b\u2028")
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["findme"]

@@ -296,3 +296,23 @@ def test_round_trip_holds_for_any_text(
         first = to_json(a.load_conversation(conv))
         second = to_json(b.load_conversation(b.import_conversation(from_json(first))))
         assert second == first
+
+
+def test_a_replys_own_headings_sit_below_the_message_heading(store: Store) -> None:
+    conv = store.create_conversation(title="Weather")
+    store.add_user_message(conv, "# My question\nis it hot?")
+    reply = (
+        "# Forecast\n\nSunny.\n\n## Details\n\n```python\n# a comment, not a heading\n```\n\n"
+        "Outlook\n-------\n\n###### tiny"
+    )
+    store.add_reply(conv, Reply(content=reply, state=ReplyState.COMPLETE))
+    store.add_reply(conv, Reply(content="", state=ReplyState.ERROR, error=ErrorInfo("boom", 200)))
+    md = to_markdown(store.load_conversation(conv))
+    assert "## User\n\n### My question\nis it hot?" in md
+    assert "## Assistant\n\n### Forecast\n\nSunny.\n\n#### Details" in md
+    assert "```python\n# a comment, not a heading\n```" in md  # code is left alone
+    assert "#### Outlook" in md and "-------" not in md
+    assert "###### tiny" in md  # the deepest level stays the deepest
+    outside_code = re.sub(r"^```.*?^```", "", md, flags=re.M | re.S)
+    assert re.findall(r"^# .*", outside_code, flags=re.M) == ["# Weather"]
+    assert "HTTP 200" not in md and "> **Error:** boom" in md

@@ -86,15 +86,27 @@ def run_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_ROW = "{id:<8}  {updated:<16}  {messages:>4}  {model:<28}  {title}\n"
+
+
 def print_history(rows: Sequence[dict[str, Any]], out: TextIO) -> None:
-    """One line per conversation (id, last update, messages, model, title), then its snippet."""
+    """A header, then one line per conversation (id, last update, messages, model, title) and
+    its snippet. For people: `--json` is the form for programs."""
     from datetime import datetime
 
+    if rows:
+        out.write(
+            _ROW.format(id="ID", updated="UPDATED", messages="MSGS", model="MODEL", title="TITLE")
+        )
     for row in rows:
         updated = datetime.fromisoformat(row["updated_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
         model = one_line(row["model"] or "-", 28)
         title = one_line(row["title"] or "(untitled)", 80)
-        out.write(f"{row['id']}  {updated}  {row['messages']:>4}  {model:<28}  {title}\n")
+        out.write(
+            _ROW.format(
+                id=row["id"], updated=updated, messages=row["messages"], model=model, title=title
+            )
+        )
         if row.get("snippet"):
             out.write(f"          {one_line(row['snippet'], 110)}\n")
 

@@ -49,8 +49,36 @@ def match_query(text: str) -> str | None:
     return " ".join(terms) if terms else None
 
 
+# A backslash escape (CommonMark: before any ASCII punctuation), and runs of backticks (code spans,
+# where a backslash is literal).
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_TICKS = re.compile(r"(`+)")
+
+
+def unescape_markdown(text: str) -> str:
+    """`temp\\_c` as the reader sees it rendered: `temp_c`. Replies are Markdown, snippets are
+    plain text, so a model's escapes showed as stray backslashes. Inside a code span (as far as
+    a snippet shows one) backslashes are literal and stay."""
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    code: str | None = None  # the backtick run that opened the code span we are in
+    for piece in _TICKS.split(text):
+        if piece.startswith("`"):
+            if code is None:
+                code = piece
+            elif piece == code:
+                code = None
+            out.append(piece)
+        else:
+            out.append(piece if code is not None else _ESCAPE.sub(r"\1", piece))
+    return "".join(out)
+
+
 def split_marks(marked: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-    """Snippet text with MARK_START/MARK_END into (plain text, highlight spans)."""
+    """Snippet text with MARK_START/MARK_END into (plain text, highlight spans); Markdown escapes
+    read as the text they stand for, unsafe characters neutralised one for one."""
+    marked = unescape_markdown(marked)
     plain: list[str] = []
     spans: list[tuple[int, int]] = []
     length = 0

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from tensorx_tui.core.descriptions import status_label
 from tensorx_tui.core.reply import ErrorInfo, ReplyState, ToolCall
 from tensorx_tui.core.secret import redact_url
 from tensorx_tui.store.db import StoreError, format_time, parse_time
@@ -305,6 +306,57 @@ def _code(text: str) -> str:
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
+_FENCE_LINE: Final = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_ATX: Final = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
+_SETEXT: Final = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+# Lines that open a block other than a paragraph (quote, list item, heading, HTML, indented code).
+_OTHER_BLOCK: Final = re.compile(r"^ {0,3}(?:>|[*+-](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|#|<)|^ {4}")
+MESSAGE_HEADING_LEVEL: Final = 2  # `## User`, `## Assistant (model)`
+
+
+def headings_below(text: str, levels: int = MESSAGE_HEADING_LEVEL) -> str:
+    """Markdown with its own headings moved `levels` down (capped at `######`), so a reply's
+    `# Title` sits under the message's `##` heading instead of beside the transcript's title.
+    ATX (`# x`) and setext (`x` over `===`) headings; fenced code is left alone."""
+    out: list[str] = []
+    fence: tuple[str, int] | None = None  # the open fence's character and length
+    paragraph: int | None = None  # index in `out` where the current plain paragraph starts
+    in_container = False  # inside a list item or quote: its lines are not a plain paragraph
+    for line in text.split("\n"):
+        if fence is not None:
+            out.append(line)
+            closing = _FENCE_LINE.match(line)
+            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= fence[1]:
+                fence = None if not closing.group(2).strip() else fence
+            continue
+        opening = _FENCE_LINE.match(line)
+        if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
+            fence, paragraph = (opening.group(1)[0], len(opening.group(1))), None
+            out.append(line)
+            continue
+        atx = _ATX.match(line)
+        if atx:
+            level = min(6, len(atx.group(2)) + levels)
+            out.append(atx.group(1) + "#" * level + line[atx.end() :])
+            paragraph = None
+            continue
+        underline = _SETEXT.match(line)
+        if underline and paragraph is not None:
+            level = min(6, (1 if underline.group(1)[0] == "=" else 2) + levels)
+            words = " ".join(part.strip() for part in out[paragraph:])
+            out[paragraph:] = ["#" * level + " " + words]
+            paragraph = None
+            continue
+        if not line.strip():
+            paragraph, in_container = None, False
+        elif _OTHER_BLOCK.match(line):
+            paragraph, in_container = None, True
+        elif paragraph is None and not in_container:
+            paragraph = len(out)
+        out.append(line)
+    return "\n".join(out)
+
+
 def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -327,7 +379,8 @@ def _reply_footer(m: StoredMessage) -> str:
         parts.append(f"{total:.2f} s")
     footer = "*" + " · ".join(parts) + "*"
     if m.error:
-        status = f" (HTTP {m.error.status})" if m.error.status else ""
+        label = status_label(m.error.status)  # none for a 2xx: an error inside a 200 stream
+        status = f" ({label})" if label else ""
         footer += f"\n\n> **Error{status}:** " + " ".join(m.error.message.split())
     return footer
 
@@ -345,18 +398,19 @@ def _tool_call_md(call: ToolCall) -> str:
 
 def _message_md(m: StoredMessage) -> str:
     if m.role == "user":
-        return f"## User\n\n{m.content}"
+        return f"## User\n\n{headings_below(m.content)}"
     if m.role == "system":
-        return f"## System\n\n{m.content}"
+        return f"## System\n\n{headings_below(m.content)}"
     if m.role == "tool":
         ident = f" ({_code(m.tool_call_id)})" if m.tool_call_id else ""
         return f"## Tool result{ident}\n\n" + _fence(m.content)
     head = f"## Assistant ({m.model})" if m.model else "## Assistant"
     blocks = [head]
     if m.reasoning:
-        blocks.append(f"<details><summary>Reasoning</summary>\n\n{m.reasoning}\n\n</details>")
+        reasoning = headings_below(m.reasoning)
+        blocks.append(f"<details><summary>Reasoning</summary>\n\n{reasoning}\n\n</details>")
     if m.content:
-        blocks.append(m.content)
+        blocks.append(headings_below(m.content))
     blocks.extend(_tool_call_md(c) for c in m.tool_calls)
     blocks.append(_reply_footer(m))
     return "\n\n".join(blocks)
@@ -378,7 +432,7 @@ def to_markdown(conversation: Conversation) -> str:
         facts.append(f"- **Parameters:** {shown}")
     blocks = [f"# {meta.title or 'Untitled conversation'}", "\n".join(facts)]
     if meta.system:
-        blocks.append(f"## System prompt\n\n{meta.system}")
+        blocks.append(f"## System prompt\n\n{headings_below(meta.system)}")
     blocks.extend(_message_md(m) for m in conversation.messages)
     return "\n\n".join(blocks) + "\n"
 
