@@ -162,21 +162,18 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
     file_top = {k: v for k, v in config_file.items() if k in _TABLE_KEYS}
 
     # Layers, lowest first. A profile named on the command line sits above the environment.
-    env_layer = {
-        k: env[name]
-        for k, name in (("base_url", "TENSORX_BASE_URL"), ("model", "TENSORX_MODEL"))
-        if env.get(name)
-    }
+    env_names = {"base_url": "TENSORX_BASE_URL", "model": "TENSORX_MODEL"}
+    env_layer = {k: env[name] for k, name in env_names.items() if env.get(name)}
     layers: list[tuple[str, dict[str, Any]]] = [(source, file_top)]
     named_profile = (f"{source} [profiles.{profile_name}]", profile)
-    named_env = ("the environment (TENSORX_BASE_URL, TENSORX_MODEL)", env_layer)
+    named_env = ("the environment", env_layer)
     layers += [named_env, named_profile] if from_flag else [named_profile, named_env]
     layers.append(("the command line", {k: given[k] for k in _TABLE_KEYS if k in given}))
     merged: dict[str, Any] = {}
-    origin: dict[str, str] = {}  # key -> the layer its value came from, for error messages
+    origin: dict[str, str] = {}  # key -> where its value came from, for error messages
     for name, layer in layers:
         merged.update(layer)
-        origin.update(dict.fromkeys(layer, name))
+        origin.update({k: env_names[k] if layer is env_layer else name for k in layer})
 
     base_dir = config_path.parent if config_path else Path.cwd()
     settings = Settings(

@@ -111,6 +111,11 @@ def test_a_2xx_status_is_never_labelled() -> None:
     assert "HTTP 200" not in err.getvalue() and "error: overloaded" in err.getvalue()
 
 
+def test_the_connection_hint_names_the_url_plainly() -> None:
+    hint = error_hint(ErrorInfo("refused", None, "connection"), SHELL, Endpoint("http://h:1/v1"))
+    assert hint is not None and hint.startswith("Could not reach http://h:1/v1: check")
+
+
 def test_hints_never_show_url_credentials() -> None:
     endpoint = Endpoint("http://user:hunter22@h:8080?api-key=sekrit123")
     for error in (ErrorInfo("HTTP 404", 404), ErrorInfo("refused", None, "connection")):

@@ -280,7 +280,7 @@ def error_hint(
     if error.type == "timeout":
         return f"The server stopped answering (timeout); try again, or {front.raise_idle_timeout}."
     if status is None and error.type in ("connection", None):
-        where = f"{redact_url(endpoint.base_url)} " if endpoint.base_url else "the server "
+        where = redact_url(endpoint.base_url) if endpoint.base_url else "the server"
         return (
             f"Could not reach {where}: check the base URL ({front.set_base_url}) and the "
             "network; --demo works offline."

@@ -10,6 +10,7 @@ All methods are thread-safe (one lock per Store), so a UI may call them from a w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sqlite3
@@ -39,6 +40,7 @@ from tensorx_tui.store.search import MARK_END, MARK_START, match_query, split_ma
 
 _ID_BYTES: Final = 4  # 8 hex characters: short enough to type, prefixes resolve too
 _SNIPPET_TOKENS: Final = 16
+CHECKPOINT_BUSY_MS: Final = 50  # how long a mid-stream checkpoint waits for another writer
 
 
 class ConversationNotFound(StoreError):
@@ -182,6 +184,7 @@ class Store:
     def __init__(self, path: Path, *, busy_timeout_ms: int = db.BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._busy_ms = busy_timeout_ms
         self._conn = db.connect(self.path, busy_timeout_ms=busy_timeout_ms)
 
     @classmethod
@@ -195,7 +198,7 @@ class Store:
             raise StoreError(f"the data directory {directory} is not a directory") from exc
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            raise StoreError(f"cannot create the data directory {directory}: {reason}") from exc
+            raise StoreError(f"cannot use the data directory {directory}: {reason}") from exc
         return cls(directory / db.DB_FILENAME)
 
     @classmethod
@@ -247,6 +250,16 @@ class Store:
                 raise StoreError(
                     f"the conversation database {self.path} has a damaged entry: {exc}"
                 ) from exc
+
+    @contextmanager
+    def _impatient(self) -> Iterator[None]:
+        """Within: a busy database fails after CHECKPOINT_BUSY_MS instead of the busy timeout."""
+        with self._lock:
+            self._conn.execute(f"PRAGMA busy_timeout = {min(CHECKPOINT_BUSY_MS, self._busy_ms)}")
+            try:
+                yield
+            finally:
+                self._conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -401,13 +414,16 @@ class Store:
         )
 
     def checkpoint_reply(self, message_id: int, reply: Reply) -> None:
-        """Save what a reply holds so far (state stays "interrupted")."""
-        with self._write() as conn:
+        """Save what a reply holds so far (state stays "interrupted"). It does not wait for a
+        busy database: the next checkpoint comes within a second anyway, and waiting the whole
+        busy timeout stalled the stream (and the UI, which checkpoints on its event loop)."""
+        with self._impatient(), self._write() as conn:
             self._update_reply(conn, message_id, reply, ReplyState.INTERRUPTED)
 
-    def finish_reply(self, message_id: int, reply: Reply) -> None:
-        """Save the final reply with its real state, and mark the conversation updated."""
-        with self._write() as conn:
+    def finish_reply(self, message_id: int, reply: Reply, *, wait: bool = True) -> None:
+        """Save the final reply with its real state, and mark the conversation updated. With
+        `wait=False` a busy database fails at once (the caller tries again later, elsewhere)."""
+        with self._impatient() if not wait else contextlib.nullcontext(), self._write() as conn:
             self._update_reply(conn, message_id, reply, reply.state)
             conn.execute(
                 "UPDATE conversations SET updated_at = max(updated_at, ?) WHERE pk ="

@@ -108,15 +108,17 @@ class ReplyRecorder:
         self._pending = None
         self.finished = True
         self._final = reply
-        return self.retry_final()
+        # The first try does not wait out the busy timeout: the UI calls this on its event loop.
+        return self.retry_final(wait=False)
 
-    def retry_final(self) -> bool:
-        """Write the final reply if it is still unsaved; True once it is on disk."""
+    def retry_final(self, *, wait: bool = True) -> bool:
+        """Write the final reply if it is still unsaved; True once it is on disk. `wait`: wait
+        the store's busy timeout for another writer (off the UI's loop: see ConversationLog)."""
         reply = self._final
         if reply is None:
             return True
         try:
-            self.store.finish_reply(self.message_id, reply)
+            self.store.finish_reply(self.message_id, reply, wait=wait)
         except StoreError as exc:
             if not is_busy(exc):
                 self._final = None
