@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tensorx_tui.cli.history import AskConversation
+from tensorx_tui.chat.settings import TurnSettings, continued_settings
+from tensorx_tui.cli.ask import flag_overrides, open_saved
 from tensorx_tui.cli.main import main
 from tensorx_tui.cli.shell import UsageError
 from tensorx_tui.core.reply import Reply, ReplyState
@@ -118,7 +119,15 @@ def test_nothing_to_continue_is_a_usage_error(
 
 
 def namespace(**values: object) -> argparse.Namespace:
-    base: dict[str, object] = {"conversation": None, "continue_": False, "no_save": False}
+    base: dict[str, object] = {
+        "conversation": None,
+        "continue_": False,
+        "no_save": False,
+        "model": None,
+        "system": None,
+        "temperature": None,
+        "max_tokens": None,
+    }
     return argparse.Namespace(**{**base, **values})
 
 
@@ -128,24 +137,37 @@ def test_continuing_keeps_the_conversations_settings(tmp_path: Path) -> None:
     )
     with Store.open(tmp_path) as store:
         conv = store.create_conversation(
-            base_url="https://api.tensorx.ai/v1", model="kept-model", system="Be terse."
+            base_url="https://api.tensorx.ai/v1",
+            model="kept-model",
+            system="Be terse.",
+            params={"temperature": 0.3, "max_tokens": 64},
         )
         store.add_user_message(conv, "q")
         store.add_reply(conv, Reply(content="a", state=ReplyState.COMPLETE))
-    saving = AskConversation.open(namespace(continue_=True), settings)
-    try:
-        assert saving.history() == [
-            {"role": "user", "content": "q"},
-            {"role": "assistant", "content": "a"},
-        ]
-        assert saving.model(settings, None) == "kept-model"
-        assert saving.model(settings, "flag-model") == "default-model"  # settings hold the flag
-        assert saving.system(settings, None) == "Be terse."
-        assert saving.system(settings, "Other") == "Other"
-        other_endpoint = Settings(base_url="http://localhost:11434/v1", model="llama3")
-        assert saving.model(other_endpoint, None) == "llama3"
-    finally:
-        saving.close()
+    store_, conversation = open_saved(namespace(continue_=True), settings)
+    assert store_ is not None and conversation is not None
+    store_.close()
+    assert conversation.to_openai_messages() == [
+        {"role": "user", "content": "q"},
+        {"role": "assistant", "content": "a"},
+    ]
+    defaults = TurnSettings("default-model")
+    kept = continued_settings(conversation.meta, settings.base_url, defaults)
+    assert (kept.model, kept.system, kept.temperature, kept.max_tokens) == (
+        "kept-model",
+        "Be terse.",
+        0.3,
+        64,
+    )
+    flags = flag_overrides(namespace(model="flag-model", system="Other"), settings)
+    overridden = continued_settings(conversation.meta, settings.base_url, defaults, flags)
+    assert (overridden.model, overridden.system, overridden.temperature) == (
+        "default-model",  # the settings hold the flag's value
+        "Other",
+        0.3,
+    )
+    elsewhere = continued_settings(conversation.meta, "http://localhost:11434/v1", defaults)
+    assert elsewhere.model == "default-model"
 
 
 def test_a_broken_store_does_not_stop_an_answer(
@@ -154,13 +176,10 @@ def test_a_broken_store_does_not_stop_an_answer(
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     settings = Settings(data_dir=blocker / "data")
-    saving = AskConversation.open(namespace(), settings)
-    assert saving.store is None and not saving.save
-    saving.save_prompt("x", settings=settings, model="m", system=None)
-    saving.finish(Reply())
+    assert open_saved(namespace(), settings) == (None, None)
     assert "warning: the reply will not be saved" in capsys.readouterr().err
     with pytest.raises(UsageError):
-        AskConversation.open(namespace(continue_=True), settings)
+        open_saved(namespace(continue_=True), settings)
 
 
 def test_ask_killed_mid_stream_leaves_its_partial_reply(tmp_path: Path) -> None:

@@ -105,3 +105,10 @@ def test_importing_every_module_creates_and_reads_nothing(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert list(home.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == [config.name, "home"]
+
+
+def test_the_conversation_engine_never_imports_ui_libraries() -> None:
+    modules = modules_under("tensorx_tui.chat")
+    assert "tensorx_tui.chat.engine" in modules
+    code = "\n".join(f"import {m}" for m in modules)
+    assert loaded_after(code) == []

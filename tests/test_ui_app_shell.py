@@ -8,7 +8,6 @@ from ui_app_support import (
     chat,
     client_factory,
     demo_app,
-    demo_server,
     reply_done,
     screen_text,
 )
@@ -19,8 +18,6 @@ from tensorx_tui.open_endpoint import ClientHandle
 from tensorx_tui.settings import Settings
 from tensorx_tui.ui.app import ChatApp
 from tensorx_tui.ui.status_line import endpoint_label, rate_limit_text
-
-__all__ = ["demo_server"]
 
 
 async def test_theme_from_settings_and_unknown_theme_warns(demo_server: DemoServer) -> None:

@@ -17,7 +17,6 @@ from ui_app_support import (
     SIZE,
     chat,
     client_factory,
-    demo_server,
     reply_done,
     screen_text,
     wait_for,
@@ -34,8 +33,6 @@ from tensorx_tui.ui.modals.rename import RenameModal
 from tensorx_tui.ui.modals.tool_result import ToolResultModal
 from tensorx_tui.ui.sidebar import ConversationSidebar, relative_time, snippet_window
 from tensorx_tui.ui.transcript import AssistantMessage
-
-__all__ = ["demo_server"]  # the fixture, imported for pytest
 
 WEATHER_TOOL = {
     "type": "function",
@@ -541,7 +538,7 @@ def test_relative_time(seconds: int, expected: str | None) -> None:
 async def test_a_long_conversation_shows_its_latest_messages_and_sends_all(
     demo_server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tensorx_tui.ui.chat_screen as chat_screen
+    import tensorx_tui.ui.saved_conversations as chat_screen
 
     monkeypatch.setattr(chat_screen, "HISTORY_SHOWN", 4)
     seed(tmp_path, *[(f"question {i}", f"answer {i}") for i in range(5)])
@@ -558,7 +555,7 @@ async def test_a_long_conversation_shows_its_latest_messages_and_sends_all(
 async def test_an_opened_conversation_counts_the_tokens_of_all_its_replies(
     demo_server: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tensorx_tui.ui.chat_screen as chat_screen
+    import tensorx_tui.ui.saved_conversations as chat_screen
 
     monkeypatch.setattr(chat_screen, "HISTORY_SHOWN", 2)  # the first reply is not shown
     with Store.open(tmp_path) as store:

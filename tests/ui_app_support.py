@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from tensorx_tui.core.client import ChatClient, RetryPolicy
 from tensorx_tui.demo.server import DemoServer
@@ -18,13 +17,6 @@ from tensorx_tui.ui.app import ChatApp
 from tensorx_tui.ui.chat_screen import ChatScreen
 
 SIZE = (100, 34)
-
-
-@pytest.fixture(scope="module")
-def demo_server() -> Iterator[DemoServer]:
-    server = DemoServer(host="127.0.0.1", port=0, speed=0).start()
-    yield server
-    server.stop()
 
 
 async def _no_sleep(_seconds: float) -> None:

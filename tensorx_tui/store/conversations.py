@@ -95,13 +95,13 @@ def _tool_calls_from_json(text: str | None) -> list[ToolCall]:
 
 _MESSAGE_COLUMNS: Final = """
     id, role, content, reasoning, tool_calls, tool_call_id, finish_reason, usage, timings,
-    state, error, error_status, error_type, model, created_at
+    state, error, error_status, error_type, model, created_at, superseded
 """
 
 
 def _message(row: tuple[Any, ...]) -> StoredMessage:
     (mid, role, content, reasoning, calls, call_id, finish, usage, timings) = row[:9]
-    (state, error, error_status, error_type, model, created_at) = row[9:]
+    (state, error, error_status, error_type, model, created_at, superseded) = row[9:]
     return StoredMessage(
         id=mid,
         role=role,
@@ -116,6 +116,7 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
         error=ErrorInfo(error, error_status, error_type) if error is not None else None,
         model=model,
         created_at=parse_time(created_at),
+        superseded=bool(superseded),
     )
 
 
@@ -128,8 +129,9 @@ _UPDATE_REPLY_SQL: Final = """
 
 _INSERT_MESSAGE_SQL: Final = """
     INSERT INTO messages (conversation_pk, seq, role, content, reasoning, tool_calls, tool_call_id,
-        finish_reason, usage, timings, state, error, error_status, error_type, model, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        finish_reason, usage, timings, state, error, error_status, error_type, model, created_at,
+        superseded)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -154,6 +156,7 @@ def _message_values(pk: int, seq: int, m: StoredMessage) -> tuple[Any, ...]:
         *_error_values(m.error),
         m.model,
         format_time(m.created_at),
+        int(m.superseded),
     )
 
 
@@ -393,6 +396,19 @@ class Store:
     def add_reply(self, conv_id: ConversationId, reply: Reply) -> int:
         """Save a whole reply at once (non-streaming callers)."""
         return self.add_message(conv_id, StoredMessage.from_reply(reply))
+
+    def supersede_last_exchange(self, conv_id: ConversationId) -> int:
+        """Edit-and-resend: mark the last user message that is still in force, and everything
+        after it, superseded. Returns how many messages were marked."""
+        with self._write() as conn:
+            pk = self._pk(conn, conv_id)
+            cur = conn.execute(
+                "UPDATE messages SET superseded = 1 WHERE conversation_pk = ? AND seq >= (SELECT"
+                " max(seq) FROM messages WHERE conversation_pk = ? AND role = 'user'"
+                " AND superseded = 0)",
+                (pk, pk),
+            )
+            return cur.rowcount
 
     def drop_after_last_user(self, conv_id: ConversationId) -> int:
         """Regenerate: delete every message after the last user message (the replies and tool

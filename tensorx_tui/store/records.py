@@ -164,6 +164,8 @@ class StoredMessage:
     model: str | None = None
     created_at: datetime = field(default_factory=_utc_now)
     id: int | None = None
+    # Replaced by an edit-and-resend: kept, but never sent again and not shown in the chat.
+    superseded: bool = False
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -225,11 +227,17 @@ class Conversation:
         token), tool calls of a reply that did not complete (they may be cut in half), and tool
         calls that never got a result.
         """
-        answered = {m.tool_call_id for m in self.messages if m.role == "tool" and m.tool_call_id}
+        answered = {
+            m.tool_call_id
+            for m in self.messages
+            if m.role == "tool" and m.tool_call_id and not m.superseded
+        }
         out: list[dict[str, Any]] = []
         if with_system and self.meta.system:
             out.append({"role": "system", "content": self.meta.system})
         for message in self.messages:
+            if message.superseded:
+                continue
             if message.role != "assistant":
                 out.append(message.to_openai())
                 continue

@@ -115,5 +115,8 @@ _MIGRATION_2: Final = (
     "ALTER TABLE messages ADD COLUMN error_type TEXT",
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_MIGRATION_1, _MIGRATION_2)
+# Edit-and-resend keeps the replaced exchange, marked superseded: never sent, not shown.
+_MIGRATION_3: Final = ("ALTER TABLE messages ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0",)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_MIGRATION_1, _MIGRATION_2, _MIGRATION_3)
 SCHEMA_VERSION: Final = len(MIGRATIONS)

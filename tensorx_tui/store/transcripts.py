@@ -63,6 +63,8 @@ def _message_json(m: StoredMessage) -> dict[str, Any]:
         out["content"] = m.content
         if m.role == "tool":
             out["tool_call_id"] = m.tool_call_id or ""
+    if m.superseded:
+        meta["superseded"] = True
     out["tensorx"] = meta
     return out
 
@@ -199,6 +201,7 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
         error=_error(extra.get("error"), f"{where}.tensorx.error"),
         model=_optional(extra.get("model"), str, f"{where}.tensorx.model"),
         created_at=_time(extra.get("created_at"), f"{where}.tensorx.created_at", default_time),
+        superseded=_optional(extra.get("superseded"), bool, f"{where}.tensorx.superseded") is True,
     )
 
 
@@ -309,6 +312,8 @@ def _tool_call_md(call: ToolCall) -> str:
 
 
 def _message_md(m: StoredMessage) -> str:
+    if m.superseded:
+        return _superseded_md(m)
     if m.role == "user":
         return f"## User\n\n{m.content}"
     if m.role == "system":
@@ -325,6 +330,13 @@ def _message_md(m: StoredMessage) -> str:
     blocks.extend(_tool_call_md(c) for c in m.tool_calls)
     blocks.append(_reply_footer(m))
     return "\n\n".join(blocks)
+
+
+def _superseded_md(m: StoredMessage) -> str:
+    """An edited-away message: quoted under a note, so the transcript reads as it was sent."""
+    who = {"user": "User", "assistant": "Assistant", "tool": "Tool result"}.get(m.role, m.role)
+    quoted = "\n".join(f"> {line}" for line in (m.content or "(empty)").splitlines())
+    return f"*{who}, replaced by an edit (not sent again):*\n\n{quoted}"
 
 
 def to_markdown(conversation: Conversation) -> str:

@@ -86,6 +86,18 @@ class ConversationState:
                 return True
         return False
 
+    def drop_last_exchange(self) -> bool:
+        """Edit-and-resend: forget the last user message and everything after it.
+
+        Returns False when there is no user message.
+        """
+        for index in range(len(self.messages) - 1, -1, -1):
+            if self.messages[index]["role"] == "user":
+                del self.messages[index:]
+                self._pending = []
+                return True
+        return False
+
     def clear(self) -> None:
         self.messages.clear()
         self._pending = []

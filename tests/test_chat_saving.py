@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tensorx_tui.chat.saving import ConversationLog, NewConversation
+from tensorx_tui.chat.settings import request_params
 from tensorx_tui.core.reply import Reply, ReplyState, ToolCall
 from tensorx_tui.store.conversations import Store
-from tensorx_tui.store.session import ConversationLog, NewConversation, request_params
 
 NEW = NewConversation(profile="p", base_url="http://h/v1", model="m", system="S", params={})
 
