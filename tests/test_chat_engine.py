@@ -14,7 +14,7 @@ import pytest
 from tensorx_tui.chat import ChatEngine, ReplyFinished, TurnSettings, TurnStarted
 from tensorx_tui.chat.saving import ConversationLog
 from tensorx_tui.chat.settings import Overrides
-from tensorx_tui.core.client import ChatClient
+from tensorx_tui.core.endpoint import Endpoint
 from tensorx_tui.core.events import ContentDelta
 from tensorx_tui.core.reply import ReplyState
 from tensorx_tui.demo.server import DemoServer
@@ -35,14 +35,14 @@ class Recorder(httpx.AsyncBaseTransport):
 
 
 @pytest.fixture
-async def endpoint(demo_server: DemoServer) -> AsyncIterator[tuple[ChatClient, Recorder]]:
+async def endpoint(demo_server: DemoServer) -> AsyncIterator[tuple[Endpoint, Recorder]]:
     recorder = Recorder()
     async with httpx.AsyncClient(transport=recorder) as http:
-        yield ChatClient(http, base_url=demo_server.base_url, api_key=None), recorder
+        yield Endpoint(http, base_url=demo_server.base_url, api_key=None), recorder
 
 
 def make_engine(
-    client: ChatClient, store: Store | None, base_url: str, **defaults: Any
+    client: Endpoint, store: Store | None, base_url: str, **defaults: Any
 ) -> ChatEngine:
     return ChatEngine(
         client,
@@ -59,7 +59,7 @@ async def run_turn(engine: ChatEngine) -> list[object]:
 
 
 async def test_a_turn_reports_start_events_and_a_saved_finish(
-    endpoint: tuple[ChatClient, Recorder], demo_server: DemoServer, tmp_path: Path
+    endpoint: tuple[Endpoint, Recorder], demo_server: DemoServer, tmp_path: Path
 ) -> None:
     client, recorder = endpoint
     with Store.open(tmp_path) as store:
@@ -80,7 +80,7 @@ async def test_a_turn_reports_start_events_and_a_saved_finish(
 
 
 async def test_edit_and_resend_sends_only_the_new_question_and_keeps_the_old_on_disk(
-    endpoint: tuple[ChatClient, Recorder], demo_server: DemoServer, tmp_path: Path
+    endpoint: tuple[Endpoint, Recorder], demo_server: DemoServer, tmp_path: Path
 ) -> None:
     client, recorder = endpoint
     with Store.open(tmp_path) as store:
@@ -109,7 +109,7 @@ async def test_edit_and_resend_sends_only_the_new_question_and_keeps_the_old_on_
 
 
 async def test_continuing_uses_the_saved_settings_unless_a_flag_says_otherwise(
-    endpoint: tuple[ChatClient, Recorder], demo_server: DemoServer, tmp_path: Path
+    endpoint: tuple[Endpoint, Recorder], demo_server: DemoServer, tmp_path: Path
 ) -> None:
     client, recorder = endpoint
     with Store.open(tmp_path) as store:
@@ -138,7 +138,7 @@ async def test_continuing_uses_the_saved_settings_unless_a_flag_says_otherwise(
 
 
 async def test_regenerate_forgets_the_reply_and_answers_again(
-    endpoint: tuple[ChatClient, Recorder], demo_server: DemoServer, tmp_path: Path
+    endpoint: tuple[Endpoint, Recorder], demo_server: DemoServer, tmp_path: Path
 ) -> None:
     client, recorder = endpoint
     with Store.open(tmp_path) as store:
@@ -159,7 +159,7 @@ async def test_a_cancelled_turn_is_saved_as_cancelled_with_its_text(
     slow = DemoServer(host="127.0.0.1", port=0, speed=200).start()
     try:
         async with httpx.AsyncClient() as http:
-            client = ChatClient(http, base_url=slow.base_url, api_key=None)
+            client = Endpoint(http, base_url=slow.base_url, api_key=None)
             with Store.open(tmp_path) as store:
                 engine = make_engine(client, store, slow.base_url, model="demo-long")
                 engine.add_user("write a lot")

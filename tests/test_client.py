@@ -1,4 +1,4 @@
-"""ChatClient against httpx.MockTransport: request shape, streaming, cancelling, timeouts, models.
+"""Endpoint against httpx.MockTransport: request shape, streaming, cancelling, timeouts, models.
 
 The fakes here (Body, Server, make_client, run) are shared with test_client_errors.py and
 test_retry.py.
@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streams import MODEL, chunk, sse
 
-from tensorx_tui.core.client import APIError, ChatClient, RetryPolicy
+from tensorx_tui.core.endpoint import APIError, Endpoint, RetryPolicy
 from tensorx_tui.core.events import (
     ContentDelta,
     Finished,
@@ -130,7 +130,7 @@ def make_client(
     idle_timeout: float = 5.0,
     wall_clock: float = 1_774_125_000.0,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> tuple[ChatClient, list[float]]:
+) -> tuple[Endpoint, list[float]]:
     """A client on the mock server, and the list of waits its fake `sleep` was asked for."""
     waits: list[float] = []
 
@@ -138,7 +138,7 @@ def make_client(
         waits.append(delay)
 
     http = httpx.AsyncClient(transport=transport or httpx.MockTransport(server))
-    client = ChatClient(
+    client = Endpoint(
         http,
         base_url=base_url,
         api_key=Secret(key) if key is not None else None,
@@ -152,9 +152,7 @@ def make_client(
     return client, waits
 
 
-async def run(
-    client: ChatClient, request: ChatRequest = REQUEST
-) -> tuple[list[StreamEvent], Reply]:
+async def run(client: Endpoint, request: ChatRequest = REQUEST) -> tuple[list[StreamEvent], Reply]:
     events: list[StreamEvent] = []
     async with client.stream(request) as stream:
         async for event in stream:
@@ -511,7 +509,7 @@ async def test_cancel_while_waiting_for_headers() -> None:
         return ok(hello_stream())
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(slow))
-    client = ChatClient(http, base_url=BASE, api_key=None)
+    client = Endpoint(http, base_url=BASE, api_key=None)
     holder: dict[str, Any] = {}
 
     async def consume() -> None:

@@ -52,7 +52,7 @@ def loaded_after(code: str, env: dict[str, str] | None = None) -> list[str]:
 
 def test_core_and_store_never_import_ui_libraries() -> None:
     modules = modules_under("tensorx_tui.core", "tensorx_tui.store")
-    assert "tensorx_tui.core.client" in modules and "tensorx_tui.store.db" in modules
+    assert "tensorx_tui.core.endpoint" in modules and "tensorx_tui.store.db" in modules
     code = "\n".join(f"import {m}" for m in modules)
     assert loaded_after(code) == []
 

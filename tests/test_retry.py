@@ -21,7 +21,7 @@ from test_client import (
     text_of,
 )
 
-from tensorx_tui.core.client import RetryPolicy
+from tensorx_tui.core.endpoint import RetryPolicy
 from tensorx_tui.core.events import ResponseStarted, Retrying, StreamError
 from tensorx_tui.core.reply import ReplyState
 from tensorx_tui.core.retry import (
@@ -366,7 +366,7 @@ async def test_retry_wait_is_cancellable() -> None:
 
     server = Server(httpx.Response(503), ok(hello_stream()))
     client, _ = make_client(server)
-    client._sleep = real_sleep
+    client.sleep = real_sleep
     seen: list[object] = []
 
     async def consume() -> None:

@@ -192,7 +192,7 @@ STREAMER = textwrap.dedent(
     import asyncio, sys
     from pathlib import Path
     import httpx
-    from tensorx_tui.core.client import ChatClient
+    from tensorx_tui.core.endpoint import Endpoint
     from tensorx_tui.core.request import ChatRequest
     from tensorx_tui.store.conversations import Store
     from tensorx_tui.store.recorder import ReplyRecorder
@@ -207,7 +207,7 @@ STREAMER = textwrap.dedent(
             messages=[{"role": "user", "content": "tell me something, slowly"}],
         )
         async with httpx.AsyncClient() as http:
-            client = ChatClient(http, base_url=base_url, api_key=None)
+            client = Endpoint(http, base_url=base_url, api_key=None)
             async with client.stream(request) as stream:
                 async for _event in stream:
                     if recorder.update(stream.reply):

@@ -18,7 +18,7 @@ from tensorx_tui.cli.shell import PROG, UsageError, isatty, settings_for
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.core.request import ChatRequest
 from tensorx_tui.core.sanitize import one_line
-from tensorx_tui.open_endpoint import build_client
+from tensorx_tui.open_endpoint import open_endpoint
 from tensorx_tui.settings import Settings
 from tensorx_tui.store.conversations import Store
 from tensorx_tui.store.db import StoreError
@@ -114,7 +114,7 @@ class _Progress:
 async def _run_turn(
     settings: Settings, engine: ChatEngine, printer: AskPrinter, progress: _Progress
 ) -> Reply:
-    async with build_client(settings) as client:
+    async with open_endpoint(settings) as client:
         engine.endpoint = client
         async with engine.turn() as turn:
             progress.turn = turn

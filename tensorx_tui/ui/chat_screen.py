@@ -43,7 +43,7 @@ from tensorx_tui.ui.status_line import StatusLine
 from tensorx_tui.ui.transcript import AssistantMessage
 
 if TYPE_CHECKING:
-    from tensorx_tui.core.client import ChatClient
+    from tensorx_tui.core.endpoint import Endpoint
     from tensorx_tui.settings import Settings
     from tensorx_tui.store.conversations import Store
 
@@ -79,7 +79,7 @@ class ChatScreen(Screen[None]):
         reply: Reply | None
 
     def __init__(
-        self, settings: Settings, client: ChatClient, store: StoreSource | None = None
+        self, settings: Settings, client: Endpoint, store: StoreSource | None = None
     ) -> None:
         super().__init__()
         self.settings = settings
