@@ -60,9 +60,11 @@ def test_migrates_a_version_1_database(tmp_path: Path) -> None:
     conn.close()
 
     with Store(path) as store:
-        assert db.schema_version(store._conn) == SCHEMA_VERSION == 2
-        assert {"error_status", "error_type"} <= columns(store._conn, "messages")
+        assert db.schema_version(store._conn) == SCHEMA_VERSION == 3
+        added = {"error_status", "error_type", "superseded", "tool_meta"}
+        assert added <= columns(store._conn, "messages")
         conv = store.load_conversation("0123abcd")
+        assert not any(m.superseded or m.tool_meta for m in conv.messages)
         assert conv.meta.title == "Old talk" and conv.meta.params == {"temperature": 0.7}
         old_reply = conv.messages[1]
         assert old_reply.state is ReplyState.ERROR

@@ -174,9 +174,12 @@ class ChatEngine:
     def pending_tool_calls(self) -> list[ToolCall]:
         return self.state.pending_tool_calls
 
-    def add_tool_result(self, call: ToolCall, result: str) -> None:
+    def add_tool_result(
+        self, call: ToolCall, result: str, meta: dict[str, Any] | None = None
+    ) -> None:
+        """`meta`: how an MCP call ran (server, tool, approval, duration, error), saved with it."""
         self.state.add_tool_result(call, result)
-        self.log.add_tool_result(call.id, result)
+        self.log.add_tool_result(call.id, result, meta)
 
     def skip_pending_tool_calls(self) -> list[ToolCall]:
         """Answer every waiting call as skipped (so the next request stays valid)."""

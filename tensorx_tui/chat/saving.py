@@ -125,11 +125,13 @@ class ConversationLog:
         except StoreError as exc:
             self._fail("the reply was not saved", exc)
 
-    def add_tool_result(self, tool_call_id: str | None, content: str) -> None:
+    def add_tool_result(
+        self, tool_call_id: str | None, content: str, meta: dict[str, Any] | None = None
+    ) -> None:
         if not self.saving or self.store is None or self.conv_id is None:
             return
         try:
-            self.store.add_tool_result(self.conv_id, tool_call_id or "", content)
+            self.store.add_tool_result(self.conv_id, tool_call_id or "", content, meta)
         except StoreError as exc:
             self._fail("the tool result is not saved", exc)
 

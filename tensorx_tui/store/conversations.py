@@ -95,13 +95,13 @@ def _tool_calls_from_json(text: str | None) -> list[ToolCall]:
 
 _MESSAGE_COLUMNS: Final = """
     id, role, content, reasoning, tool_calls, tool_call_id, finish_reason, usage, timings,
-    state, error, error_status, error_type, model, created_at, superseded
+    state, error, error_status, error_type, model, created_at, superseded, tool_meta
 """
 
 
 def _message(row: tuple[Any, ...]) -> StoredMessage:
     (mid, role, content, reasoning, calls, call_id, finish, usage, timings) = row[:9]
-    (state, error, error_status, error_type, model, created_at, superseded) = row[9:]
+    (state, error, error_status, error_type, model, created_at, superseded, tool_meta) = row[9:]
     return StoredMessage(
         id=mid,
         role=role,
@@ -117,6 +117,7 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
         model=model,
         created_at=parse_time(created_at),
         superseded=bool(superseded),
+        tool_meta=json.loads(tool_meta) if tool_meta else None,
     )
 
 
@@ -130,8 +131,8 @@ _UPDATE_REPLY_SQL: Final = """
 _INSERT_MESSAGE_SQL: Final = """
     INSERT INTO messages (conversation_pk, seq, role, content, reasoning, tool_calls, tool_call_id,
         finish_reason, usage, timings, state, error, error_status, error_type, model, created_at,
-        superseded)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        superseded, tool_meta)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -157,6 +158,7 @@ def _message_values(pk: int, seq: int, m: StoredMessage) -> tuple[Any, ...]:
         m.model,
         format_time(m.created_at),
         int(m.superseded),
+        _json_or_none(m.tool_meta),
     )
 
 
@@ -358,9 +360,16 @@ class Store:
     def add_user_message(self, conv_id: ConversationId, text: str) -> int:
         return self.add_message(conv_id, StoredMessage(role="user", content=text))
 
-    def add_tool_result(self, conv_id: ConversationId, tool_call_id: str, content: str) -> int:
+    def add_tool_result(
+        self,
+        conv_id: ConversationId,
+        tool_call_id: str,
+        content: str,
+        meta: dict[str, Any] | None = None,
+    ) -> int:
         return self.add_message(
-            conv_id, StoredMessage(role="tool", content=content, tool_call_id=tool_call_id)
+            conv_id,
+            StoredMessage(role="tool", content=content, tool_call_id=tool_call_id, tool_meta=meta),
         )
 
     def start_reply(self, conv_id: ConversationId, *, model: str | None = None) -> int:

@@ -166,6 +166,8 @@ class StoredMessage:
     id: int | None = None
     # Replaced by an edit-and-resend: kept, but never sent again and not shown in the chat.
     superseded: bool = False
+    # A tool result's run: {"server", "tool", "approval", "duration_s", "is_error"} (MCP tools).
+    tool_meta: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

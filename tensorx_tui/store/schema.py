@@ -116,7 +116,11 @@ _MIGRATION_2: Final = (
 )
 
 # Edit-and-resend keeps the replaced exchange, marked superseded: never sent, not shown.
-_MIGRATION_3: Final = ("ALTER TABLE messages ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0",)
+# A tool result run through MCP keeps how it ran (server, tool, approval, duration, error) as JSON.
+_MIGRATION_3: Final = (
+    "ALTER TABLE messages ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN tool_meta TEXT",
+)
 
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_MIGRATION_1, _MIGRATION_2, _MIGRATION_3)
 SCHEMA_VERSION: Final = len(MIGRATIONS)

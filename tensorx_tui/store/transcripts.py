@@ -65,6 +65,8 @@ def _message_json(m: StoredMessage) -> dict[str, Any]:
             out["tool_call_id"] = m.tool_call_id or ""
     if m.superseded:
         meta["superseded"] = True
+    if m.tool_meta:
+        meta["tool"] = m.tool_meta
     out["tensorx"] = meta
     return out
 
@@ -202,6 +204,7 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
         model=_optional(extra.get("model"), str, f"{where}.tensorx.model"),
         created_at=_time(extra.get("created_at"), f"{where}.tensorx.created_at", default_time),
         superseded=_optional(extra.get("superseded"), bool, f"{where}.tensorx.superseded") is True,
+        tool_meta=_optional(extra.get("tool"), dict, f"{where}.tensorx.tool"),
     )
 
 
@@ -320,7 +323,7 @@ def _message_md(m: StoredMessage) -> str:
         return f"## System\n\n{m.content}"
     if m.role == "tool":
         ident = f" ({_code(m.tool_call_id)})" if m.tool_call_id else ""
-        return f"## Tool result{ident}\n\n" + _fence(m.content)
+        return f"## Tool result{ident}\n\n" + _tool_run_md(m.tool_meta) + _fence(m.content)
     head = f"## Assistant ({m.model})" if m.model else "## Assistant"
     blocks = [head]
     if m.reasoning:
@@ -330,6 +333,20 @@ def _message_md(m: StoredMessage) -> str:
     blocks.extend(_tool_call_md(c) for c in m.tool_calls)
     blocks.append(_reply_footer(m))
     return "\n\n".join(blocks)
+
+
+def _tool_run_md(meta: dict[str, Any] | None) -> str:
+    """How an MCP call ran: server, tool, approval, duration, error: one line before its output."""
+    if not meta:
+        return ""
+    facts = [f"{_code(str(meta.get('server', '')))} · {_code(str(meta.get('tool', '')))}"]
+    if meta.get("approval"):
+        facts.append(f"approval: {meta['approval']}")
+    if isinstance(meta.get("duration_s"), int | float):
+        facts.append(f"{meta['duration_s']:.2f} s")
+    if meta.get("is_error"):
+        facts.append("**error**")
+    return "*" + " · ".join(facts) + "*\n\n"
 
 
 def _superseded_md(m: StoredMessage) -> str:
