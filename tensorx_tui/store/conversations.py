@@ -95,18 +95,20 @@ def _tool_calls_from_json(text: str | None) -> list[ToolCall]:
 
 _MESSAGE_COLUMNS: Final = """
     id, role, content, reasoning, tool_calls, tool_call_id, finish_reason, usage, timings,
-    state, error, error_status, error_type, model, created_at, superseded
+    state, error, error_status, error_type, model, created_at, superseded,
+    refusal
 """
 
 
 def _message(row: tuple[Any, ...]) -> StoredMessage:
     (mid, role, content, reasoning, calls, call_id, finish, usage, timings) = row[:9]
-    (state, error, error_status, error_type, model, created_at, superseded) = row[9:]
+    (state, error, error_status, error_type, model, created_at, superseded, refusal) = row[9:]
     return StoredMessage(
         id=mid,
         role=role,
         content=content,
         reasoning=reasoning,
+        refusal=refusal,
         tool_calls=_tool_calls_from_json(calls),
         tool_call_id=call_id,
         finish_reason=finish,
@@ -123,15 +125,15 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
 _UPDATE_REPLY_SQL: Final = """
     UPDATE messages SET content = ?, reasoning = ?, tool_calls = ?, finish_reason = ?, usage = ?,
         timings = ?, model = coalesce(?, model), state = ?, error = ?, error_status = ?,
-        error_type = ?
+        error_type = ?, refusal = ?
     WHERE id = ? AND role = 'assistant'
 """
 
 _INSERT_MESSAGE_SQL: Final = """
     INSERT INTO messages (conversation_pk, seq, role, content, reasoning, tool_calls, tool_call_id,
         finish_reason, usage, timings, state, error, error_status, error_type, model, created_at,
-        superseded)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        superseded, refusal)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -157,6 +159,7 @@ def _message_values(pk: int, seq: int, m: StoredMessage) -> tuple[Any, ...]:
         m.model,
         format_time(m.created_at),
         int(m.superseded),
+        m.refusal,
     )
 
 
@@ -172,6 +175,7 @@ def _reply_values(message_id: int, reply: Reply, state: ReplyState) -> tuple[Any
         reply.model,
         str(state),
         *_error_values(reply.error),
+        reply.refusal,
         message_id,
     )
 
