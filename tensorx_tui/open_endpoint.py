@@ -44,6 +44,7 @@ class EndpointHandle:
             base_url=settings.base_url,
             api_key=settings.api_key,
             idle_timeout=settings.idle_timeout,
+            think_tags=settings.think_tags,
         )
 
     async def aclose(self) -> None:

@@ -38,7 +38,11 @@ DEMO_MODEL = "demo"
 _STR_KEYS = ("base_url", "model", "api_key_env", "api_key", "system", "theme", "data_dir")
 _NUMBER_KEYS = ("temperature", "idle_timeout", "connect_timeout")
 _INT_KEYS = ("max_tokens",)
-_TABLE_KEYS = frozenset((*_STR_KEYS, *_NUMBER_KEYS, *_INT_KEYS, "tools"))
+_BOOL_KEYS = ("think_tags",)
+_TABLE_KEYS = frozenset((*_STR_KEYS, *_NUMBER_KEYS, *_INT_KEYS, *_BOOL_KEYS, "tools"))
+# Environment values for the boolean settings (case-insensitive).
+_TRUE_WORDS = frozenset(("1", "true", "yes", "on"))
+_FALSE_WORDS = frozenset(("0", "false", "no", "off"))
 _TOP_ONLY_KEYS = frozenset(("default_profile", "profiles"))
 
 
@@ -80,6 +84,9 @@ class Settings:
     """Non-fatal remarks about the config (unknown keys, a readable file holding a key)."""
     api_key_env: str = DEFAULT_KEY_ENV
     """The environment variable the key is read from (named by `api_key_env` in the config)."""
+    think_tags: bool = True
+    """Split `<think>…</think>` written in a reply's content into reasoning (models served without
+    a reasoning parser). Off: the tags stay in the answer as text (`TENSORX_THINK_TAGS=0`)."""
 
     @property
     def needs_key(self) -> bool:
@@ -155,11 +162,13 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
     file_top = {k: v for k, v in config_file.items() if k in _TABLE_KEYS}
 
     # Layers, lowest first. A profile named on the command line sits above the environment.
-    env_layer = {
+    env_layer: dict[str, Any] = {
         k: env[name]
         for k, name in (("base_url", "TENSORX_BASE_URL"), ("model", "TENSORX_MODEL"))
         if env.get(name)
     }
+    if env.get("TENSORX_THINK_TAGS"):
+        env_layer["think_tags"] = _env_bool(env["TENSORX_THINK_TAGS"], "TENSORX_THINK_TAGS")
     layers: list[dict[str, Any]] = [file_top]
     layers += [env_layer, profile] if from_flag else [profile, env_layer]
     layers.append({k: given[k] for k in _TABLE_KEYS if k in given})
@@ -183,6 +192,7 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         config_path=config_path,
         demo=bool(given.get("demo")),
         warnings=warnings,
+        think_tags=bool(merged.get("think_tags", True)),
     )
     settings.api_key = _resolve_key(given, env, file_top, profile, config_path)
     settings.api_key_env = str({**file_top, **profile}.get("api_key_env", DEFAULT_KEY_ENV))
@@ -221,6 +231,9 @@ def _check_table(
                 raise SettingsError(f"{name} must be a number, got {_type_name(value)}")
             if key.endswith("timeout") and value <= 0:
                 raise SettingsError(f"{name} must be more than 0")
+        elif key in _BOOL_KEYS:
+            if not isinstance(value, bool):
+                raise SettingsError(f"{name} must be true or false, got {_type_name(value)}")
         elif key in _INT_KEYS:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SettingsError(f"{name} must be a positive whole number")
@@ -312,6 +325,15 @@ def _data_dir(
 ) -> Path:
     chosen = given.get("data_dir") or env.get("TENSORX_DATA_DIR") or file_top.get("data_dir")
     return Path(chosen).expanduser() if chosen else default_data_dir()
+
+
+def _env_bool(value: str, name: str) -> bool:
+    word = value.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise SettingsError(f"{name} must be 1 or 0 (true/false, yes/no, on/off), got {value!r}")
 
 
 def _float_or_none(value: Any) -> float | None:

@@ -63,3 +63,20 @@ async def test_no_key_no_authorization_header_and_timeouts() -> None:
     async with handle as client:
         assert await client.list_models() == ["a", "b"]
     assert "authorization" not in seen[0].headers
+
+
+async def test_the_think_tags_setting_reaches_the_stream() -> None:
+    body = (
+        b'data: {"choices":[{"index":0,"delta":{"content":"<think>r</think>a"}}]}\n\n'
+        b"data: [DONE]\n\n"
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+
+    for think_tags, expected in ((True, ("r", "a")), (False, ("", "<think>r</think>a"))):
+        handle = open_endpoint(settings(think_tags=think_tags), httpx.MockTransport(handler))
+        async with handle as client, client.stream(ChatRequest(model="m", messages=[])) as stream:
+            async for _ in stream:
+                pass
+        assert (stream.reply.reasoning, stream.reply.content) == expected

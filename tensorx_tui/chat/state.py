@@ -48,12 +48,13 @@ class ConversationState:
         reply's calls may be cut in half, so they are not sent back at all.
         """
         complete_calls = reply.tool_calls if reply.state == ReplyState.COMPLETE else []
-        if not reply.content and not complete_calls:
+        if not reply.content and not reply.refusal and not complete_calls:
             self._pending = []
             return
-        message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
-        if complete_calls:
-            message = reply.to_openai_message()
+        message = reply.to_openai_message()
+        if not complete_calls:
+            message.pop("tool_calls", None)
+            message.pop("reasoning_content", None)
         self.messages.append(message)
         self._pending = list(complete_calls)
 

@@ -12,12 +12,15 @@ from typing import Any, TextIO
 from tensorx_tui.cli.shell import isatty
 from tensorx_tui.core.events import (
     ContentDelta,
+    ContentReclassified,
     ReasoningDelta,
+    RefusalDelta,
     Retrying,
     StreamEvent,
 )
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text, terminal_safe_json
+from tensorx_tui.core.usage import usage_details
 
 DIM, NORMAL = "\x1b[2m", "\x1b[22m"
 
@@ -50,7 +53,8 @@ class AskPrinter:
     def on_event(self, event: StreamEvent) -> None:
         if self.json_mode:
             return
-        if isinstance(event, ContentDelta) and event.text:
+        if isinstance(event, ContentDelta | RefusalDelta) and event.text:
+            # A refusal is what the model said instead of an answer: stdout too (noted at the end).
             self._close_reasoning()
             self.out.write(self._clean_out(event.text))
             self.out.flush()
@@ -60,6 +64,14 @@ class AskPrinter:
             self.err.write(f"{DIM}{text}{NORMAL}" if self.color else text)
             self.err.flush()
             self._reasoning_open = not event.text.endswith("\n")
+        elif isinstance(event, ContentReclassified):
+            # Already printed: stdout cannot take it back, so say what it was.
+            self._close_reasoning()
+            if self._content_tail and self._content_tail != "\n":
+                self.out.write("\n")
+                self._content_tail = "\n"
+            self.out.flush()
+            self.note("note: the text above was the model's reasoning (it ended with </think>)")
         elif isinstance(event, Retrying):
             self._close_reasoning()
             reason = one_line(event.reason).rstrip(". ")
@@ -77,6 +89,8 @@ class AskPrinter:
             self.out.write("\n")
             self._content_tail = "\n"
         self.out.flush()
+        if reply.refused:
+            self.note("note: the model refused; the text above is its refusal, not an answer")
         for call in reply.tool_calls:
             line = f"tool call {one_line(call.name, 80)}({one_line(call.arguments_text)})"
             _, parse_error = call.parsed_arguments()
@@ -156,6 +170,9 @@ def usage_line(reply: Reply) -> str:
             for key, value in reply.usage.items()
             if isinstance(value, int | float) and not isinstance(value, bool)
         )
+        details = usage_details(reply.usage)
+        if tokens and details:
+            tokens += f" ({', '.join(details)})"
         parts.append(f"tokens {tokens}" if tokens else "usage " + json.dumps(reply.usage))
     else:
         parts.append("usage not reported")

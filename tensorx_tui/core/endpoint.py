@@ -84,6 +84,7 @@ class Endpoint:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
+        think_tags: bool = True,
     ) -> None:
         self.http = http
         self._base_url = base_url.strip().rstrip("/")
@@ -95,6 +96,7 @@ class Endpoint:
         # Wall-clock epoch seconds: for reset times given as dates (Retry-After, TensorX's text).
         self.wall_clock = wall_clock
         self.rand = rand  # backoff jitter in [0, 1)
+        self.think_tags = think_tags  # split inline <think>…</think> from the answer
 
     def __repr__(self) -> str:
         key = self._api_key.masked() if self._api_key else None

@@ -49,6 +49,7 @@ from tensorx_tui.core.errors import MAX_TEXT, clean_text, display_url, from_json
 from tensorx_tui.core.events import (
     ContentDelta,
     ReasoningDelta,
+    RefusalDelta,
     ResponseStarted,
     Retrying,
     StreamError,
@@ -71,7 +72,7 @@ from tensorx_tui.core.retry import backoff_delay, is_retryable_status
 from tensorx_tui.core.sse import SSEDecoder
 
 _MAX_JSON_BODY = 32 * 1024 * 1024  # a non-streamed completion; bigger is not a chat reply
-_TOKEN_EVENTS = (ContentDelta, ReasoningDelta, ToolCallDelta)
+_TOKEN_EVENTS = (ContentDelta, ReasoningDelta, RefusalDelta, ToolCallDelta)
 _HEAD_LIMIT = 64 * 1024  # the start of an event-less body kept, in case it is a JSON error
 
 
@@ -81,7 +82,7 @@ class ReplyStream:
     def __init__(self, endpoint: Endpoint, request: ChatRequest) -> None:
         self._endpoint = endpoint
         self._request = request
-        self._acc = Accumulator(clock=endpoint.clock)
+        self._acc = Accumulator(clock=endpoint.clock, think_tags=endpoint.think_tags)
         self._gen: AsyncGenerator[StreamEvent, None] | None = None
         self._response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
@@ -128,7 +129,7 @@ class ReplyStream:
                 attempt += 1
                 self.attempts = attempt
                 if attempt > 1:
-                    self._acc = Accumulator(clock=endpoint.clock)
+                    self._acc = Accumulator(clock=endpoint.clock, think_tags=endpoint.think_tags)
                 failure: Failure | None = None
                 try:
                     async with contextlib.aclosing(self._attempt()) as events:

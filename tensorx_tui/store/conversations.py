@@ -95,18 +95,21 @@ def _tool_calls_from_json(text: str | None) -> list[ToolCall]:
 
 _MESSAGE_COLUMNS: Final = """
     id, role, content, reasoning, tool_calls, tool_call_id, finish_reason, usage, timings,
-    state, error, error_status, error_type, model, created_at, superseded, tool_meta
+    state, error, error_status, error_type, model, created_at, superseded, tool_meta,
+    refusal
 """
 
 
 def _message(row: tuple[Any, ...]) -> StoredMessage:
     (mid, role, content, reasoning, calls, call_id, finish, usage, timings) = row[:9]
-    (state, error, error_status, error_type, model, created_at, superseded, tool_meta) = row[9:]
+    (state, error, error_status, error_type, model, created_at) = row[9:15]
+    (superseded, tool_meta, refusal) = row[15:]
     return StoredMessage(
         id=mid,
         role=role,
         content=content,
         reasoning=reasoning,
+        refusal=refusal,
         tool_calls=_tool_calls_from_json(calls),
         tool_call_id=call_id,
         finish_reason=finish,
@@ -124,15 +127,15 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
 _UPDATE_REPLY_SQL: Final = """
     UPDATE messages SET content = ?, reasoning = ?, tool_calls = ?, finish_reason = ?, usage = ?,
         timings = ?, model = coalesce(?, model), state = ?, error = ?, error_status = ?,
-        error_type = ?
+        error_type = ?, refusal = ?
     WHERE id = ? AND role = 'assistant'
 """
 
 _INSERT_MESSAGE_SQL: Final = """
     INSERT INTO messages (conversation_pk, seq, role, content, reasoning, tool_calls, tool_call_id,
         finish_reason, usage, timings, state, error, error_status, error_type, model, created_at,
-        superseded, tool_meta)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        superseded, tool_meta, refusal)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -159,6 +162,7 @@ def _message_values(pk: int, seq: int, m: StoredMessage) -> tuple[Any, ...]:
         format_time(m.created_at),
         int(m.superseded),
         _json_or_none(m.tool_meta),
+        m.refusal,
     )
 
 
@@ -174,6 +178,7 @@ def _reply_values(message_id: int, reply: Reply, state: ReplyState) -> tuple[Any
         reply.model,
         str(state),
         *_error_values(reply.error),
+        reply.refusal,
         message_id,
     )
 

@@ -154,6 +154,7 @@ class StoredMessage:
     role: str
     content: str = ""
     reasoning: str = ""
+    refusal: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_call_id: str | None = None
     finish_reason: str | None = None
@@ -179,6 +180,7 @@ class StoredMessage:
             role="assistant",
             content=reply.content,
             reasoning=reply.reasoning,
+            refusal=reply.refusal,
             tool_calls=[ToolCall(c.id, c.name, c.arguments) for c in reply.tool_calls],
             finish_reason=reply.finish_reason,
             usage=dict(reply.usage) if reply.usage is not None else None,
@@ -193,6 +195,7 @@ class StoredMessage:
         return Reply(
             content=self.content,
             reasoning=self.reasoning,
+            refusal=self.refusal,
             tool_calls=[ToolCall(c.id, c.name, c.arguments) for c in self.tool_calls],
             finish_reason=self.finish_reason,
             usage=dict(self.usage) if self.usage is not None else None,
@@ -248,7 +251,7 @@ class Conversation:
             reply.tool_calls = [
                 c for c in reply.tool_calls if complete and c.id and c.id in answered
             ]
-            if not reply.content and not reply.tool_calls:
+            if not reply.content and not reply.refusal and not reply.tool_calls:
                 continue
             out.append(reply.to_openai_message())
         return out

@@ -122,5 +122,15 @@ _MIGRATION_3: Final = (
     "ALTER TABLE messages ADD COLUMN tool_meta TEXT",
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_MIGRATION_1, _MIGRATION_2, _MIGRATION_3)
+# Version 4: a refusal (OpenAI's `refusal`, sent instead of `content`) is kept apart from the
+# content, so a refused reply is never mistaken for an empty answer. Not in the full-text index:
+# indexing it would mean rebuilding messages_fts, and refusals are short boilerplate.
+_MIGRATION_4: Final = ("ALTER TABLE messages ADD COLUMN refusal TEXT NOT NULL DEFAULT ''",)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    _MIGRATION_1,
+    _MIGRATION_2,
+    _MIGRATION_3,
+    _MIGRATION_4,
+)
 SCHEMA_VERSION: Final = len(MIGRATIONS)

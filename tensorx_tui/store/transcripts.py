@@ -8,8 +8,9 @@ JSON shape (`FORMAT`):
      "messages": [<OpenAI chat message> + {"tensorx": {<what OpenAI's format has no room for>}}]}
 
 The messages array is a valid OpenAI `messages` list as it is (the system prompt first, marked with
-`"tensorx": {"system_prompt": true}`); reasoning, states, usage, timings and errors live in each
-message's "tensorx" object. Export → import → export gives the same bytes.
+`"tensorx": {"system_prompt": true}`); a refusal is OpenAI's own `refusal` field of an assistant
+message; reasoning, states, usage, timings and errors live in each message's "tensorx" object.
+Export → import → export gives the same bytes.
 Import also accepts a plain OpenAI transcript: `{"messages": [...]}` or a bare list of messages.
 """
 
@@ -48,6 +49,8 @@ def _message_json(m: StoredMessage) -> dict[str, Any]:
     meta: dict[str, Any] = {"created_at": format_time(m.created_at)}
     if m.role == "assistant":
         out["content"] = m.content or None
+        if m.refusal:
+            out["refusal"] = m.refusal
         if m.tool_calls:
             out["tool_calls"] = [c.to_openai() for c in m.tool_calls]
         meta.update(
@@ -194,6 +197,7 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
         role=role,
         content=_text_content(raw.get("content"), f"{where}.content"),
         reasoning=_optional(reasoning, str, f"{where}.tensorx.reasoning") or "",
+        refusal=_optional(raw.get("refusal"), str, f"{where}.refusal") or "",
         tool_calls=_tool_calls(raw.get("tool_calls"), f"{where}.tool_calls"),
         tool_call_id=_optional(raw.get("tool_call_id"), str, f"{where}.tool_call_id"),
         finish_reason=_optional(extra.get("finish_reason"), str, f"{where}.tensorx.finish_reason"),
@@ -330,6 +334,8 @@ def _message_md(m: StoredMessage) -> str:
         blocks.append(f"<details><summary>Reasoning</summary>\n\n{m.reasoning}\n\n</details>")
     if m.content:
         blocks.append(m.content)
+    if m.refusal:
+        blocks.append("**Refusal** (the model declined to answer):\n\n" + m.refusal)
     blocks.extend(_tool_call_md(c) for c in m.tool_calls)
     blocks.append(_reply_footer(m))
     return "\n\n".join(blocks)

@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.core.usage import usage_details
 from tensorx_tui.ui.transcript.safe_text import safe_text
 
 # finish_reason -> (label, severity)
@@ -50,6 +51,7 @@ def usage_text(usage: dict[str, Any] | None, conversation_total: int) -> str:
         parts.append(f"{label} {value:,}" if value is not None else f"{label} ?")
     total = _int(usage, "total_tokens")
     parts.append(f"total {total:,}" if total is not None else "total ?")
+    parts += usage_details(usage)
     return " · ".join(parts) + f" · conversation {conversation_total:,}"
 
 
@@ -114,3 +116,15 @@ class ErrorPanel(Static):
             body = Content("\n").join([body, Content.styled(hint, "$text")])
         self.update(body)
         self.add_class("-shown")
+
+
+class RefusalPanel(Static):
+    """The model's refusal, shown as its reply under a small label (never parsed as markup)."""
+
+    DEFAULT_CSS = """
+    RefusalPanel { height: auto; margin: 0 0 1 0; padding: 0 1; border-left: thick $warning; }
+    """
+
+    def show(self, text: str) -> None:
+        label = Content.styled("refusal", "bold $text-warning")
+        self.update(Content("\n").join([label, Content(safe_text(text))]))
