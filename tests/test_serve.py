@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import tensorx_tui.cli.serve as serve
 from tensorx_tui.cli.main import build_parser, main
+from tensorx_tui.settings import load_settings
 
 NO_CONFIG = ["--config", os.devnull]
 KEY = "sk-test-DO-NOT-SHOW-4d1e"
@@ -96,7 +97,7 @@ def test_any_text_reaches_the_session_intact(text: str) -> None:
 
 def test_the_key_never_enters_the_command_but_the_environment(tmp_path: Path) -> None:
     args = _parse("serve", "--api-key", KEY, *NO_CONFIG, "--base-url", "https://example.com/v1")
-    settings_ = serve.load_settings(vars(args))
+    settings_ = load_settings(vars(args))
     assert KEY not in serve.app_command(args)
     assert serve.session_environment(args, settings_, {}) == {"TENSORX_API_KEY": KEY}
 
@@ -107,7 +108,7 @@ def test_the_key_goes_under_the_variable_the_profile_reads(tmp_path: Path) -> No
         '[profiles.work]\nbase_url = "https://llm.example.com/v1"\napi_key_env = "WORK_KEY"\n'
     )
     args = _parse("serve", "--api-key", KEY, "--config", str(config), "--profile", "work")
-    settings_ = serve.load_settings(vars(args))
+    settings_ = load_settings(vars(args))
     extra = serve.session_environment(args, settings_, {"WORK_KEY": "an older key"})
     assert extra == {"WORK_KEY": KEY}
 
@@ -127,7 +128,7 @@ def test_a_key_the_sessions_could_not_read_is_refused(
 
 def test_the_demo_needs_no_key_in_the_sessions() -> None:
     args = _parse("serve", "--demo", "--api-key", KEY, *NO_CONFIG)
-    assert serve.session_environment(args, serve.load_settings(vars(args)), {}) == {}
+    assert serve.session_environment(args, load_settings(vars(args)), {}) == {}
 
 
 def test_loopback_by_default(
