@@ -283,8 +283,8 @@ def make_server(
                     close=websocket.close,
                     download_manager=self.download_manager,
                 )
-                self.sessions.add(session)
                 await session.start(width, height)
+                self.sessions.add(session)  # only once it has a process to stop
                 await self._process_messages(websocket, session)
             except asyncio.CancelledError:
                 await websocket.close()
