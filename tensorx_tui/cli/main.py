@@ -204,6 +204,31 @@ def add_serve_demo_parser(
     serve.set_defaults(run=run_serve_demo)
 
 
+def add_serve_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = subcommands.add_parser(
+        "serve",
+        parents=[_connection_options()],
+        help="serve the chat UI to a web browser (needs the `web` extra)",
+        description=(
+            "Serve the chat UI to a web browser: each tab runs its own app with these options. "
+            "Listens on loopback only unless --allow-remote. "
+            "Needs the web extra: pip install 'tensorx-chat[web]'."
+        ),
+    )
+    serve.add_argument("-s", "--system", help="system prompt")
+    serve.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
+    serve.add_argument("--data-dir", help="where conversations are stored (or TENSORX_DATA_DIR)")
+    serve.add_argument("--theme", help="Textual theme name")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host: anyone who can reach the port can use your API key",
+    )
+    serve.set_defaults(run=_lazy("tensorx_tui.cli.serve", "run_serve"))
+
+
 def _store_options() -> argparse.ArgumentParser:
     """Options of the commands that only use the conversation store."""
     options = argparse.ArgumentParser(add_help=False)
@@ -259,6 +284,7 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]
     add_ask_parser,
     add_models_parser,
     add_serve_demo_parser,
+    add_serve_parser,
     add_history_parser,
     add_export_parser,
     add_import_parser,
