@@ -27,6 +27,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tensorx_tui.core.secret import Secret
+from tensorx_tui.tools.config import (
+    DEFAULT_START_TIMEOUT,
+    DEFAULT_STEP_LIMIT,
+    ServerConfig,
+    parse_mcp_config,
+)
 
 APP_NAME = "tensorx-chat"
 DEFAULT_BASE_URL = "https://api.tensorx.ai/v1"
@@ -43,7 +49,7 @@ _TABLE_KEYS = frozenset((*_STR_KEYS, *_NUMBER_KEYS, *_INT_KEYS, *_BOOL_KEYS, "to
 # Environment values for the boolean settings (case-insensitive).
 _TRUE_WORDS = frozenset(("1", "true", "yes", "on"))
 _FALSE_WORDS = frozenset(("0", "false", "no", "off"))
-_TOP_ONLY_KEYS = frozenset(("default_profile", "profiles"))
+_TOP_ONLY_KEYS = frozenset(("default_profile", "profiles", "mcp"))
 
 
 class SettingsError(Exception):
@@ -87,6 +93,12 @@ class Settings:
     think_tags: bool = True
     """Split `<think>…</think>` written in a reply's content into reasoning (models served without
     a reasoning parser). Off: the tags stay in the answer as text (`TENSORX_THINK_TAGS=0`)."""
+    mcp_servers: list[ServerConfig] = field(default_factory=list)
+    """The enabled MCP servers of `[mcp.servers.NAME]` (bad entries skipped, with a warning)."""
+    tool_step_limit: int = DEFAULT_STEP_LIMIT
+    """Tool round trips allowed in one reply (`[mcp] step_limit`)."""
+    mcp_start_timeout: float = DEFAULT_START_TIMEOUT
+    """Seconds an MCP server may take to start (`[mcp] start_timeout`)."""
 
     @property
     def needs_key(self) -> bool:
@@ -194,6 +206,11 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         warnings=warnings,
         think_tags=bool(merged.get("think_tags", True)),
     )
+    mcp = parse_mcp_config(config_file.get("mcp"), source, env)
+    settings.mcp_servers = mcp.servers
+    settings.tool_step_limit = mcp.step_limit
+    settings.mcp_start_timeout = mcp.start_timeout
+    warnings += mcp.warnings
     settings.api_key = _resolve_key(given, env, file_top, profile, config_path)
     settings.api_key_env = str({**file_top, **profile}.get("api_key_env", DEFAULT_KEY_ENV))
     if settings.api_key and "api_key" in {**file_top, **profile} and "api_key" not in given:
