@@ -48,9 +48,7 @@ async def run_server(server: _Server, owner: ToolServers) -> None:
         server.stop = scope.cancel
         try:
             await _serve(server, owner, report)
-        except _Failure as exc:
-            failure = str(exc)
-        except Exception as exc:
+        except Exception as exc:  # anyio may wrap it in an ExceptionGroup; _describe unwraps
             failure = _describe(exc)
         finally:
             server.session = None
@@ -223,6 +221,8 @@ def _describe(exc: BaseException) -> str:
     """One line for an exception, reaching into the groups anyio wraps them in."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
+    if isinstance(exc, _Failure):
+        return str(exc)
     if isinstance(exc, MCPError):
         return exc.error.message
     text = str(exc).strip()

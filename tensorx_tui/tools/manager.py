@@ -124,15 +124,15 @@ class ToolServers:
     def restart(self, name: str) -> None:
         """Start a FAILED or STOPPED server again (a no-op while it runs)."""
         server = self._servers[name]
-        if server.task is not None and not server.task.done():
-            return
-        self._launch(server)
+        if server.state in (ServerState.FAILED, ServerState.STOPPED):
+            self._launch(server)  # its old runner, if still finishing, has let go of everything
 
     def _launch(self, server: _Server) -> None:
         if self._closed:
             return
+        # Its last known tools stay listed by name (not offered) so that a call to one while it
+        # restarts is told what is going on rather than "no such tool".
         server.state, server.reason, server.stderr = ServerState.STARTING, None, bytearray()
-        server.tools = []
         server.settled.clear()
         server.ended.clear()
         server.wake.clear()
@@ -152,6 +152,8 @@ class ToolServers:
         error = None if task.cancelled() else task.exception()
         if error is not None:
             logger.error("the MCP runner for %r failed", server.config.name, exc_info=error)
+        if task is not server.task:
+            return  # an earlier run of a server since restarted
         if server.state in (ServerState.STARTING, ServerState.READY):
             server.session = None
             if error is None:
@@ -238,8 +240,9 @@ class ToolServers:
             message = "the arguments must be a JSON object"
             return _error(message, started, server_name, tool)
         if server.state is not ServerState.READY or server.session is None:
-            why = f": {server.reason}" if server.reason else ""
-            message = f"the server {server_name!r} is {server.state.value}{why}"
+            message = f"the server {server_name!r} {_NOT_READY[server.state]}"
+            if server.reason:
+                message += f": {server.reason}"
             return _error(message, started, server_name, tool)
         runner = await _load_runner()  # loaded already: the server is READY
         outcome: ToolOutcome = await runner.call_tool(server, tool, arguments, started)
@@ -251,10 +254,7 @@ class ToolServers:
         if server.state is not ServerState.STARTING:
             server.settled.set()
         self._names = ToolNames(
-            (s.config.name, name)
-            for s in self._servers.values()
-            if s.state is ServerState.READY
-            for name, _, _ in s.tools
+            (s.config.name, name) for s in self._servers.values() for name, _, _ in s.tools
         )
         if self.on_change is not None:
             try:
@@ -282,6 +282,13 @@ class ToolServers:
             for tool, description, schema in server.tools
         ]
 
+
+_NOT_READY = {
+    ServerState.STARTING: "is still starting",
+    ServerState.READY: "is not connected",
+    ServerState.FAILED: "has failed",
+    ServerState.STOPPED: "is stopped",
+}
 
 _runner_module: ModuleType | None = None
 _runner_loading: asyncio.Future[ModuleType] | None = None
