@@ -43,6 +43,7 @@ async def run_server(server: _Server, owner: ToolServers) -> None:
     from tensorx_tui.tools.manager import ServerState
 
     report = TransportReport(on_closed=server.wake.set, stderr=server.stderr)
+    server.report = report
     failure: str | None = None
     with anyio.CancelScope() as scope:
         server.stop = scope.cancel
@@ -66,6 +67,8 @@ async def run_server(server: _Server, owner: ToolServers) -> None:
 def _reason(report: TransportReport, failure: str | None, was_ready: bool) -> str:
     if report.protocol_error:
         return report.protocol_error
+    if report.http_error:
+        return f"it answered {report.http_error}"
     if report.closed:
         code = report.returncode
         how = "it stopped" if was_ready else "it stopped before it was ready"
@@ -154,13 +157,25 @@ def _transport(
 ) -> AbstractAsyncContextManager[tuple[Any, Any]]:
     if server.config.transport == "stdio":
         return stdio_transport(server.config, report, owner.stop_grace)
-    return _http_transport(server.config)
+    return _http_transport(server.config, report)
 
 
 @asynccontextmanager
-async def _http_transport(config: ServerConfig) -> AsyncIterator[tuple[Any, Any]]:
+async def _http_transport(
+    config: ServerConfig, report: TransportReport
+) -> AsyncIterator[tuple[Any, Any]]:
+    async def note_status(response: httpx2.Response) -> None:
+        if response.status_code >= 400:
+            report.http_error = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+        elif response.status_code < 300:
+            report.http_error = None  # a hint about the latest failure, not a history
+
     async with (
-        httpx2.AsyncClient(headers=dict(config.headers), timeout=_HTTP_TIMEOUT) as client,
+        httpx2.AsyncClient(
+            headers=dict(config.headers),
+            timeout=_HTTP_TIMEOUT,
+            event_hooks={"response": [note_status]},
+        ) as client,
         streamable_http_client(config.url, http_client=client) as streams,
     ):
         yield streams
@@ -201,7 +216,11 @@ async def call_tool(
     except MCPError as exc:
         if exc.error.code == types.CONNECTION_CLOSED:
             return outcome(await _why_stopped(server), True)
-        return outcome(f"the server answered with an error: {exc.error.message}", True)
+        message = exc.error.message
+        http_error = getattr(server.report, "http_error", None)
+        if exc.error.code == types.INTERNAL_ERROR and http_error:
+            message = f"{message} ({http_error})"
+        return outcome(f"the server answered with an error: {message}", True)
     except Exception as exc:
         return outcome(f"the call failed: {_describe(exc)}", True)
     if not isinstance(result, types.CallToolResult):

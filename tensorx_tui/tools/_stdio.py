@@ -46,6 +46,9 @@ class TransportReport:
     protocol_error: str | None = None
     closed: bool = False
     """stdout ended (or turned to garbage) while the session was in use."""
+    http_error: str | None = None
+    """The last HTTP error status an HTTP server answered, e.g. "HTTP 401 Unauthorized": the
+    SDK reports every status but 404 as "Server returned an error response"."""
 
     def add_stderr(self, chunk: bytes) -> None:
         self.stderr += chunk

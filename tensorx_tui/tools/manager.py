@@ -73,6 +73,8 @@ class _Server:
     tools: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     session: Any = None
     """The SDK's ClientSession while READY."""
+    report: Any = None
+    """What its transport saw (`_stdio.TransportReport`), set by the runner."""
     task: asyncio.Task[None] | None = None
     stop: Callable[[], None] | None = None
     """Cancels the runner's scope; set by the runner while it runs."""
