@@ -100,10 +100,15 @@ def _edit(text: str, server: str, tool: str) -> str | None:
     item = _toml_string(tool)
     match = re.search(r"^[ \t]*allow[ \t]*=[ \t]*\[", section, re.MULTILINE)
     if match is None:
-        head = "".join(lines[: header + 1])
+        # After the table's last key (not after comments that introduce the next table).
+        after = max(
+            (i for i in range(header, end) if lines[i].strip()[:1] not in ("", "#")),
+            default=header,
+        )
+        head = "".join(lines[: after + 1])
         if not head.endswith("\n"):
             head += newline
-        return head + f"allow = [{item}]{newline}" + "".join(lines[header + 1 :])
+        return head + f"allow = [{item}]{newline}" + "".join(lines[after + 1 :])
     start = offset + match.end() - 1
     last = _last_item_end(text, start)
     if last is None:
