@@ -52,6 +52,10 @@ def test_stdio_and_http_servers_with_their_defaults() -> None:
     assert search.transport == "http" and search.url == "https://example.com/mcp"
     assert search.headers == {"Authorization": "Bearer t0k"} and search.timeout == 5
     assert "t0k" not in repr(search) and "t0k" not in repr(files)
+    keyed = parse({"k": {"url": "https://me:pw@example.com/mcp?key=${TOKEN}#x"}})[0][0]
+    assert keyed.url == "https://me:pw@example.com/mcp?key=t0k#x"
+    assert keyed.describe() == "https://example.com/mcp" and "t0k" not in repr(keyed)
+    assert files.describe() == f"{home}/bin/files-server --root {home}/notes plain"
 
 
 def test_bad_entries_are_skipped_with_a_warning_that_names_them() -> None:

@@ -16,8 +16,8 @@
     headers = { Authorization = "Bearer ${SEARCH_TOKEN}" }
 
 A bad entry is skipped with a warning naming the file and the key: one typo must not stop the app
-or the other servers. `$NAME` and `${NAME}` in header and env values are read from the environment,
-so tokens need not sit in the file.
+or the other servers. `$NAME` and `${NAME}` in `headers`, `env` and `url` are read from the
+environment, so tokens need not sit in the file.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_CALL_TIMEOUT = 60.0
 DEFAULT_START_TIMEOUT = 20.0
@@ -54,7 +55,8 @@ class ServerConfig:
     """Added to the small default environment the SDK passes (HOME, PATH, ...), not to ours:
     a server never sees our API key unless the user hands it over here."""
     cwd: str | None = None
-    url: str = ""
+    url: str = field(default="", repr=False)
+    """May carry a key in its query; `describe()` shows it without."""
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     """Sent with every HTTP request; may hold a token, hence kept out of repr."""
     allow: frozenset[str] = frozenset()
@@ -64,9 +66,12 @@ class ServerConfig:
     enabled: bool = True
 
     def describe(self) -> str:
-        """Where it runs, for a status line: the command line or the URL (without its query)."""
+        """Where it runs, for a status line: the command line, or the URL without what could be
+        a credential (`user:password@`, the query)."""
         if self.transport == "http":
-            return self.url.split("?", 1)[0]
+            parts = urlsplit(self.url)
+            host = parts.netloc.rpartition("@")[2]
+            return urlunsplit((parts.scheme, host, parts.path, "", ""))
         return " ".join((self.command, *self.args))
 
 
@@ -191,7 +196,7 @@ def _http_server(
         raise _Skip("`url` must start with http:// or https://")
     return ServerConfig(
         transport="http",
-        url=url,
+        url=_substitute(url, "url", env),  # some servers take their key in the query
         headers=_string_table(table.get("headers", {}), "headers", env),
         **common,
     )
