@@ -241,3 +241,19 @@ def test_importing_the_tools_package_does_not_import_the_sdk() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+async def test_without_the_sdk_servers_fail_with_a_hint(
+    script: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def missing() -> None:
+        raise ImportError("No module named 'mcp'")
+
+    monkeypatch.setattr("tensorx_tui.tools.manager._load_runner", missing)
+    async with ToolServers([stdio_config(script)]) as servers:
+        await servers.wait_ready()
+        status = servers.status("t")
+        assert status.state is ServerState.FAILED
+        assert status.reason == (
+            "the MCP SDK cannot be loaded (No module named 'mcp'): pip install 'mcp>=2.3,<3'"
+        )

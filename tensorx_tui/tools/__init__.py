@@ -1,51 +1,65 @@
 """MCP tools, headless: the user's MCP servers, their tools offered to the model, calls run.
 
-No textual, no rich; the MCP SDK is imported only once a server starts (`ToolServers.start()`),
-so importing this package, or building settings with no servers, costs (almost) nothing.
-Attributes load lazily: `import tensorx_tui.tools.config` does not load the manager.
+No textual, no rich. The MCP SDK is imported only once a server starts (in a worker thread, by
+`ToolServers.start()`), so importing this package, or running with no servers, costs nothing.
+Attributes load lazily: `import tensorx_tui.tools.config` (done by settings.py) loads only that.
 
 Public API
 ----------
-- `ServerConfig`, `McpConfig`, `parse_mcp_config(table, source, env)`: the `[mcp]` config
-  (already parsed into `Settings.mcp_servers`, `Settings.tool_step_limit`,
-  `Settings.mcp_start_timeout`; bad entries become `Settings.warnings`).
-- `ToolServers(configs, *, start_timeout=20, stop_grace=2, on_change=None)`:
-  `start()` (returns at once), `wait_ready(timeout=None)`, `statuses()`, `status(name)`,
-  `tools()`, `openai_tools(disabled=())`, `resolve(namespaced)`, `config(server)`,
-  `await call(namespaced, arguments) -> ToolOutcome`, `restart(name)`, `await aclose()`;
-  also an async context manager (start on enter, aclose on exit).
-- `ServerState` (STARTING / READY / FAILED / STOPPED), `ServerStatus` (name, state, where,
-  reason, stderr_tail, tools), `ToolInfo` (server, name, namespaced, description, input_schema).
-- `ToolOutcome` (content, is_error, duration_s, server, tool): never an exception.
+- `ServerConfig`, `McpConfig`, `parse_mcp_config(table, source, env)`: the `[mcp]` config, already
+  parsed into `Settings.mcp_servers`, `Settings.tool_step_limit` and `Settings.mcp_start_timeout`
+  (bad entries are skipped and become `Settings.warnings`). For `--demo`:
+  `tensorx_tui.demo.mcp_server.demo_server_config()`.
+- `ToolServers(configs, *, start_timeout=20.0, stop_grace=2.0, on_change=None)`, created and
+  used on the running event loop:
+    `start()`                 launches every server in the background; returns at once
+    `await wait_ready()`      until no server is STARTING (each is bounded by start_timeout)
+    `statuses()`, `status(name) -> ServerStatus`, `tools() -> list[ToolInfo]` (READY servers)
+    `openai_tools(disabled=()) -> list[dict]`   `disabled`: namespaced tool names or server names
+    `resolve(namespaced) -> (server, tool) | None`, `config(server) -> ServerConfig`
+    `await call(namespaced, arguments) -> ToolOutcome`   never raises for a server's failings;
+                              cancelling the awaiting task cancels the request on the server
+    `restart(name)`           a FAILED or STOPPED server
+    `await aclose()`          stops every server; a stdio server with its whole process group
+    `on_change(status)`       attribute, called on every state or tool-list change
+  `async with ToolServers(...) as servers:` starts on enter and closes on exit.
+- `ServerState`: STARTING, READY, FAILED, STOPPED. `ServerStatus`: name, state, where, reason,
+  stderr_tail, tools. `ToolInfo`: server, name, namespaced, description, input_schema.
+- `ToolOutcome`: content (text for the model), is_error, duration_s, server, tool.
 - `ToolNames`: `<server>__<tool>` names valid for OpenAI, and the map back.
-- `ApprovalPolicy(configs)`: `needs_approval(server, tool)`, `allow_for_session(...)`,
-  `allow_always(server, tool, config_path)`; `persist_always_allow(path, server, tool)` and
-  `ConfigEditError` (its message is for the user).
+- `ApprovalPolicy(configs)`: `needs_approval(server, tool)`, `allow_for_session(server, tool)`,
+  `allow_always(server, tool, config_path)` (raises `ConfigEditError`, a message for the user);
+  `persist_always_allow(config_path, server, tool)` is the file edit alone.
 
 Usage (the engine's tool loop)
 ------------------------------
     servers = ToolServers(settings.mcp_servers, start_timeout=settings.mcp_start_timeout,
-                          on_change=ui_refresh)           # ui_refresh(status) or None
-    servers.start()                                       # in the running loop; returns at once
+                          on_change=refresh_tools_panel)      # or None (ask)
+    servers.start()
     policy = ApprovalPolicy(settings.mcp_servers)
-    await servers.wait_ready()                            # `ask` only; the UI shows progress
-    request["tools"] = servers.openai_tools(disabled=user_disabled) or omitted
+    await servers.wait_ready()                                # ask; the UI shows STARTING
     for step in range(settings.tool_step_limit):
-        reply = <stream the request>
-        if not reply.tool_calls: break
+        tools = servers.openai_tools(disabled=user_disabled)  # omit `tools` when empty
+        reply = <stream the request with tools>
+        if not reply.tool_calls:
+            break
         messages.append(<the assistant message with its tool_calls>)
-        for call in reply.tool_calls:                     # or concurrently, with asyncio.gather
+        for call in reply.tool_calls:                         # or at once: asyncio.gather
             server, tool = servers.resolve(call.name) or ("", call.name)
-            if policy.needs_approval(server, tool) and not await ask_user(server, tool, args):
-                content = "the user declined this call"
+            if call.parse_error:
+                content = f"the arguments are not valid JSON: {call.parse_error}"
+            elif policy.needs_approval(server, tool) and not await ask_user(server, tool, call):
+                content = "the user declined this tool call"
             else:
-                outcome = await servers.call(call.name, parsed_arguments)   # cancellable
-                content = outcome.content  # outcome.is_error: show it as an error
+                outcome = await servers.call(call.name, call.parsed)   # any value; not a dict
+                content = outcome.content                              # -> an error outcome
             messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
-    await servers.aclose()                                # at exit: ends every server process
+    await servers.aclose()                                    # at exit
 
-`outcome.content`, `status.reason` comes sanitised; tool descriptions and `outcome.content`
-are untrusted text: sanitise before they reach a terminal, never parse them as markup.
+Untrusted text: `ServerStatus.reason`, `.stderr_tail` and `.where` are already terminal-safe;
+tool names, descriptions, schemas and `ToolOutcome.content` are the servers' own words, sent to
+the model as they are: sanitise them (core/sanitize.py) before a terminal sees them, and never
+parse them as markup.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from tensorx_tui.core.sanitize import safe_terminal_text
+from tensorx_tui.core.sanitize import one_line, safe_terminal_text
 from tensorx_tui.tools.config import DEFAULT_START_TIMEOUT, ServerConfig
 from tensorx_tui.tools.naming import ToolNames
 from tensorx_tui.tools.results import ToolOutcome
@@ -145,7 +145,16 @@ class ToolServers:
         self._changed(server)
 
     async def _run(self, server: _Server) -> None:
-        runner = await _load_runner()
+        try:
+            runner = await _load_runner()
+        except ImportError as exc:
+            server.state = ServerState.FAILED
+            server.reason = one_line(
+                f"the MCP SDK cannot be loaded ({exc}): pip install 'mcp>=2.3,<3'"
+            )
+            server.ended.set()
+            self._changed(server)
+            return
         await runner.run_server(server, self)
 
     def _task_done(self, server: _Server, task: asyncio.Task[None]) -> None:
@@ -302,7 +311,14 @@ async def _load_runner() -> ModuleType:
     global _runner_module, _runner_loading
     if _runner_module is not None:
         return _runner_module
-    if _runner_loading is None or _runner_loading.get_loop() is not asyncio.get_running_loop():
+    stale = _runner_loading is not None and (
+        _runner_loading.get_loop() is not asyncio.get_running_loop()
+        or (
+            _runner_loading.done()
+            and (_runner_loading.cancelled() or _runner_loading.exception() is not None)
+        )
+    )
+    if _runner_loading is None or stale:
         _runner_loading = asyncio.ensure_future(
             asyncio.to_thread(importlib.import_module, "tensorx_tui.tools._runner")
         )
