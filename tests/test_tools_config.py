@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tensorx_tui.settings import load_settings
-from tensorx_tui.tools import ServerConfig, ToolNames, parse_mcp_config
+from tensorx_tui.tools import ServerConfig, ToolNames, ToolOutcome, parse_mcp_config
 from tensorx_tui.tools.naming import MAX_LENGTH
 from tensorx_tui.tools.results import content_text
 
@@ -201,3 +201,14 @@ def test_content_text_joins_text_and_names_everything_else() -> None:
     ]
     assert content_text([], {"answer": 42}) == '{"answer": 42}'
     assert content_text([]) == "(no output)"
+
+
+def test_an_outcome_gives_the_meta_the_store_keeps() -> None:
+    outcome = ToolOutcome("12 degrees", False, 0.12345, "demo", "weather")
+    assert outcome.meta("allow-list") == {
+        "server": "demo",
+        "tool": "weather",
+        "approval": "allow-list",
+        "duration_s": 0.123,
+        "is_error": False,
+    }

@@ -25,14 +25,15 @@ Public API
   `async with ToolServers(...) as servers:` starts on enter and closes on exit.
 - `ServerState`: STARTING, READY, FAILED, STOPPED. `ServerStatus`: name, state, where, reason,
   stderr_tail, tools. `ToolInfo`: server, name, namespaced, description, input_schema.
-- `ToolOutcome`: content (text for the model), is_error, duration_s, server, tool.
+- `ToolOutcome`: content (text for the model), is_error, duration_s, server, tool;
+  `meta(approval)` is the dict `ChatEngine.add_tool_result(call, content, meta)` saves.
 - `ToolNames`: `<server>__<tool>` names valid for OpenAI, and the map back.
 - `ApprovalPolicy(configs)`: `needs_approval(server, tool)`, `allow_for_session(server, tool)`,
   `allow_always(server, tool, config_path)` (raises `ConfigEditError`, a message for the user);
   `persist_always_allow(config_path, server, tool)` is the file edit alone.
 
-Usage (the engine's tool loop)
-------------------------------
+Usage (the engine's tool loop, with chat.ChatEngine and core.reply.ToolCall)
+------------------------------------------------------------------------------
     servers = ToolServers(settings.mcp_servers, start_timeout=settings.mcp_start_timeout,
                           on_change=refresh_tools_panel)      # or None (ask)
     servers.start()
@@ -40,20 +41,19 @@ Usage (the engine's tool loop)
     await servers.wait_ready()                                # ask; the UI shows STARTING
     for step in range(settings.tool_step_limit):
         tools = servers.openai_tools(disabled=user_disabled)  # omit `tools` when empty
-        reply = <stream the request with tools>
-        if not reply.tool_calls:
+        <run engine.turn() with those tools>
+        if not engine.pending_tool_calls:
             break
-        messages.append(<the assistant message with its tool_calls>)
-        for call in reply.tool_calls:                         # or at once: asyncio.gather
+        for call in engine.pending_tool_calls:                # or at once: asyncio.gather
             server, tool = servers.resolve(call.name) or ("", call.name)
-            if call.parse_error:
-                content = f"the arguments are not valid JSON: {call.parse_error}"
+            arguments, parse_error = call.parsed_arguments()
+            if parse_error:
+                engine.add_tool_result(call, f"the arguments are not valid JSON: {parse_error}")
             elif policy.needs_approval(server, tool) and not await ask_user(server, tool, call):
-                content = "the user declined this tool call"
+                engine.add_tool_result(call, "the user declined this tool call")
             else:
-                outcome = await servers.call(call.name, call.parsed)   # any value; not a dict
-                content = outcome.content                              # -> an error outcome
-            messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
+                outcome = await servers.call(call.name, arguments)  # a non-dict gives an error
+                engine.add_tool_result(call, outcome.content, outcome.meta("asked"))
     await servers.aclose()                                    # at exit
 
 Untrusted text: `ServerStatus.reason`, `.stderr_tail` and `.where` are already terminal-safe;

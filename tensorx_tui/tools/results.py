@@ -27,6 +27,17 @@ class ToolOutcome:
     server: str
     tool: str
 
+    def meta(self, approval: str) -> dict[str, Any]:
+        """What the store keeps beside a tool result (`ChatEngine.add_tool_result(meta=...)`);
+        `approval` says how the call was allowed, e.g. "allow-list", "session", "asked"."""
+        return {
+            "server": self.server,
+            "tool": self.tool,
+            "approval": approval,
+            "duration_s": round(self.duration_s, 3),
+            "is_error": self.is_error,
+        }
+
 
 def content_text(parts: Sequence[Any], structured: Any = None) -> str:
     """The text the model gets for a call result's content blocks."""
