@@ -170,7 +170,8 @@ class ToolServers:
             if error is None:
                 server.state, server.reason = ServerState.STOPPED, None
             else:
-                server.state, server.reason = ServerState.FAILED, f"internal error: {error!r}"
+                server.state = ServerState.FAILED
+                server.reason = one_line(f"internal error: {error!r}")
             server.ended.set()
             self._changed(server)
 
