@@ -44,7 +44,7 @@ DEMO_MODEL = "demo"
 _STR_KEYS = ("base_url", "model", "api_key_env", "api_key", "system", "theme", "data_dir")
 _NUMBER_KEYS = ("temperature", "idle_timeout", "connect_timeout")
 _INT_KEYS = ("max_tokens",)
-_BOOL_KEYS = ("think_tags",)
+_BOOL_KEYS = ("think_tags", "reasoning_with_tool_calls")
 _TABLE_KEYS = frozenset((*_STR_KEYS, *_NUMBER_KEYS, *_INT_KEYS, *_BOOL_KEYS, "tools"))
 # Environment values for the boolean settings (case-insensitive).
 _TRUE_WORDS = frozenset(("1", "true", "yes", "on"))
@@ -99,6 +99,9 @@ class Settings:
     """Tool round trips allowed in one reply (`[mcp] step_limit`)."""
     mcp_start_timeout: float = DEFAULT_START_TIMEOUT
     """Seconds an MCP server may take to start (`[mcp] start_timeout`)."""
+    reasoning_with_tool_calls: bool = True
+    """Send a reply's reasoning back with its tool calls (`reasoning_content`): DeepSeek in thinking
+    mode answers 400 without it; a server that rejects the field can turn it off per profile."""
 
     @property
     def needs_key(self) -> bool:
@@ -205,6 +208,7 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         demo=bool(given.get("demo")),
         warnings=warnings,
         think_tags=bool(merged.get("think_tags", True)),
+        reasoning_with_tool_calls=bool(merged.get("reasoning_with_tool_calls", True)),
     )
     mcp = parse_mcp_config(config_file.get("mcp"), source, env)
     settings.mcp_servers = mcp.servers

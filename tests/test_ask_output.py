@@ -172,10 +172,11 @@ def test_json_mode_prints_nothing_until_the_end_and_exact_keys() -> None:
     data = json.loads(out.getvalue())
     assert set(data) == {
         "content", "reasoning", "refusal", "tool_calls", "finish_reason", "usage",
-        "model", "state", "error", "timings",
+        "model", "state", "error", "timings", "steps",
     }  # fmt: skip
     assert (data["content"], data["state"], err.getvalue()) == ("hi", "complete", "")
     assert data["refusal"] is None
+    assert data["steps"] == []  # no tool round trips
 
 
 def test_json_mode_carries_the_refusal() -> None:

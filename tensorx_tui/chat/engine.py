@@ -49,6 +49,7 @@ class ChatEngine:
         profile: str | None,
         base_url: str,
         tools: list[dict[str, Any]] | None = None,
+        reasoning_with_tool_calls: bool = True,
         on_save_failed: Callable[[SaveFailed], None] | None = None,
     ) -> None:
         self.endpoint = endpoint
@@ -62,9 +63,11 @@ class ChatEngine:
             temperature=defaults.temperature,
             max_tokens=defaults.max_tokens,
             tools=tools,
+            reasoning_with_tool_calls=reasoning_with_tool_calls,
         )
         self._on_save_failed = on_save_failed
         log.on_error = self._save_failed
+        self.current_turn: Turn | None = None  # the latest turn (a Ctrl-C reads its reply)
         # What the store holds for this conversation's settings, to save only real changes.
         self._saved_settings: tuple[str, str, dict[str, Any]] | None = None
 
@@ -105,7 +108,9 @@ class ChatEngine:
         settings `continued_settings` gives (the same rule for the UI and `ask -c`)."""
         self.state.clear()
         self._apply(continued_settings(saved.meta, self.base_url, self.defaults, overrides))
-        self.state.messages.extend(saved.to_openai_messages())
+        self.state.messages.extend(
+            saved.to_openai_messages(reasoning_with_tool_calls=self.state.reasoning_with_tool_calls)
+        )
         self.log.switch(saved.id)
         meta = saved.meta
         # As saved: settings that now differ (another endpoint, a flag) are saved at the next send.
@@ -195,7 +200,8 @@ class ChatEngine:
 
     def turn(self) -> Turn:
         """One request and its streamed reply (iterate it; see the module doc)."""
-        return Turn(self, self.state.model)
+        self.current_turn = Turn(self, self.state.model)
+        return self.current_turn
 
     def record_cancelled(self, model: str | None = None) -> Reply:
         """A turn cancelled before its request left: saved as a cancelled, empty reply."""

@@ -24,6 +24,7 @@ class ConversationState:
     temperature: float | None = None
     max_tokens: int | None = None
     tools: list[dict[str, Any]] | None = None
+    reasoning_with_tool_calls: bool = True
     messages: list[dict[str, Any]] = field(default_factory=list)
     """Everything but the system prompt, in order, as sent to the API."""
     _pending: list[ToolCall] = field(default_factory=list)
@@ -51,7 +52,7 @@ class ConversationState:
         if not reply.content and not reply.refusal and not complete_calls:
             self._pending = []
             return
-        message = reply.to_openai_message()
+        message = reply.to_openai_message(reasoning_with_tool_calls=self.reasoning_with_tool_calls)
         if not complete_calls:
             message.pop("tool_calls", None)
             message.pop("reasoning_content", None)

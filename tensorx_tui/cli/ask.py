@@ -9,12 +9,15 @@ import os
 import sys
 from typing import Any, BinaryIO
 
-from tensorx_tui.chat.engine import ChatEngine, Turn
-from tensorx_tui.chat.events import ReplyFinished, TurnStarted
+from tensorx_tui.chat.engine import ChatEngine
+from tensorx_tui.chat.events import ReplyFinished
 from tensorx_tui.chat.saving import ConversationLog
 from tensorx_tui.chat.settings import Overrides, TurnSettings
+from tensorx_tui.chat.tool_loop import LoopEvent, ToolLoop, ToolStepDone
 from tensorx_tui.cli.ask_printer import AskPrinter, wants_color
+from tensorx_tui.cli.ask_tools import TerminalApprover, ToolProgress, start_tool_servers
 from tensorx_tui.cli.shell import PROG, UsageError, isatty, settings_for
+from tensorx_tui.core.events import ContentDelta, StreamEvent
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.core.request import ChatRequest
 from tensorx_tui.core.sanitize import one_line
@@ -105,23 +108,60 @@ def flag_overrides(args: argparse.Namespace, settings: Settings) -> Overrides:
     )
 
 
-class _Progress:
-    """What survives a Ctrl-C: the turn (and so its live reply)."""
+async def _converse(
+    args: argparse.Namespace, settings: Settings, engine: ChatEngine, printer: AskPrinter
+) -> list[ToolStepDone]:
+    """The turns of this ask: one, or with MCP tools, as many as the tool loop takes."""
+    async with open_endpoint(settings) as endpoint:
+        engine.endpoint = endpoint
+        servers, policy = await start_tool_servers(settings, sys.stderr)
+        try:
+            if servers is not None:
+                engine.state.tools = [*(settings.tools or []), *servers.openai_tools()] or None
+            loop = ToolLoop(
+                engine,
+                servers,
+                policy,
+                TerminalApprover(
+                    sys.stderr, allow_all=args.allow_all_tools, allow=args.allow_tool or ()
+                ),
+                step_limit=settings.tool_step_limit,
+            )
+            answer = _AnswerRelay(printer, hold=servers is not None)
+            progress = ToolProgress(sys.stderr)
+            async for event in loop.run():
+                answer.on_event(event)
+                if not args.json:
+                    progress.on_event(event)
+            return loop.steps
+        finally:
+            if servers is not None:
+                await servers.aclose()
 
-    turn: Turn | None = None
 
+class _AnswerRelay:
+    """Events to the printer. With MCP tools, a step's text waits until its reply ends: stdout
+    carries only the final answer; text the model wrote before calling tools goes to stderr."""
 
-async def _run_turn(
-    settings: Settings, engine: ChatEngine, printer: AskPrinter, progress: _Progress
-) -> Reply:
-    async with open_endpoint(settings) as client:
-        engine.endpoint = client
-        async with engine.turn() as turn:
-            progress.turn = turn
-            async for event in turn:
-                if not isinstance(event, TurnStarted | ReplyFinished):
-                    printer.on_event(event)
-    return turn.reply
+    def __init__(self, printer: AskPrinter, *, hold: bool) -> None:
+        self.printer = printer
+        self.hold = hold
+        self.held: list[ContentDelta] = []
+
+    def on_event(self, event: LoopEvent) -> None:
+        if isinstance(event, ReplyFinished):
+            held, self.held = self.held, []
+            if event.reply.tool_calls and event.reply.state is ReplyState.COMPLETE:
+                text = "".join(d.text for d in held).strip()
+                if text:
+                    self.printer.note(one_line(text, 2000))
+            else:
+                for delta in held:
+                    self.printer.on_event(delta)
+        elif self.hold and isinstance(event, ContentDelta):
+            self.held.append(event)
+        elif isinstance(event, StreamEvent):
+            self.printer.on_event(event)
 
 
 def run_ask(args: argparse.Namespace) -> int:
@@ -146,6 +186,7 @@ def _ask(
         profile=settings.profile,
         base_url=settings.base_url,
         tools=settings.tools,
+        reasoning_with_tool_calls=settings.reasoning_with_tool_calls,
     )
     if conversation is not None:
         # -c / --conversation: the earlier messages go first, with the conversation's settings
@@ -161,20 +202,29 @@ def _ask(
     if args.verbose and not args.json:
         printer.note(f"POST {settings.base_url}/chat/completions  model {engine.state.model}")
     engine.add_user(prompt)
-    progress = _Progress()
+    steps: list[ToolStepDone] = []
     try:
-        reply = asyncio.run(_run_turn(settings, engine, printer, progress))
+        steps = asyncio.run(_converse(args, settings, engine, printer))
     except KeyboardInterrupt:
         # The turn was cancelled with the event loop: the engine saved it as cancelled.
-        reply = progress.turn.reply if progress.turn else Reply(state=ReplyState.CANCELLED)
+        turn = engine.current_turn
+        reply = turn.reply if turn else Reply(state=ReplyState.CANCELLED)
         if reply.state is not ReplyState.COMPLETE:
             reply.state = ReplyState.CANCELLED
         printer.finish(reply, base_url=settings.base_url)
         return EXIT_INTERRUPTED
-    printer.finish(reply, base_url=settings.base_url)
+    reply = engine.current_turn.reply if engine.current_turn else Reply()
+    printer.finish(reply, base_url=settings.base_url, steps=[_step_json(s) for s in steps])
     if args.verbose and not args.json and engine.saving and engine.conv_id:
         printer.note(f"saved as conversation {engine.conv_id}")
     return EXIT_OK if reply.state is ReplyState.COMPLETE else EXIT_FAILED
+
+
+def _step_json(step: ToolStepDone) -> dict[str, Any]:
+    return {
+        "tool_calls": [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in step.calls],
+        "results": [r.to_json() for r in step.results],
+    }
 
 
 class _NoEndpoint:

@@ -77,10 +77,13 @@ class AskPrinter:
             reason = one_line(event.reason).rstrip(". ")
             self.note(f"{reason}, retrying in {event.delay:.1f} s (try {event.attempt})")
 
-    def finish(self, reply: Reply, *, base_url: str = "") -> None:
-        """The end of the reply: JSON, or the closing newline, tool calls, error and usage."""
+    def finish(
+        self, reply: Reply, *, base_url: str = "", steps: list[dict[str, Any]] | None = None
+    ) -> None:
+        """The end of the reply: JSON, or the closing newline, tool calls, error and usage.
+        `steps`: the tool round trips before it (`--json` gains a `steps` list)."""
         if self.json_mode:
-            text = json.dumps(reply.to_json(), ensure_ascii=False)
+            text = json.dumps({**reply.to_json(), "steps": steps or []}, ensure_ascii=False)
             self.out.write(terminal_safe_json(text) + "\n")
             self.out.flush()
             return

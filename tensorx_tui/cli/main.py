@@ -159,6 +159,15 @@ def add_ask_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentPars
     ask.add_argument("--max-tokens", type=_positive_int, help="cap on the reply length")
     ask.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
     ask.add_argument(
+        "--allow-tool",
+        action="append",
+        metavar="NAME",
+        help="run this MCP tool without asking (repeatable; NAME or SERVER.NAME)",
+    )
+    ask.add_argument(
+        "--allow-all-tools", action="store_true", help="run every MCP tool without asking"
+    )
+    ask.add_argument(
         "--json", action="store_true", help="print one JSON object at the end instead of streaming"
     )
     ask.add_argument("-u", "--usage", action="store_true", help="usage and timings on stderr")

@@ -127,14 +127,14 @@ class Reply:
             "timings": {"ttft_s": self.timings.ttft_s, "total_s": self.timings.total_s},
         }
 
-    def to_openai_message(self) -> dict[str, Any]:
+    def to_openai_message(self, *, reasoning_with_tool_calls: bool = True) -> dict[str, Any]:
         """The reply as an assistant message to send back in the next request."""
         # A refusal goes back as the text the model said: not every server knows `refusal`.
         text = self.content or self.refusal
         msg: dict[str, Any] = {"role": "assistant", "content": text or None}
         if self.tool_calls:
             msg["tool_calls"] = [c.to_openai() for c in self.tool_calls]
-            if self.reasoning:
+            if self.reasoning and reasoning_with_tool_calls:
                 # DeepSeek in thinking mode answers 400 when tool calls come back without it;
                 # elsewhere reasoning is not sent back (some servers reject unknown fields).
                 msg["reasoning_content"] = self.reasoning

@@ -224,7 +224,9 @@ class Conversation:
     def id(self) -> ConversationId:
         return self.meta.id
 
-    def to_openai_messages(self, *, with_system: bool = False) -> list[dict[str, Any]]:
+    def to_openai_messages(
+        self, *, with_system: bool = False, reasoning_with_tool_calls: bool = True
+    ) -> list[dict[str, Any]]:
         """The history to send when continuing this conversation.
 
         Left out, because an endpoint would reject them (the same rules as the UI's
@@ -253,5 +255,5 @@ class Conversation:
             ]
             if not reply.content and not reply.refusal and not reply.tool_calls:
                 continue
-            out.append(reply.to_openai_message())
+            out.append(reply.to_openai_message(reasoning_with_tool_calls=reasoning_with_tool_calls))
         return out

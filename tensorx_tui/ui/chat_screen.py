@@ -96,6 +96,7 @@ class ChatScreen(Screen[None]):
             profile=settings.profile,
             base_url=settings.base_url,
             tools=settings.tools,
+            reasoning_with_tool_calls=settings.reasoning_with_tool_calls,
             on_save_failed=self._saving_failed,
         )
         self.saved = SavedConversations(self)
