@@ -4,17 +4,23 @@
 
 The app is driven headless with Pilot, exactly as a user would with keys. PNG conversion is a
 script-only convenience: Debian's `librsvg2-bin` (`rsvg-convert`); it is never a runtime dependency.
+screenshots/browser.png is `tensorx-chat serve --demo` in headless Chromium, typed into like the
+others; it needs the web and dev extras and Debian's `chromium` + `chromium-driver`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -22,6 +28,7 @@ from xml.sax.saxutils import escape as xml_escape
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
 from rich.cells import cell_len  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 from textual.widgets import Collapsible  # noqa: E402
@@ -290,6 +297,100 @@ def to_png(svg: Path) -> Path | None:
     return png
 
 
+# Catches textual-serve's terminal object as the page builds it (it lives in a closure), so the
+# screen can be read as text: the same hook as tests/test_serve_browser.py.
+CATCH_TERMINAL = """
+Object.defineProperty(Object.prototype, "fitAddon", {
+  configurable: true,
+  set(value) {
+    window.__textualTerminal = this;
+    Object.defineProperty(this, "fitAddon", {value, writable: true, configurable: true});
+  },
+});
+"""
+SCREEN_TEXT = """
+const wrapper = window.__textualTerminal;
+if (!wrapper || !wrapper.terminal) return "";
+const terminal = wrapper.terminal, buffer = terminal.buffer.active, rows = [];
+for (let y = 0; y < terminal.rows; y++) {
+  const line = buffer.getLine(buffer.viewportY + y);
+  rows.push(line ? line.translateToString(true) : "");
+}
+return rows.join("\\n");
+"""
+BROWSER_PROMPT = "write a Python function that reverses a string"
+BROWSER_REPLY_END = "adapt it to your data?"
+
+
+def _poll(condition: Callable[[], object], what: str, limit_s: float = 60.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"browser scene: no {what} after {limit_s:g} s")
+        time.sleep(0.05)  # another process: nothing to await
+
+
+def shoot_browser() -> Path | None:
+    """screenshots/browser.png, or None when selenium or Chromium is missing."""
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+    except ImportError:
+        return None
+    if not (chromium and chromedriver):
+        return None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = tempfile.TemporaryDirectory(prefix="tensorx-screenshots-")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tensorx_tui", "serve", "--demo", "--port", str(port),
+         "--config", os.devnull, "--data-dir", data.name],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd=ROOT,
+    )  # fmt: skip
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--window-size=1280,720",
+                     f"--user-data-dir={data.name}/chromium"):  # fmt: skip
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(chromedriver))
+    try:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd(
+            "Network.setBlockedURLs", {"urls": ["http*://fonts.googleapis.com/*"]}
+        )
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CATCH_TERMINAL})
+
+        def answers() -> bool:
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
+            except httpx.TransportError:  # the server is still starting
+                return False
+
+        _poll(answers, "server")
+        driver.get(f"http://127.0.0.1:{port}/")
+        _poll(lambda: "Message" in driver.execute_script(SCREEN_TEXT), "app")
+        typing = driver.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea")
+        typing.send_keys(BROWSER_PROMPT, Keys.ENTER)
+
+        def replied() -> bool:
+            text = " ".join(str(driver.execute_script(SCREEN_TEXT)).split())
+            return BROWSER_REPLY_END in text and "idle" in text
+
+        _poll(replied, "reply")
+        png = OUT / "browser.png"
+        driver.save_screenshot(str(png))
+    finally:
+        driver.quit()
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+        data.cleanup()
+    return png
+
+
 async def main() -> int:
     OUT.mkdir(exist_ok=True)
     for name, model, speed, tools, scene in SCENES:
@@ -298,6 +399,8 @@ async def main() -> int:
         print(
             svg.relative_to(ROOT), png.relative_to(ROOT) if png else "(no rsvg-convert: SVG only)"
         )
+    browser = shoot_browser()
+    print(browser.relative_to(ROOT) if browser else "(no selenium or Chromium: no browser.png)")
     return 0
 
 

@@ -30,6 +30,12 @@ from tensorx_tui.core.descriptions import Endpoint, key_hint
 from tensorx_tui.core.params import temperature_problem
 from tensorx_tui.core.secret import Secret, redact_url
 from tensorx_tui.core.urls import url_problem
+from tensorx_tui.tools.config import (
+    DEFAULT_START_TIMEOUT,
+    DEFAULT_STEP_LIMIT,
+    ServerConfig,
+    parse_mcp_config,
+)
 
 APP_NAME = "tensorx-chat"
 DEFAULT_BASE_URL = "https://api.tensorx.ai/v1"
@@ -41,8 +47,12 @@ DEMO_MODEL = "demo"
 _STR_KEYS = ("base_url", "model", "api_key_env", "api_key", "system", "theme", "data_dir")
 _NUMBER_KEYS = ("temperature", "idle_timeout", "connect_timeout")
 _INT_KEYS = ("max_tokens",)
-_TABLE_KEYS = frozenset((*_STR_KEYS, *_NUMBER_KEYS, *_INT_KEYS, "tools"))
-_TOP_ONLY_KEYS = frozenset(("default_profile", "profiles"))
+_BOOL_KEYS = ("think_tags", "reasoning_with_tool_calls")
+_TABLE_KEYS = frozenset((*_STR_KEYS, *_NUMBER_KEYS, *_INT_KEYS, *_BOOL_KEYS, "tools"))
+# Environment values for the boolean settings (case-insensitive).
+_TRUE_WORDS = frozenset(("1", "true", "yes", "on"))
+_FALSE_WORDS = frozenset(("0", "false", "no", "off"))
+_TOP_ONLY_KEYS = frozenset(("default_profile", "profiles", "mcp"))
 
 
 class SettingsError(Exception):
@@ -84,6 +94,18 @@ class Settings:
     api_key_env: str | None = DEFAULT_KEY_ENV
     """The environment variable the key is read from (named by `api_key_env` in the config);
     None when none would be: a profile with its own base_url must name its own."""
+    think_tags: bool = True
+    """Split `<think>…</think>` written in a reply's content into reasoning (models served without
+    a reasoning parser). Off: the tags stay in the answer as text (`TENSORX_THINK_TAGS=0`)."""
+    mcp_servers: list[ServerConfig] = field(default_factory=list)
+    """The enabled MCP servers of `[mcp.servers.NAME]` (bad entries skipped, with a warning)."""
+    tool_step_limit: int = DEFAULT_STEP_LIMIT
+    """Tool round trips allowed in one reply (`[mcp] step_limit`)."""
+    mcp_start_timeout: float = DEFAULT_START_TIMEOUT
+    """Seconds an MCP server may take to start (`[mcp] start_timeout`)."""
+    reasoning_with_tool_calls: bool = True
+    """Send a reply's reasoning back with its tool calls (`reasoning_content`): DeepSeek in thinking
+    mode answers 400 without it; a server that rejects the field can turn it off per profile."""
 
     @property
     def needs_key(self) -> bool:
@@ -162,8 +184,16 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
     file_top = {k: v for k, v in config_file.items() if k in _TABLE_KEYS}
 
     # Layers, lowest first. A profile named on the command line sits above the environment.
-    env_names = {"base_url": "TENSORX_BASE_URL", "model": "TENSORX_MODEL"}
-    env_layer = {k: env[name] for k, name in env_names.items() if env.get(name)}
+    env_names = {
+        "base_url": "TENSORX_BASE_URL",
+        "model": "TENSORX_MODEL",
+        "think_tags": "TENSORX_THINK_TAGS",
+    }
+    env_layer: dict[str, Any] = {
+        k: env[name] for k, name in env_names.items() if k != "think_tags" and env.get(name)
+    }
+    if env.get("TENSORX_THINK_TAGS"):
+        env_layer["think_tags"] = _env_bool(env["TENSORX_THINK_TAGS"], "TENSORX_THINK_TAGS")
     layers: list[tuple[str, dict[str, Any]]] = [(source, file_top)]
     named_profile = (f"{source} [profiles.{profile_name}]", profile)
     named_env = ("the environment", env_layer)
@@ -191,6 +221,8 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         config_path=config_path,
         demo=bool(given.get("demo")),
         warnings=warnings,
+        think_tags=bool(merged.get("think_tags", True)),
+        reasoning_with_tool_calls=bool(merged.get("reasoning_with_tool_calls", True)),
     )
     if not settings.demo:  # --demo replaces the base URL with its own server's
         problem = url_problem(settings.base_url)
@@ -199,6 +231,11 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
                 f"the base URL {redact_url(settings.base_url)!r} "
                 f"(from {origin.get('base_url', 'the defaults')}) cannot be used: {problem}"
             )
+    mcp = parse_mcp_config(config_file.get("mcp"), source, env)
+    settings.mcp_servers = mcp.servers
+    settings.tool_step_limit = mcp.step_limit
+    settings.mcp_start_timeout = mcp.start_timeout
+    warnings += mcp.warnings
     settings.api_key = _resolve_key(given, env, file_top, profile, config_path)
     settings.api_key_env = (
         None
@@ -242,6 +279,9 @@ def _check_table(
                 raise SettingsError(f"{name} must be more than 0")
             if key == "temperature" and (problem := temperature_problem(value)):
                 raise SettingsError(f"{name}: {problem}")
+        elif key in _BOOL_KEYS:
+            if not isinstance(value, bool):
+                raise SettingsError(f"{name} must be true or false, got {_type_name(value)}")
         elif key in _INT_KEYS:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SettingsError(f"{name} must be a positive whole number")
@@ -337,6 +377,15 @@ def _data_dir(
 ) -> Path:
     chosen = given.get("data_dir") or env.get("TENSORX_DATA_DIR") or file_top.get("data_dir")
     return Path(chosen).expanduser() if chosen else default_data_dir()
+
+
+def _env_bool(value: str, name: str) -> bool:
+    word = value.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise SettingsError(f"{name} must be 1 or 0 (true/false, yes/no, on/off), got {value!r}")
 
 
 def _float_or_none(value: Any) -> float | None:

@@ -17,7 +17,7 @@ import pytest
 from test_client import REQUEST, Server, make_client, only_error, run
 
 from tensorx_tui.cli.main import main
-from tensorx_tui.core.client import APIError
+from tensorx_tui.core.endpoint import APIError
 from tensorx_tui.core.events import Retrying
 from tensorx_tui.core.reply import ReplyState
 from tensorx_tui.demo.server import DemoServer
@@ -109,20 +109,17 @@ def test_models_json_end_to_end(shell: Path, capsys: pytest.CaptureFixture[str])
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=hostile)  # a bare list: ids are not cleaned on the way
 
-    from tensorx_tui import open_endpoint
-
-    original = open_endpoint.build_client
-
-    def build(settings: object, transport: object = None) -> object:
-        return original(settings, httpx.MockTransport(handler))  # type: ignore[arg-type]
-
     import tensorx_tui.cli.models as models_cli
+    from tensorx_tui.open_endpoint import open_endpoint
 
-    models_cli.build_client = build  # type: ignore[assignment]
+    def with_mock(settings: object, transport: object = None) -> object:
+        return open_endpoint(settings, httpx.MockTransport(handler))  # type: ignore[arg-type]
+
+    models_cli.open_endpoint = with_mock  # type: ignore[assignment]
     try:
         assert main(["models", *NO_CONFIG, "--base-url", "http://127.0.0.1:9/v1", "--json"]) == 0
     finally:
-        models_cli.build_client = original
+        models_cli.open_endpoint = open_endpoint
     out = capsys.readouterr().out
     assert "\x9b" not in out and "\u202e" not in out and json.loads(out) == sorted(hostile)
 

@@ -373,13 +373,12 @@ async def test_recorder_autoflush_saves_while_the_stream_is_quiet(store: Store) 
     reply = Reply(content="before a long pause")
     rec.update(reply)  # too early: pending
     task = asyncio.create_task(rec.autoflush())
-    for _ in range(100):
-        await asyncio.sleep(0.01)
-        if rec.checkpoints:
-            break
+    async with asyncio.timeout(30):
+        while not rec.checkpoints:  # noqa: ASYNC110 - the recorder's timer has no event to await
+            await asyncio.sleep(0.01)
     assert store.load_conversation(conv).messages[0].content == "before a long pause"
     rec.finish(reply)
-    await asyncio.wait_for(task, 1)
+    await asyncio.wait_for(task, 30)
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:

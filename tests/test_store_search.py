@@ -200,7 +200,9 @@ def test_split_marks() -> None:
     assert spans == ((2, 4), (7, 8))
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text())
 def test_no_text_makes_fts5_fail(store: Store, query: str) -> None:
     expr = match_query(query)
@@ -215,7 +217,9 @@ def test_no_text_makes_fts5_fail(store: Store, query: str) -> None:
         pytest.fail(f"{query!r} -> {expr!r}: {exc}")
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=12))
 def test_any_word_finds_the_message_holding_it(store: Store, word: str) -> None:
     conv = talk(store, f"before {word} after")

@@ -260,12 +260,15 @@ def test_export_to_a_directory_uses_a_safe_name(store: Store, tmp_path: Path) ->
 _texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 
 
-@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     title=_texts,
     user=_texts,
     content=_texts,
     reasoning=_texts,
+    refusal=_texts,
     arguments=_texts,
     when=st.datetimes(
         min_value=datetime(1970, 1, 2), max_value=datetime(9000, 1, 1), timezones=st.just(UTC)
@@ -277,6 +280,7 @@ def test_round_trip_holds_for_any_text(
     user: str,
     content: str,
     reasoning: str,
+    refusal: str,
     arguments: str,
     when: datetime,
 ) -> None:
@@ -289,6 +293,7 @@ def test_round_trip_holds_for_any_text(
             Reply(
                 content=content,
                 reasoning=reasoning,
+                refusal=refusal,
                 tool_calls=[ToolCall(user or None, title, arguments)],
                 state=ReplyState.INTERRUPTED,
             ),
@@ -316,3 +321,36 @@ def test_a_replys_own_headings_sit_below_the_message_heading(store: Store) -> No
     outside_code = re.sub(r"^```.*?^```", "", md, flags=re.M | re.S)
     assert re.findall(r"^# .*", outside_code, flags=re.M) == ["# Weather"]
     assert "HTTP 200" not in md and "> **Error:** boom" in md
+
+
+def test_a_refusal_is_saved_exported_imported_and_sent_back(store: Store, other: Store) -> None:
+    conv = store.create_conversation(model="gpt")
+    store.add_user_message(conv, "Do the bad thing")
+    refused = Reply(
+        refusal="I can't help with that.", finish_reason="stop", state=ReplyState.COMPLETE
+    )
+    store.add_reply(conv, refused)
+    loaded = store.load_conversation(conv)
+    assert loaded.messages[1].refusal == "I can't help with that."
+    assert loaded.messages[1].to_reply().refused
+    # Sent back as what the model said, not dropped as an empty reply.
+    assert loaded.to_openai_messages()[-1] == {
+        "role": "assistant",
+        "content": "I can't help with that.",
+    }
+    data = json.loads(to_json(loaded))
+    message = data["messages"][1]
+    assert (message["content"], message["refusal"]) == (None, "I can't help with that.")
+    assert "refusal" not in data["messages"][0]
+    again = other.load_conversation(other.import_conversation(from_json(to_json(loaded))))
+    assert again.messages[1].refusal == "I can't help with that."
+    assert to_json(again) == to_json(loaded)
+    markdown = to_markdown(loaded)
+    assert "**Refusal** (the model declined to answer):\n\nI can't help with that." in markdown
+
+
+def test_a_plain_openai_transcript_with_a_refusal_imports() -> None:
+    raw = [{"role": "assistant", "content": None, "refusal": "No."}]
+    assert from_json(json.dumps(raw)).messages[0].refusal == "No."
+    with pytest.raises(TranscriptError, match=r"messages\[0\]\.refusal: expected str"):
+        from_json(json.dumps([{"role": "assistant", "refusal": 5}]))

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ui_app_support import SIZE, chat, demo_app, demo_server, reply_done, screen_text, wait_for
+from ui_app_support import SIZE, chat, demo_app, reply_done, screen_text, wait_for
 
 from tensorx_tui.core.reply import ReplyState
 from tensorx_tui.demo.server import DemoServer
 from tensorx_tui.settings import load_settings
 from tensorx_tui.ui.modals.tool_result import ToolResultModal
-from tensorx_tui.ui.transcript import AssistantMessage
-
-__all__ = ["demo_server"]  # the fixture, imported for pytest
+from tensorx_tui.ui.transcript import AssistantMessage, UserMessage
 
 WEATHER_TOOL = {
     "type": "function",
@@ -148,8 +146,10 @@ async def test_up_in_an_empty_prompt_recalls_the_last_message(demo_server: DemoS
         assert chat(app).prompt.text == "first"
         await pilot.press("!", "enter")
         await reply_done(app)
+        # Edit-and-resend replaces the last exchange in what is sent (the store keeps it).
         users = [m["content"] for m in chat(app).state.messages if m["role"] == "user"]
-        assert users == ["first", "first!"]
+        assert users == ["first!"]
+        assert [w.text for w in chat(app).query(UserMessage)] == ["first!"]
 
 
 async def test_ctrl_n_starts_a_new_conversation(demo_server: DemoServer) -> None:

@@ -8,19 +8,16 @@ from ui_app_support import (
     chat,
     client_factory,
     demo_app,
-    demo_server,
     reply_done,
     screen_text,
 )
 
 from tensorx_tui.core.ratelimits import summarise
 from tensorx_tui.demo.server import DemoServer
-from tensorx_tui.open_endpoint import ClientHandle
+from tensorx_tui.open_endpoint import EndpointHandle
 from tensorx_tui.settings import Settings
 from tensorx_tui.ui.app import ChatApp
 from tensorx_tui.ui.status_line import endpoint_label, rate_limit_text
-
-__all__ = ["demo_server"]
 
 
 async def test_theme_from_settings_and_unknown_theme_warns(demo_server: DemoServer) -> None:
@@ -35,10 +32,10 @@ async def test_theme_from_settings_and_unknown_theme_warns(demo_server: DemoServ
 
 
 async def test_http_client_is_closed_when_the_app_exits(demo_server: DemoServer) -> None:
-    handles: list[ClientHandle] = []
+    handles: list[EndpointHandle] = []
     build = client_factory()
 
-    def factory(settings: Settings) -> ClientHandle:
+    def factory(settings: Settings) -> EndpointHandle:
         handles.append(build(settings))
         return handles[-1]
 

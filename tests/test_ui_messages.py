@@ -55,7 +55,8 @@ async def test_content_renders_and_fence_is_highlighted_after_finish() -> None:
         msg = await conv.add_assistant("demo")
         for i in range(0, len(text), 3):
             msg.apply(ContentDelta(text[i : i + 3]))
-        await pilot.pause(0.2)
+            if i % 30 == 0:
+                await msg.flush_now()  # rendered while streaming, as the timer would
         reply = Reply(content=text, finish_reason="stop", state=ReplyState.COMPLETE)
         await conv.finish_assistant(msg, reply)
         await pilot.pause()

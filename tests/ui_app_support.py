@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
 
-from tensorx_tui.core.client import ChatClient, RetryPolicy
+from tensorx_tui.core.endpoint import Endpoint, RetryPolicy
 from tensorx_tui.demo.server import DemoServer
-from tensorx_tui.open_endpoint import ClientHandle
+from tensorx_tui.open_endpoint import EndpointHandle
 from tensorx_tui.settings import Settings
 from tensorx_tui.ui.app import ChatApp
 from tensorx_tui.ui.chat_screen import ChatScreen
 
 SIZE = (100, 34)
-
-
-@pytest.fixture(scope="module")
-def demo_server() -> Iterator[DemoServer]:
-    server = DemoServer(host="127.0.0.1", port=0, speed=0).start()
-    yield server
-    server.stop()
 
 
 async def _no_sleep(_seconds: float) -> None:
@@ -34,12 +26,12 @@ async def _no_sleep(_seconds: float) -> None:
 
 def client_factory(
     transport: httpx.AsyncBaseTransport | None = None, *, attempts: int = 4
-) -> Callable[[Settings], ClientHandle]:
-    """Like connect.build_client, with instant retries and an optional MockTransport."""
+) -> Callable[[Settings], EndpointHandle]:
+    """Like connect.open_endpoint, with instant retries and an optional MockTransport."""
 
-    def build(settings: Settings) -> ClientHandle:
-        handle = ClientHandle(settings, transport)
-        handle.client = ChatClient(
+    def build(settings: Settings) -> EndpointHandle:
+        handle = EndpointHandle(settings, transport)
+        handle.client = Endpoint(
             handle.http,
             base_url=settings.base_url,
             api_key=settings.api_key,

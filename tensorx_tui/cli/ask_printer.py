@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TextIO
+from typing import Any, TextIO
 
 from tensorx_tui.cli.shell import isatty
 from tensorx_tui.core.descriptions import (
@@ -21,7 +21,9 @@ from tensorx_tui.core.descriptions import (
 )
 from tensorx_tui.core.events import (
     ContentDelta,
+    ContentReclassified,
     ReasoningDelta,
+    RefusalDelta,
     Retrying,
     StreamEvent,
 )
@@ -59,7 +61,8 @@ class AskPrinter:
     def on_event(self, event: StreamEvent) -> None:
         if self.json_mode:
             return
-        if isinstance(event, ContentDelta) and event.text:
+        if isinstance(event, ContentDelta | RefusalDelta) and event.text:
+            # A refusal is what the model said instead of an answer: stdout too (noted at the end).
             self._close_reasoning()
             self.out.write(self._clean_out(event.text))
             self.out.flush()
@@ -69,15 +72,30 @@ class AskPrinter:
             self.err.write(f"{DIM}{text}{NORMAL}" if self.color else text)
             self.err.flush()
             self._reasoning_open = not event.text.endswith("\n")
+        elif isinstance(event, ContentReclassified):
+            # Already printed: stdout cannot take it back, so say what it was.
+            self._close_reasoning()
+            if self._content_tail and self._content_tail != "\n":
+                self.out.write("\n")
+                self._content_tail = "\n"
+            self.out.flush()
+            self.note("note: the text above was the model's reasoning (it ended with </think>)")
         elif isinstance(event, Retrying):
             self._close_reasoning()
             reason = one_line(event.reason).rstrip(". ")
             self.note(f"{reason}, retrying in {event.delay:.1f} s (try {event.attempt})")
 
-    def finish(self, reply: Reply, *, endpoint: Endpoint | None = None) -> None:
-        """The end of the reply: JSON, or the closing newline, tool calls, error and usage."""
+    def finish(
+        self,
+        reply: Reply,
+        *,
+        endpoint: Endpoint | None = None,
+        steps: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """The end of the reply: JSON, or the closing newline, tool calls, error and usage.
+        `steps`: the tool round trips before it (`--json` gains a `steps` list)."""
         if self.json_mode:
-            text = json.dumps(reply.to_json(), ensure_ascii=False)
+            text = json.dumps({**reply.to_json(), "steps": steps or []}, ensure_ascii=False)
             self.out.write(terminal_safe_json(text) + "\n")
             self.out.flush()
             return
@@ -86,6 +104,8 @@ class AskPrinter:
             self.out.write("\n")
             self._content_tail = "\n"
         self.out.flush()
+        if reply.refused:
+            self.note("note: the model refused; the text above is its refusal, not an answer")
         for call in reply.tool_calls:
             line = f"tool call {one_line(call.name, 80)}({one_line(call.arguments_text)})"
             _, parse_error = call.parsed_arguments()

@@ -9,24 +9,14 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TextIO
 
-from tensorx_tui.cli.shell import PROG, UsageError, isatty
-from tensorx_tui.core.reply import Reply
+from tensorx_tui.cli.shell import PROG, isatty
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text, terminal_safe_json
-from tensorx_tui.core.secret import redact_url
-from tensorx_tui.settings import Settings, load_settings
+from tensorx_tui.settings import load_settings
 from tensorx_tui.store.conversations import ConversationNotFound, Store
 from tensorx_tui.store.db import StoreError
-from tensorx_tui.store.records import Conversation, ConversationId
-from tensorx_tui.store.session import (
-    ConversationLog,
-    NewConversation,
-    continued_model,
-    request_params,
-)
 from tensorx_tui.store.transcripts import (
     ExportFormat,
     TranscriptError,
@@ -168,122 +158,3 @@ def run_import(args: argparse.Namespace) -> int:
         )
     print(conv_id)
     return EXIT_OK
-
-
-# -- saving for `ask` ------------------------------------------------------------------------------
-
-
-class AskConversation:
-    """The conversation an `ask` continues (-c / --conversation) and saves into (unless --no-save).
-
-    Inactive (no store) when there is nothing to load or save; every method is then a no-op, so
-    `ask` calls them unconditionally. Saving problems are warnings: the answer matters more.
-    """
-
-    def __init__(
-        self, store: Store | None, conversation: Conversation | None, *, save: bool
-    ) -> None:
-        self.store = store
-        self.conversation = conversation
-        self.save = save and store is not None
-        # The saving itself is shared with the chat UI (store/session.py).
-        self.log = ConversationLog(
-            store if self.save else None,
-            conversation.id if conversation else None,
-            on_error=_warn,
-        )
-
-    @property
-    def conv_id(self) -> ConversationId | None:
-        return self.log.conv_id
-
-    @classmethod
-    def open(cls, args: argparse.Namespace, settings: Settings) -> AskConversation:
-        """Raises UsageError when the conversation to continue cannot be loaded."""
-        wanted: str | None = getattr(args, "conversation", None)
-        cont = bool(getattr(args, "continue_", False))
-        save = not getattr(args, "no_save", False)
-        if not (save or wanted or cont):
-            return cls(None, None, save=False)
-        try:
-            store = Store.open(settings.data_dir)
-        except StoreError as exc:
-            if wanted or cont:
-                raise UsageError(str(exc)) from exc
-            _warn(f"the reply will not be saved: {exc}")
-            return cls(None, None, save=False)
-        try:
-            conversation = None
-            if wanted:
-                conversation = store.load_conversation(store.resolve_id(wanted))
-            elif cont:
-                latest = store.latest_conversation_id()
-                if latest is None:
-                    raise StoreError("no saved conversation to continue")
-                conversation = store.load_conversation(latest)
-        except StoreError as exc:
-            store.close()
-            raise UsageError(str(exc)) from exc
-        return cls(store, conversation, save=save)
-
-    def history(self) -> list[dict[str, Any]]:
-        """The earlier messages to send before the new prompt."""
-        return self.conversation.to_openai_messages() if self.conversation else []
-
-    def system(self, settings: Settings, given: str | None) -> str | None:
-        """-s wins; a continued conversation keeps its own system prompt; else the settings'."""
-        if given is not None:
-            return given
-        if self.conversation is not None:
-            return self.conversation.meta.system or None
-        return settings.system
-
-    def model(self, settings: Settings, given: str | None) -> str:
-        """-m wins; a continued conversation keeps its model when on the same endpoint."""
-        if given is not None:
-            return settings.model
-        meta = self.conversation.meta if self.conversation else None
-        # The conversation's base URL was saved without credentials: compare it so.
-        return continued_model(meta, redact_url(settings.base_url), settings.model)
-
-    def save_prompt(
-        self, prompt: str, *, settings: Settings, model: str, system: str | None
-    ) -> None:
-        """Commit the user's message (before the request is sent) and open the reply's row."""
-        if self.log.conv_id is not None:
-            self.log.update_settings(model=model, system=system or "")
-        self.log.add_user(
-            prompt,
-            NewConversation(
-                profile=settings.profile,
-                base_url=settings.base_url,
-                model=model,
-                system=system or "",
-                params=request_params(settings.temperature, settings.max_tokens),
-            ),
-        )
-        self.log.start_reply(model)
-        self.save = self.log.saving
-
-    def on_event(self, reply: Reply) -> None:
-        """After each stream event: a checkpoint at most once a second."""
-        self.log.update(reply)
-
-    def recording(self) -> AbstractAsyncContextManager[None]:
-        """Around the stream: also checkpoints while the stream is quiet."""
-        return self.log.recording()
-
-    def finish(self, reply: Reply) -> None:
-        """Save the final reply (its real state: complete, cancelled, error, interrupted). If
-        another instance holds the database, wait for it (bounded) rather than drop the reply:
-        this is the last moment `ask` has."""
-        self.log.finish(reply)
-        self.log.settle()
-
-    def close(self) -> None:
-        if self.store is not None:
-            self.store.close()
-
-
-def _warn(message: str) -> None:
-    print(f"{PROG}: warning: {one_line(message, 1000)}", file=sys.stderr)

@@ -161,6 +161,15 @@ def add_ask_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentPars
     ask.add_argument("--max-tokens", type=_max_tokens, help="cap on the reply length")
     ask.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
     ask.add_argument(
+        "--allow-tool",
+        action="append",
+        metavar="NAME",
+        help="run this MCP tool without asking (repeatable; NAME or SERVER.NAME)",
+    )
+    ask.add_argument(
+        "--allow-all-tools", action="store_true", help="run every MCP tool without asking"
+    )
+    ask.add_argument(
         "--json", action="store_true", help="print one JSON object at the end instead of streaming"
     )
     ask.add_argument("-u", "--usage", action="store_true", help="usage and timings on stderr")
@@ -204,6 +213,31 @@ def add_serve_demo_parser(
         "--allow-remote", action="store_true", help="allow binding to a non-loopback address"
     )
     serve.set_defaults(run=run_serve_demo)
+
+
+def add_serve_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = subcommands.add_parser(
+        "serve",
+        parents=[_connection_options()],
+        help="serve the chat UI to a web browser (needs the `web` extra)",
+        description=(
+            "Serve the chat UI to a web browser: each tab runs its own app with these options. "
+            "Listens on loopback only unless --allow-remote. "
+            "Needs the web extra: pip install 'tensorx-chat[web]'."
+        ),
+    )
+    serve.add_argument("-s", "--system", help="system prompt")
+    serve.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
+    serve.add_argument("--data-dir", help="where conversations are stored (or TENSORX_DATA_DIR)")
+    serve.add_argument("--theme", help="Textual theme name")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host: anyone who can reach the port can use your API key",
+    )
+    serve.set_defaults(run=_lazy("tensorx_tui.cli.serve", "run_serve"))
 
 
 def _store_options() -> argparse.ArgumentParser:
@@ -261,6 +295,7 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]
     add_ask_parser,
     add_models_parser,
     add_serve_demo_parser,
+    add_serve_parser,
     add_history_parser,
     add_export_parser,
     add_import_parser,

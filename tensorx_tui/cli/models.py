@@ -13,19 +13,19 @@ import httpx
 
 from tensorx_tui.cli.ask_printer import error_line, hint_line
 from tensorx_tui.cli.shell import settings_for
-from tensorx_tui.core.client import APIError
 from tensorx_tui.core.descriptions import SHELL, error_hint
+from tensorx_tui.core.endpoint import APIError
 from tensorx_tui.core.errors import describe_transport_error
 from tensorx_tui.core.reply import ErrorInfo
 from tensorx_tui.core.sanitize import one_line, terminal_safe_json
-from tensorx_tui.open_endpoint import build_client
+from tensorx_tui.open_endpoint import open_endpoint
 from tensorx_tui.settings import Settings
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
 async def _list_models(settings: Settings) -> list[str]:
-    async with build_client(settings) as client:
+    async with open_endpoint(settings) as client:
         return await client.list_models()
 
 

@@ -50,12 +50,17 @@ def settings_for(args: argparse.Namespace, *, require_key: bool = True) -> Itera
     )
     server.start()
     try:
+        # The offline demo runs its own MCP server too (weather, calculator, clock), so the
+        # whole tool loop can be seen with no key.
+        from tensorx_tui.demo.mcp_server import demo_server_config
+
         yield dataclasses.replace(
             settings,
             base_url=str(server.base_url),
             model=args.model or DEMO_MODEL,
             api_key=None,
             demo=True,
+            mcp_servers=[*settings.mcp_servers, demo_server_config()],
         )
     finally:
         server.stop()

@@ -17,6 +17,7 @@ from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.core.secret import redact_url
 from tensorx_tui.core.urls import has_no_path, with_v1
+from tensorx_tui.core.usage import usage_details
 
 Severity = Literal["ok", "warning", "error"]
 DEFAULT_KEY_ENV: Final = "TENSORX_API_KEY"
@@ -130,14 +131,9 @@ def _count(usage: Mapping[str, Any], key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _detail_count(usage: Mapping[str, Any], group: str, key: str) -> int | None:
-    details = usage.get(group)
-    return _count(details, key) if isinstance(details, Mapping) else None
-
-
 def token_counts(usage: Mapping[str, Any] | None) -> list[str]:
-    """["prompt 1,200", "completion 30", "total 1,230"] plus cached and reasoning tokens when the
-    server gave them; [] when it reported no usage."""
+    """["prompt 1,200", "completion 30", "total 1,230"] plus the details the server gave
+    ("1,234 cached", "567 reasoning": core.usage); [] when it reported no usage."""
     if not usage:
         return []
     parts = []
@@ -148,13 +144,7 @@ def token_counts(usage: Mapping[str, Any] | None) -> list[str]:
     ):
         value = _count(usage, key)
         parts.append(f"{label} {value:,}" if value is not None else f"{label} ?")
-    cached = _detail_count(usage, "prompt_tokens_details", "cached_tokens")
-    if cached:
-        parts.append(f"cached {cached:,}")
-    reasoning = _detail_count(usage, "completion_tokens_details", "reasoning_tokens")
-    if reasoning:
-        parts.append(f"reasoning {reasoning:,}")
-    return parts
+    return parts + usage_details(dict(usage))
 
 
 def tokens_per_second(reply: Reply) -> float | None:

@@ -102,18 +102,21 @@ def _tool_calls_from_json(text: str | None) -> list[ToolCall]:
 
 _MESSAGE_COLUMNS: Final = """
     id, role, content, reasoning, tool_calls, tool_call_id, finish_reason, usage, timings,
-    state, error, error_status, error_type, model, created_at
+    state, error, error_status, error_type, model, created_at, superseded, tool_meta,
+    refusal
 """
 
 
 def _message(row: tuple[Any, ...]) -> StoredMessage:
     (mid, role, content, reasoning, calls, call_id, finish, usage, timings) = row[:9]
-    (state, error, error_status, error_type, model, created_at) = row[9:]
+    (state, error, error_status, error_type, model, created_at) = row[9:15]
+    (superseded, tool_meta, refusal) = row[15:]
     return StoredMessage(
         id=mid,
         role=role,
         content=content,
         reasoning=reasoning,
+        refusal=refusal,
         tool_calls=_tool_calls_from_json(calls),
         tool_call_id=call_id,
         finish_reason=finish,
@@ -123,20 +126,23 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
         error=ErrorInfo(error, error_status, error_type) if error is not None else None,
         model=model,
         created_at=parse_time(created_at),
+        superseded=bool(superseded),
+        tool_meta=json.loads(tool_meta) if tool_meta else None,
     )
 
 
 _UPDATE_REPLY_SQL: Final = """
     UPDATE messages SET content = ?, reasoning = ?, tool_calls = ?, finish_reason = ?, usage = ?,
         timings = ?, model = coalesce(?, model), state = ?, error = ?, error_status = ?,
-        error_type = ?
+        error_type = ?, refusal = ?
     WHERE id = ? AND role = 'assistant'
 """
 
 _INSERT_MESSAGE_SQL: Final = """
     INSERT INTO messages (conversation_pk, seq, role, content, reasoning, tool_calls, tool_call_id,
-        finish_reason, usage, timings, state, error, error_status, error_type, model, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        finish_reason, usage, timings, state, error, error_status, error_type, model, created_at,
+        superseded, tool_meta, refusal)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -161,6 +167,9 @@ def _message_values(pk: int, seq: int, m: StoredMessage) -> tuple[Any, ...]:
         *_error_values(m.error),
         m.model,
         format_time(m.created_at),
+        int(m.superseded),
+        _json_or_none(m.tool_meta),
+        m.refusal,
     )
 
 
@@ -176,6 +185,7 @@ def _reply_values(message_id: int, reply: Reply, state: ReplyState) -> tuple[Any
         reply.model,
         str(state),
         *_error_values(reply.error),
+        reply.refusal,
         message_id,
     )
 
@@ -401,9 +411,16 @@ class Store:
     def add_user_message(self, conv_id: ConversationId, text: str) -> int:
         return self.add_message(conv_id, StoredMessage(role="user", content=text))
 
-    def add_tool_result(self, conv_id: ConversationId, tool_call_id: str, content: str) -> int:
+    def add_tool_result(
+        self,
+        conv_id: ConversationId,
+        tool_call_id: str,
+        content: str,
+        meta: dict[str, Any] | None = None,
+    ) -> int:
         return self.add_message(
-            conv_id, StoredMessage(role="tool", content=content, tool_call_id=tool_call_id)
+            conv_id,
+            StoredMessage(role="tool", content=content, tool_call_id=tool_call_id, tool_meta=meta),
         )
 
     def start_reply(self, conv_id: ConversationId, *, model: str | None = None) -> int:
@@ -442,6 +459,19 @@ class Store:
     def add_reply(self, conv_id: ConversationId, reply: Reply) -> int:
         """Save a whole reply at once (non-streaming callers)."""
         return self.add_message(conv_id, StoredMessage.from_reply(reply))
+
+    def supersede_last_exchange(self, conv_id: ConversationId) -> int:
+        """Edit-and-resend: mark the last user message that is still in force, and everything
+        after it, superseded. Returns how many messages were marked."""
+        with self._write() as conn:
+            pk = self._pk(conn, conv_id)
+            cur = conn.execute(
+                "UPDATE messages SET superseded = 1 WHERE conversation_pk = ? AND seq >= (SELECT"
+                " max(seq) FROM messages WHERE conversation_pk = ? AND role = 'user'"
+                " AND superseded = 0)",
+                (pk, pk),
+            )
+            return cur.rowcount
 
     def drop_after_last_user(self, conv_id: ConversationId) -> int:
         """Regenerate: delete every message after the last user message (the replies and tool

@@ -128,6 +128,7 @@ class StoredMessage:
     role: str
     content: str = ""
     reasoning: str = ""
+    refusal: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_call_id: str | None = None
     finish_reason: str | None = None
@@ -138,6 +139,10 @@ class StoredMessage:
     model: str | None = None
     created_at: datetime = field(default_factory=_utc_now)
     id: int | None = None
+    # Replaced by an edit-and-resend: kept, but never sent again and not shown in the chat.
+    superseded: bool = False
+    # A tool result's run: {"server", "tool", "approval", "duration_s", "is_error"} (MCP tools).
+    tool_meta: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -149,6 +154,7 @@ class StoredMessage:
             role="assistant",
             content=reply.content,
             reasoning=reply.reasoning,
+            refusal=reply.refusal,
             tool_calls=[ToolCall(c.id, c.name, c.arguments) for c in reply.tool_calls],
             finish_reason=reply.finish_reason,
             usage=dict(reply.usage) if reply.usage is not None else None,
@@ -163,6 +169,7 @@ class StoredMessage:
         return Reply(
             content=self.content,
             reasoning=self.reasoning,
+            refusal=self.refusal,
             tool_calls=[ToolCall(c.id, c.name, c.arguments) for c in self.tool_calls],
             finish_reason=self.finish_reason,
             usage=dict(self.usage) if self.usage is not None else None,
@@ -191,7 +198,9 @@ class Conversation:
     def id(self) -> ConversationId:
         return self.meta.id
 
-    def to_openai_messages(self, *, with_system: bool = False) -> list[dict[str, Any]]:
+    def to_openai_messages(
+        self, *, with_system: bool = False, reasoning_with_tool_calls: bool = True
+    ) -> list[dict[str, Any]]:
         """The history to send when continuing this conversation.
 
         Left out, because an endpoint would reject them (the same rules as the UI's
@@ -199,11 +208,17 @@ class Conversation:
         token), tool calls of a reply that did not complete (they may be cut in half), and tool
         calls that never got a result.
         """
-        answered = {m.tool_call_id for m in self.messages if m.role == "tool" and m.tool_call_id}
+        answered = {
+            m.tool_call_id
+            for m in self.messages
+            if m.role == "tool" and m.tool_call_id and not m.superseded
+        }
         out: list[dict[str, Any]] = []
         if with_system and self.meta.system:
             out.append({"role": "system", "content": self.meta.system})
         for message in self.messages:
+            if message.superseded:
+                continue
             if message.role != "assistant":
                 out.append(message.to_openai())
                 continue
@@ -212,7 +227,7 @@ class Conversation:
             reply.tool_calls = [
                 c for c in reply.tool_calls if complete and c.id and c.id in answered
             ]
-            if not reply.content and not reply.tool_calls:
+            if not reply.content and not reply.refusal and not reply.tool_calls:
                 continue
-            out.append(reply.to_openai_message())
+            out.append(reply.to_openai_message(reasoning_with_tool_calls=reasoning_with_tool_calls))
         return out

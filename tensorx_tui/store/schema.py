@@ -115,5 +115,22 @@ _MIGRATION_2: Final = (
     "ALTER TABLE messages ADD COLUMN error_type TEXT",
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_MIGRATION_1, _MIGRATION_2)
+# Edit-and-resend keeps the replaced exchange, marked superseded: never sent, not shown.
+# A tool result run through MCP keeps how it ran (server, tool, approval, duration, error) as JSON.
+_MIGRATION_3: Final = (
+    "ALTER TABLE messages ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN tool_meta TEXT",
+)
+
+# Version 4: a refusal (OpenAI's `refusal`, sent instead of `content`) is kept apart from the
+# content, so a refused reply is never mistaken for an empty answer. Not in the full-text index:
+# indexing it would mean rebuilding messages_fts, and refusals are short boilerplate.
+_MIGRATION_4: Final = ("ALTER TABLE messages ADD COLUMN refusal TEXT NOT NULL DEFAULT ''",)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    _MIGRATION_1,
+    _MIGRATION_2,
+    _MIGRATION_3,
+    _MIGRATION_4,
+)
 SCHEMA_VERSION: Final = len(MIGRATIONS)

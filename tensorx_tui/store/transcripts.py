@@ -8,8 +8,9 @@ JSON shape (`FORMAT`):
      "messages": [<OpenAI chat message> + {"tensorx": {<what OpenAI's format has no room for>}}]}
 
 The messages array is a valid OpenAI `messages` list as it is (the system prompt first, marked with
-`"tensorx": {"system_prompt": true}`); reasoning, states, usage, timings and errors live in each
-message's "tensorx" object. Export → import → export gives the same bytes.
+`"tensorx": {"system_prompt": true}`); a refusal is OpenAI's own `refusal` field of an assistant
+message; reasoning, states, usage, timings and errors live in each message's "tensorx" object.
+Export → import → export gives the same bytes.
 Import also accepts a plain OpenAI transcript: `{"messages": [...]}` or a bare list of messages.
 """
 
@@ -50,6 +51,8 @@ def _message_json(m: StoredMessage) -> dict[str, Any]:
     meta: dict[str, Any] = {"created_at": format_time(m.created_at)}
     if m.role == "assistant":
         out["content"] = m.content or None
+        if m.refusal:
+            out["refusal"] = m.refusal
         if m.tool_calls:
             out["tool_calls"] = [c.to_openai() for c in m.tool_calls]
         meta.update(
@@ -65,6 +68,10 @@ def _message_json(m: StoredMessage) -> dict[str, Any]:
         out["content"] = m.content
         if m.role == "tool":
             out["tool_call_id"] = m.tool_call_id or ""
+    if m.superseded:
+        meta["superseded"] = True
+    if m.tool_meta:
+        meta["tool"] = m.tool_meta
     out["tensorx"] = meta
     return out
 
@@ -197,6 +204,7 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
         role=role,
         content=_text_content(raw.get("content"), f"{where}.content"),
         reasoning=_optional(reasoning, str, f"{where}.tensorx.reasoning") or "",
+        refusal=_optional(raw.get("refusal"), str, f"{where}.refusal") or "",
         tool_calls=_tool_calls(raw.get("tool_calls"), f"{where}.tool_calls"),
         tool_call_id=_optional(raw.get("tool_call_id"), str, f"{where}.tool_call_id"),
         finish_reason=_optional(extra.get("finish_reason"), str, f"{where}.tensorx.finish_reason"),
@@ -206,6 +214,8 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
         error=_error(extra.get("error"), f"{where}.tensorx.error"),
         model=_optional(extra.get("model"), str, f"{where}.tensorx.model"),
         created_at=_time(extra.get("created_at"), f"{where}.tensorx.created_at", default_time),
+        superseded=_optional(extra.get("superseded"), bool, f"{where}.tensorx.superseded") is True,
+        tool_meta=_optional(extra.get("tool"), dict, f"{where}.tensorx.tool"),
     )
 
 
@@ -397,13 +407,15 @@ def _tool_call_md(call: ToolCall) -> str:
 
 
 def _message_md(m: StoredMessage) -> str:
+    if m.superseded:
+        return _superseded_md(m)
     if m.role == "user":
         return f"## User\n\n{headings_below(m.content)}"
     if m.role == "system":
         return f"## System\n\n{headings_below(m.content)}"
     if m.role == "tool":
         ident = f" ({_code(m.tool_call_id)})" if m.tool_call_id else ""
-        return f"## Tool result{ident}\n\n" + _fence(m.content)
+        return f"## Tool result{ident}\n\n" + _tool_run_md(m.tool_meta) + _fence(m.content)
     head = f"## Assistant ({m.model})" if m.model else "## Assistant"
     blocks = [head]
     if m.reasoning:
@@ -411,9 +423,33 @@ def _message_md(m: StoredMessage) -> str:
         blocks.append(f"<details><summary>Reasoning</summary>\n\n{reasoning}\n\n</details>")
     if m.content:
         blocks.append(headings_below(m.content))
+    if m.refusal:
+        refusal = headings_below(m.refusal)
+        blocks.append("**Refusal** (the model declined to answer):\n\n" + refusal)
     blocks.extend(_tool_call_md(c) for c in m.tool_calls)
     blocks.append(_reply_footer(m))
     return "\n\n".join(blocks)
+
+
+def _tool_run_md(meta: dict[str, Any] | None) -> str:
+    """How an MCP call ran: server, tool, approval, duration, error: one line before its output."""
+    if not meta:
+        return ""
+    facts = [f"{_code(str(meta.get('server', '')))} · {_code(str(meta.get('tool', '')))}"]
+    if meta.get("approval"):
+        facts.append(f"approval: {meta['approval']}")
+    if isinstance(meta.get("duration_s"), int | float):
+        facts.append(f"{meta['duration_s']:.2f} s")
+    if meta.get("is_error"):
+        facts.append("**error**")
+    return "*" + " · ".join(facts) + "*\n\n"
+
+
+def _superseded_md(m: StoredMessage) -> str:
+    """An edited-away message: quoted under a note, so the transcript reads as it was sent."""
+    who = {"user": "User", "assistant": "Assistant", "tool": "Tool result"}.get(m.role, m.role)
+    quoted = "\n".join(f"> {line}" for line in (m.content or "(empty)").splitlines())
+    return f"*{who}, replaced by an edit (not sent again):*\n\n{quoted}"
 
 
 def to_markdown(conversation: Conversation) -> str:

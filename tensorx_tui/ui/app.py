@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tensorx_tui.core.sanitize import one_line
-from tensorx_tui.open_endpoint import ClientHandle, build_client
+from tensorx_tui.open_endpoint import EndpointHandle, open_endpoint
 from tensorx_tui.settings import Settings
 from tensorx_tui.store.conversations import Store
 from tensorx_tui.store.db import StoreError
@@ -25,7 +25,7 @@ from tensorx_tui.ui.chat_screen import ChatScreen
 from tensorx_tui.ui.commands import chat_commands
 from tensorx_tui.ui.modals.confirm import ConfirmModal
 
-ClientFactory = Callable[[Settings], ClientHandle]
+ClientFactory = Callable[[Settings], EndpointHandle]
 StoreOpener = Callable[[Path], Store]
 
 
@@ -39,14 +39,14 @@ class ChatApp(App[int]):
     def __init__(
         self,
         settings: Settings,
-        client_factory: ClientFactory = build_client,
+        client_factory: ClientFactory = open_endpoint,
         *,
         open_store: StoreOpener | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.client_factory = client_factory
-        self.handle: ClientHandle | None = None
+        self.handle: EndpointHandle | None = None
         self._open_store = open_store
         self._store: Store | None = None
         self._store_tried = False

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tensorx_tui.core.client import APIError
+from tensorx_tui.core.endpoint import APIError
 from tensorx_tui.core.sanitize import one_line
 
 ModelLoader = Callable[[], Awaitable[list[str]]]

@@ -1,4 +1,5 @@
-"""One assistant reply: reasoning, tool calls, the Markdown body, an error panel and a footer line.
+"""One assistant reply: reasoning, tool calls, the Markdown body (or a refusal), an error panel and
+a footer line.
 
 `apply(event)` is synchronous and cheap: it only queues text. A timer flushes the queue at most
 `FLUSHES_PER_SECOND` times a second, so rendering cost follows the clock, not the token rate.
@@ -18,8 +19,10 @@ from textual.widget import Widget
 from tensorx_tui.core.descriptions import Endpoint
 from tensorx_tui.core.events import (
     ContentDelta,
+    ContentReclassified,
     Finished,
     ReasoningDelta,
+    RefusalDelta,
     ResponseStarted,
     Retrying,
     StreamError,
@@ -33,7 +36,12 @@ from tensorx_tui.settings import Settings
 from tensorx_tui.ui.error_hints import hint_for
 from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
 from tensorx_tui.ui.markdown.streaming_view import StreamingMarkdown
-from tensorx_tui.ui.transcript.panels import ErrorPanel, MessageFooter, finish_reason_label
+from tensorx_tui.ui.transcript.panels import (
+    ErrorPanel,
+    MessageFooter,
+    RefusalPanel,
+    finish_reason_label,
+)
 from tensorx_tui.ui.transcript.reasoning_view import ReasoningView
 from tensorx_tui.ui.transcript.tool_call_view import ToolCallView
 
@@ -66,6 +74,11 @@ class AssistantMessage(Widget):
         self.body = StreamingMarkdown()
         self.reasoning = ReasoningView()
         self.tools: Vertical | None = None  # mounted with the first tool call
+        self.refusal: RefusalPanel | None = None  # mounted with the first piece of a refusal
+        self._refusal_text = ""
+        self._refusal_dirty = False
+        # A body whose text turned out to be reasoning, to swap for `body` at the next render.
+        self._stale_body: StreamingMarkdown | None = None
         self.error_panel = ErrorPanel()
         self.footer = MessageFooter(Content("● streaming"))
         self._raw_content: list[str] = []
@@ -98,6 +111,18 @@ class AssistantMessage(Widget):
             self.body.feed(safe_text(event.text))
         elif isinstance(event, ReasoningDelta):
             self.reasoning.feed(safe_text(event.text))
+        elif isinstance(event, RefusalDelta):
+            self._refusal_text += event.text
+            self._refusal_dirty = True
+        elif isinstance(event, ContentReclassified):
+            # The answer so far was an inline thought: it moves to the reasoning, the body restarts.
+            self._raw_content.clear()
+            self.reasoning.feed(safe_text(event.text))
+            if self._stale_body is None:
+                self._stale_body = self.body
+            self.body = StreamingMarkdown()
+            self._answer_started = False
+            self.reasoning.collapsed = False
         elif isinstance(event, ToolCallDelta):
             draft = self._calls.setdefault(event.position, _ToolCallDraft())
             if event.name:
@@ -136,6 +161,16 @@ class AssistantMessage(Widget):
         await self._flush()
 
     async def _render_pending(self, *, final: bool) -> None:
+        if self._stale_body is not None:
+            stale, self._stale_body = self._stale_body, None
+            await self.mount(self.body, after=stale)
+            await stale.remove()
+        if self._refusal_dirty:
+            self._refusal_dirty = False
+            if self.refusal is None:
+                self.refusal = RefusalPanel()
+                await self.mount(self.refusal, before=self.body)
+            self.refusal.show(self._refusal_text)
         if self.body.has_pending and not self._answer_started:
             self._answer_started = True
             self.reasoning.collapsed = True  # the answer started: reasoning steps aside
@@ -182,6 +217,8 @@ class AssistantMessage(Widget):
             for position, call in enumerate(reply.tool_calls):
                 draft = self._calls.setdefault(position, _ToolCallDraft())
                 draft.name, draft.arguments = call.name, call.arguments_text
+            if reply.refusal != self._refusal_text:
+                self._refusal_text, self._refusal_dirty = reply.refusal, bool(reply.refusal)
             await self._render_pending(final=True)
             self._finished = True
             if not self._answer_started and reply.reasoning and not reply.content:

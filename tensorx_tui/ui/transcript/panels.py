@@ -87,3 +87,15 @@ class ErrorPanel(Static):
             body = Content("\n").join([body, Content.styled(hint, "$text")])
         self.update(body)
         self.add_class("-shown")
+
+
+class RefusalPanel(Static):
+    """The model's refusal, shown as its reply under a small label (never parsed as markup)."""
+
+    DEFAULT_CSS = """
+    RefusalPanel { height: auto; margin: 0 0 1 0; padding: 0 1; border-left: thick $warning; }
+    """
+
+    def show(self, text: str) -> None:
+        label = Content.styled("refusal", "bold $text-warning")
+        self.update(Content("\n").join([label, Content(safe_text(text))]))

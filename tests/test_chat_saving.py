@@ -7,10 +7,11 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from tensorx_tui.chat.saving import ConversationLog, NewConversation
+from tensorx_tui.chat.settings import request_params
 from tensorx_tui.core.reply import Reply, ReplyState, ToolCall
 from tensorx_tui.store.conversations import Store
 from tensorx_tui.store.recorder import FINAL_SAVE_PATIENCE_S
-from tensorx_tui.store.session import ConversationLog, NewConversation, request_params
 
 NEW = NewConversation(profile="p", base_url="http://h/v1", model="m", system="S", params={})
 

@@ -1,4 +1,4 @@
-"""Saving one conversation as it happens: the calls `ask` and the chat UI share.
+"""Saving one conversation as it happens (the engine's calls into the store).
 
     log = ConversationLog(store, on_error=warn)      # store None: every call is a no-op
     log.add_user(text, meta)          # creates the conversation at the first message, commits
@@ -31,7 +31,7 @@ from tensorx_tui.core.reply import Reply
 from tensorx_tui.store.conversations import KEEP, Store, _Keep
 from tensorx_tui.store.db import StoreError
 from tensorx_tui.store.recorder import CHECKPOINT_INTERVAL_S, ReplyRecorder
-from tensorx_tui.store.records import ConversationId, ConversationMeta
+from tensorx_tui.store.records import ConversationId
 
 
 def _try_all(recorders: list[ReplyRecorder]) -> list[tuple[ReplyRecorder, bool | StoreError]]:
@@ -43,20 +43,6 @@ def _try_all(recorders: list[ReplyRecorder]) -> list[tuple[ReplyRecorder, bool |
         except StoreError as exc:
             results.append((recorder, exc))
     return results
-
-
-def request_params(temperature: float | None, max_tokens: int | None) -> dict[str, Any]:
-    """The parameters saved with a conversation (the ones that were set)."""
-    params = {"temperature": temperature, "max_tokens": max_tokens}
-    return {k: v for k, v in params.items() if v is not None}
-
-
-def continued_model(meta: ConversationMeta | None, base_url: str, default: str) -> str:
-    """A continued conversation keeps its model when it is on the same endpoint (another
-    endpoint may not know that model)."""
-    if meta and meta.model and meta.base_url == base_url:
-        return meta.model
-    return default
 
 
 @dataclass
@@ -216,13 +202,25 @@ class ConversationLog:
             results = await asyncio.to_thread(_try_all, waiting)
             self._settle(results)
 
-    def add_tool_result(self, tool_call_id: str | None, content: str) -> None:
+    def add_tool_result(
+        self, tool_call_id: str | None, content: str, meta: dict[str, Any] | None = None
+    ) -> None:
         if not self.saving or self.store is None or self.conv_id is None:
             return
         try:
-            self.store.add_tool_result(self.conv_id, tool_call_id or "", content)
+            self.store.add_tool_result(self.conv_id, tool_call_id or "", content, meta)
         except StoreError as exc:
             self._fail("the tool result is not saved", exc)
+
+    def supersede_last_exchange(self) -> None:
+        """Edit-and-resend: the last question and its replies stay on disk, marked superseded
+        (never sent again, not shown when the conversation is opened)."""
+        if not self.saving or self.store is None or self.conv_id is None:
+            return
+        try:
+            self.store.supersede_last_exchange(self.conv_id)
+        except StoreError as exc:
+            self._fail("the conversation is not saved", exc)
 
     def drop_after_last_user(self) -> None:
         """Regenerate: the replies to the last user message go, on disk too."""
