@@ -430,11 +430,10 @@ class Store:
             conv_id, StoredMessage(role="assistant", state=ReplyState.INTERRUPTED, model=model)
         )
 
-    def checkpoint_reply(self, message_id: int, reply: Reply) -> None:
-        """Save what a reply holds so far (state stays "interrupted"). It does not wait for a
-        busy database: the next checkpoint comes within a second anyway, and waiting the whole
-        busy timeout stalled the stream (and the UI, which checkpoints on its event loop)."""
-        with self._impatient(), self._write() as conn:
+    def checkpoint_reply(self, message_id: int, reply: Reply, *, wait: bool = True) -> None:
+        """Save what a reply holds so far (state stays "interrupted"). With `wait=False` a busy
+        database fails at once (see `finish_reply`)."""
+        with self._impatient() if not wait else contextlib.nullcontext(), self._write() as conn:
             self._update_reply(conn, message_id, reply, ReplyState.INTERRUPTED)
 
     def finish_reply(self, message_id: int, reply: Reply, *, wait: bool = True) -> None:

@@ -92,7 +92,9 @@ class ReplyRecorder:
         if reply is None or self.finished:
             return False
         try:
-            self.store.checkpoint_reply(self.message_id, reply)
+            # Not waiting for a busy database: the next checkpoint comes within a second anyway,
+            # and waiting out the busy timeout stalled the stream (and the UI's event loop).
+            self.store.checkpoint_reply(self.message_id, reply, wait=False)
         except StoreError:
             self._last_saved = self._clock()  # retry after one more interval, not on every token
             return False
