@@ -22,7 +22,7 @@ from tensorx_tui.demo.server import DemoServer
 ROOT = Path(__file__).resolve().parent.parent
 JSON_KEYS = {
     "content", "reasoning", "refusal", "tool_calls", "finish_reason", "usage",
-    "model", "state", "error", "timings",
+    "model", "state", "error", "timings", "steps",
 }  # fmt: skip
 
 
