@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from tensorx_tui.chat.tool_loop import ApprovalRequest
+from tensorx_tui.cli.ask_tools import TerminalApprover
+from tensorx_tui.core.reply import ToolCall
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,3 +60,57 @@ def test_without_a_terminal_unapproved_calls_are_denied_and_the_model_told(
     assert done.returncode == 0, done.stderr
     assert "no terminal to ask on" in done.stderr and "--allow-tool" in done.stderr
     assert "denied" in done.stdout  # the demo model quotes the result it was given
+
+
+class FakeTty(io.StringIO):
+    """A terminal that answers `reply` and remembers the question."""
+
+    asked: ClassVar[list[str]] = []
+    reply = "y\n"
+
+    def __init__(self) -> None:
+        super().__init__(type(self).reply)
+
+    def write(self, text: str) -> int:
+        type(self).asked.append(text)
+        return len(text)
+
+    def __enter__(self) -> FakeTty:
+        return self
+
+
+def request(
+    name: str = "weather", arguments: str = '{"city": "Paris\\u001b[2J"}'
+) -> ApprovalRequest:
+    call = ToolCall("c1", f"demo__{name}", arguments)
+    parsed, problem = call.parsed_arguments()
+    return ApprovalRequest(call, "demo", "weather", parsed, problem)
+
+
+@pytest.mark.parametrize(
+    ("reply", "allow", "scope"),
+    [
+        ("y\n", True, "once"),
+        ("always\n", True, "session"),
+        ("n\n", False, "once"),
+        ("\n", False, "once"),
+    ],
+)
+async def test_the_terminal_answer_decides(reply: str, allow: bool, scope: str) -> None:
+    FakeTty.reply, FakeTty.asked = reply, []
+    approver = TerminalApprover(io.StringIO(), open_tty=FakeTty)
+    decision = await approver(request())
+    assert (decision.allow, decision.scope) == (allow, scope)
+    [question] = FakeTty.asked
+    assert "demo/weather" in question and "\x1b" not in question  # arguments are neutralised
+
+
+async def test_flags_allow_without_asking() -> None:
+    FakeTty.asked = []
+    for names in (["weather"], ["demo.weather"], ["demo__weather"]):
+        approver = TerminalApprover(io.StringIO(), allow=names, open_tty=FakeTty)
+        assert (await approver(request())).allow
+    assert (
+        await TerminalApprover(io.StringIO(), allow_all=True, open_tty=FakeTty)(request())
+    ).allow
+    assert FakeTty.asked == []

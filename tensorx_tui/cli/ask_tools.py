@@ -9,6 +9,7 @@ always) and, with no terminal to ask on, denies it and says how to allow it.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
@@ -84,9 +85,11 @@ class TerminalApprover:
         if self._open_tty is not None:
             return self._open_tty()
         try:
-            return open(TTY_PATH, "r+", encoding="utf-8", errors="replace")
+            # Unbuffered binary: a terminal is not seekable, so a buffered "r+" cannot open it.
+            raw = open(TTY_PATH, "rb+", buffering=0)  # noqa: SIM115 - closed by the wrapper
         except OSError:
             return nullcontext(None)
+        return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", write_through=True)
 
     async def __call__(self, request: ApprovalRequest) -> Decision:
         if self.allow_all or allowed_by_flags(request, self.allow):
