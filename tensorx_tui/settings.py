@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tensorx_tui.core.model_info import ModelInfo, parse_config_models
 from tensorx_tui.core.secret import Secret
 from tensorx_tui.tools.config import (
     DEFAULT_START_TIMEOUT,
@@ -49,7 +50,7 @@ _TABLE_KEYS = frozenset((*_STR_KEYS, *_NUMBER_KEYS, *_INT_KEYS, *_BOOL_KEYS, "to
 # Environment values for the boolean settings (case-insensitive).
 _TRUE_WORDS = frozenset(("1", "true", "yes", "on"))
 _FALSE_WORDS = frozenset(("0", "false", "no", "off"))
-_TOP_ONLY_KEYS = frozenset(("default_profile", "profiles", "mcp"))
+_TOP_ONLY_KEYS = frozenset(("default_profile", "profiles", "mcp", "models"))
 
 
 class SettingsError(Exception):
@@ -102,6 +103,9 @@ class Settings:
     reasoning_with_tool_calls: bool = True
     """Send a reply's reasoning back with its tool calls (`reasoning_content`): DeepSeek in thinking
     mode answers 400 without it; a server that rejects the field can turn it off per profile."""
+    models: tuple[ModelInfo, ...] = ()
+    """What the user's `[models."id"]` tables say about models (context, prices per million
+    tokens, capabilities); laid over what the endpoint reports."""
 
     @property
     def needs_key(self) -> bool:
@@ -164,6 +168,10 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         config_file = _read_config(config_path)
     source = str(config_path) if config_path else "config"
     warnings = _check_table(config_file, source, top=True)
+    models, problems = (
+        parse_config_models(config_file["models"]) if "models" in config_file else ([], [])
+    )
+    warnings += [f"{source}: {problem}" for problem in problems]
 
     profile_name = given.get("profile")
     from_flag = profile_name is not None
@@ -209,6 +217,7 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         warnings=warnings,
         think_tags=bool(merged.get("think_tags", True)),
         reasoning_with_tool_calls=bool(merged.get("reasoning_with_tool_calls", True)),
+        models=tuple(models),
     )
     mcp = parse_mcp_config(config_file.get("mcp"), source, env)
     settings.mcp_servers = mcp.servers
