@@ -6,10 +6,12 @@ A pure function of the stream events and the final Reply, so it is tested with p
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
 from typing import Any, TextIO
 
 from tensorx_tui.cli.shell import isatty
+from tensorx_tui.core.errors import describe_reset, low_balance_hint
 from tensorx_tui.core.events import (
     ContentDelta,
     ContentReclassified,
@@ -118,7 +120,12 @@ class AskPrinter:
         message = one_line(error.message, 1000) if error else "unknown error"
         status = error.status if error else None
         self.note(f"error: {message}" + (f" (HTTP {status})" if status else ""))
-        hint = error_hint(status, base_url)
+        hint = error_hint(
+            status,
+            base_url,
+            message=error.message if error else "",
+            error_type=error.type if error else None,
+        )
         if hint:
             self.note(hint)
 
@@ -149,7 +156,17 @@ def _cut_short_note(reason: str | None) -> str | None:
     return f"note: the reply ended with finish_reason {one_line(str(reason), 80)}"
 
 
-def error_hint(status: int | None, base_url: str) -> str | None:
+def error_hint(
+    status: int | None,
+    base_url: str,
+    *,
+    message: str = "",
+    error_type: str | None = None,
+    now: float | None = None,
+) -> str | None:
+    balance = low_balance_hint(status, error_type, message)
+    if balance:
+        return f"hint: {balance[0].lower()}{balance[1:]}"
     if status in (401, 403):
         return (
             "hint: check the API key: export TENSORX_API_KEY=..., pass --api-key, "
@@ -158,6 +175,9 @@ def error_hint(status: int | None, base_url: str) -> str | None:
     if status == 404:
         return "hint: check --base-url and --model (`tensorx-chat models` lists the models)"
     if status == 429:
+        reset = describe_reset(message, now=time.time() if now is None else now)
+        if reset:
+            return f"hint: rate limited; the limit {reset}"
         return "hint: rate limited; wait a little and try again"
     if status is None and base_url:
         return f"hint: is {base_url} reachable? (--base-url, or --demo to try offline)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tensorx_tui.core.errors import low_balance_hint
 from tensorx_tui.core.reply import Reply, ReplyState
 
 _KEY_HINT = (
@@ -34,6 +35,9 @@ def hint_for(reply: Reply, *, retry_after: float | None = None) -> str | None:
         return None
     status = reply.error.status
     text = f"{reply.error.type or ''} {reply.error.message}".lower()
+    balance = low_balance_hint(status, reply.error.type, reply.error.message)
+    if balance:
+        return balance
     if status in (401, 403):
         return _KEY_HINT
     if status == 429:
