@@ -11,16 +11,18 @@ from typing import Any, BinaryIO
 
 from tensorx_tui.chat.engine import ChatEngine
 from tensorx_tui.chat.events import ReplyFinished
+from tensorx_tui.chat.pricing import Pricing
 from tensorx_tui.chat.saving import ConversationLog
 from tensorx_tui.chat.settings import Overrides, TurnSettings
 from tensorx_tui.chat.tool_loop import LoopEvent, ToolLoop, ToolStepDone
-from tensorx_tui.cli.ask_printer import AskPrinter, wants_color
+from tensorx_tui.cli.ask_printer import AskPrinter, cost_line, wants_color
 from tensorx_tui.cli.ask_tools import TerminalApprover, ToolProgress, start_tool_servers
 from tensorx_tui.cli.shell import PROG, UsageError, isatty, settings_for
 from tensorx_tui.core.events import ContentDelta, StreamEvent
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.core.request import ChatRequest
 from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.open_catalog import open_catalog
 from tensorx_tui.open_endpoint import open_endpoint
 from tensorx_tui.settings import Settings
 from tensorx_tui.store.conversations import Store
@@ -114,6 +116,9 @@ async def _converse(
     """The turns of this ask: one, or with MCP tools, as many as the tool loop takes."""
     async with open_endpoint(settings) as endpoint:
         engine.endpoint = endpoint
+        # The prices load (or come from the cache) while the first reply streams.
+        pricing = engine.pricing = Pricing()
+        pricing.load_in_background(open_catalog(endpoint, settings))
         servers, policy = await start_tool_servers(settings, sys.stderr)
         try:
             if servers is not None:
@@ -135,6 +140,7 @@ async def _converse(
                     progress.on_event(event)
             return loop.steps
         finally:
+            pricing.close()
             if servers is not None:
                 await servers.aclose()
 
@@ -215,6 +221,10 @@ def _ask(
         return EXIT_INTERRUPTED
     reply = engine.current_turn.reply if engine.current_turn else Reply()
     printer.finish(reply, base_url=settings.base_url, steps=[_step_json(s) for s in steps])
+    if args.verbose and not args.json:
+        model = engine.state.model
+        info = engine.pricing.info_for(model, reply.model) if engine.pricing else None
+        printer.note(cost_line(reply, info, model))
     if args.verbose and not args.json and engine.saving and engine.conv_id:
         printer.note(f"saved as conversation {engine.conv_id}")
     return EXIT_OK if reply.state is ReplyState.COMPLETE else EXIT_FAILED

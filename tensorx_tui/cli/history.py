@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tensorx_tui.cli.shell import PROG, isatty
+from tensorx_tui.core.cost import format_cost
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text, terminal_safe_json
 from tensorx_tui.settings import load_settings
 from tensorx_tui.store.conversations import ConversationNotFound, Store
@@ -80,14 +81,18 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def print_history(rows: Sequence[dict[str, Any]], out: TextIO) -> None:
-    """One line per conversation (id, last update, messages, model, title), then its snippet."""
+    """One line per conversation (id, last update, messages, model, cost, title), then its
+    snippet. The cost is the sum of the replies' known costs ("-" when none is known)."""
     from datetime import datetime
 
     for row in rows:
         updated = datetime.fromisoformat(row["updated_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
         model = one_line(row["model"] or "-", 28)
         title = one_line(row["title"] or "(untitled)", 80)
-        out.write(f"{row['id']}  {updated}  {row['messages']:>4}  {model:<28}  {title}\n")
+        cost = "-" if row.get("cost") is None else format_cost(row["cost"])
+        out.write(
+            f"{row['id']}  {updated}  {row['messages']:>4}  {model:<28}  {cost:>9}  {title}\n"
+        )
         if row.get("snippet"):
             out.write(f"          {one_line(row['snippet'], 110)}\n")
 
