@@ -4,10 +4,10 @@
     catalog.get("Moonshotai/KIMI-K2.6")      # case-insensitive; None when nothing is known
     catalog.listed                           # the endpoint's models, one per id, sorted
 
-`get_json(path)` (Endpoint.get_json) performs an authenticated GET of `path` under the base URL and returns the
-parsed JSON, raising on any failure; a source that fails (404 on a server without LiteLLM,
-garbage, a timeout) is simply missing, and its error is kept in `errors` for whoever wants to
-say why. Precedence, field by field: the user's config > `/model/info` > `/models`.
+`get_json(path)` (Endpoint.get_json) performs an authenticated GET of `path` under the base URL
+and returns the parsed JSON, raising on any failure; a source that fails (404 on a server without
+LiteLLM, garbage, a timeout) is simply missing, and its error is kept in `errors` to say why.
+Precedence, field by field: the user's config > `/model/info` > `/models`.
 """
 
 from __future__ import annotations
