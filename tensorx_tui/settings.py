@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tensorx_tui.core.descriptions import Endpoint, key_hint
+from tensorx_tui.core.model_info import ModelInfo, parse_config_models
 from tensorx_tui.core.params import temperature_problem
 from tensorx_tui.core.secret import Secret, redact_url
 from tensorx_tui.core.urls import url_problem
@@ -52,7 +53,7 @@ _TABLE_KEYS = frozenset((*_STR_KEYS, *_NUMBER_KEYS, *_INT_KEYS, *_BOOL_KEYS, "to
 # Environment values for the boolean settings (case-insensitive).
 _TRUE_WORDS = frozenset(("1", "true", "yes", "on"))
 _FALSE_WORDS = frozenset(("0", "false", "no", "off"))
-_TOP_ONLY_KEYS = frozenset(("default_profile", "profiles", "mcp"))
+_TOP_ONLY_KEYS = frozenset(("default_profile", "profiles", "mcp", "models"))
 
 
 class SettingsError(Exception):
@@ -106,6 +107,9 @@ class Settings:
     reasoning_with_tool_calls: bool = True
     """Send a reply's reasoning back with its tool calls (`reasoning_content`): DeepSeek in thinking
     mode answers 400 without it; a server that rejects the field can turn it off per profile."""
+    models: tuple[ModelInfo, ...] = ()
+    """What the user's `[models."id"]` tables say about models (context, prices per million
+    tokens, capabilities); laid over what the endpoint reports."""
 
     @property
     def needs_key(self) -> bool:
@@ -171,6 +175,10 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         config_file = _read_config(config_path)
     source = str(config_path) if config_path else "config"
     warnings = _check_table(config_file, source, top=True)
+    models, problems = (
+        parse_config_models(config_file["models"]) if "models" in config_file else ([], [])
+    )
+    warnings += [f"{source}: {problem}" for problem in problems]
 
     profile_name = given.get("profile")
     from_flag = profile_name is not None
@@ -223,6 +231,7 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         warnings=warnings,
         think_tags=bool(merged.get("think_tags", True)),
         reasoning_with_tool_calls=bool(merged.get("reasoning_with_tool_calls", True)),
+        models=tuple(models),
     )
     if not settings.demo:  # --demo replaces the base URL with its own server's
         problem = url_problem(settings.base_url)

@@ -177,7 +177,7 @@ def test_json_mode_prints_nothing_until_the_end_and_exact_keys() -> None:
     data = json.loads(out.getvalue())
     assert set(data) == {
         "content", "reasoning", "refusal", "tool_calls", "finish_reason", "usage",
-        "model", "state", "error", "timings", "steps",
+        "model", "state", "error", "timings", "steps", "cost",
     }  # fmt: skip
     assert (data["content"], data["state"], err.getvalue()) == ("hi", "complete", "")
     assert data["refusal"] is None

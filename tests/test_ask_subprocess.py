@@ -22,7 +22,7 @@ from tensorx_tui.demo.server import DemoServer
 ROOT = Path(__file__).resolve().parent.parent
 JSON_KEYS = {
     "content", "reasoning", "refusal", "tool_calls", "finish_reason", "usage",
-    "model", "state", "error", "timings", "steps",
+    "model", "state", "error", "timings", "steps", "cost",
 }  # fmt: skip
 
 
@@ -220,7 +220,8 @@ def test_models_lists_ids_and_json(server: DemoServer) -> None:
     assert result.returncode == 0
     ids = result.stdout.splitlines()
     assert "demo" in ids and "demo-reasoner" in ids
-    assert json.loads(ask(server, "models", "--json").stdout) == ids
+    listed = json.loads(ask(server, "models", "--json").stdout)
+    assert [m["id"] for m in listed] == ids
 
 
 def test_models_unreachable_endpoint_exit_1() -> None:

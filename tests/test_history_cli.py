@@ -55,7 +55,7 @@ def test_history_lists_newest_first(data_dir: Path, capsys: pytest.CaptureFixtur
     code, out, _ = run(capsys, "history")
     assert code == 0
     header, *lines = out.splitlines()
-    assert header.split() == ["ID", "UPDATED", "MSGS", "MODEL", "TITLE"]
+    assert header.split() == ["ID", "UPDATED", "MSGS", "MODEL", "COST", "TITLE"]
     assert [line.split()[0] for line in lines] == [new, old]
     assert "Explain the platypus" in lines[1] and "qwen/qwen3-235b-a22b-2507" in lines[1]
     # The header names the columns where they are.

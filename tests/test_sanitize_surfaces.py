@@ -24,6 +24,7 @@ from tensorx_tui.cli.main import main
 from tensorx_tui.cli.models import print_models
 from tensorx_tui.core.errors import parse_error_body
 from tensorx_tui.core.events import ContentDelta, ReasoningDelta
+from tensorx_tui.core.model_info import ModelInfo
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
 from tensorx_tui.core.sanitize import PROSE_KEEPS, UNSAFE
 from tensorx_tui.store.conversations import Store
@@ -123,13 +124,13 @@ def _error_body(text: str, *_: object) -> str:
 
 def _models(text: str, *_: object) -> str:
     out = io.StringIO()
-    print_models([text], out, json_mode=False)
+    print_models([ModelInfo(text)], out, json_mode=False)
     return out.getvalue()
 
 
 def _models_json(text: str, *_: object) -> str:
     out = io.StringIO()
-    print_models([text], out, json_mode=True)
+    print_models([ModelInfo(text)], out, json_mode=True)
     return out.getvalue()
 
 
@@ -201,7 +202,7 @@ def test_json_on_a_terminal_is_the_same_value() -> None:
     for char in CHARS:
         text = f"a{char}b"
         assert json.loads(_ask_json(text))["content"] == text
-        assert json.loads(_models_json(text)) == [text]
+        assert [m["id"] for m in json.loads(_models_json(text))] == [text]
 
 
 def test_history_json_and_export_on_a_terminal(

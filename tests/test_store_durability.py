@@ -60,8 +60,8 @@ def test_migrates_a_version_1_database(tmp_path: Path) -> None:
     conn.close()
 
     with Store(path) as store:
-        assert db.schema_version(store._conn) == SCHEMA_VERSION == 4
-        added = {"error_status", "error_type", "superseded", "tool_meta", "refusal"}
+        assert db.schema_version(store._conn) == SCHEMA_VERSION == 5
+        added = {"error_status", "error_type", "superseded", "tool_meta", "refusal", "cost"}
         assert added <= columns(store._conn, "messages")
         conv = store.load_conversation("0123abcd")
         assert not any(m.superseded or m.tool_meta for m in conv.messages)

@@ -8,15 +8,18 @@ and continues. The chat UI and `ask` both drive it.
 - `state.py` `ConversationState`: the messages as sent, and which tool calls wait.
 - `saving.py` `ConversationLog`: saving as it happens, through the store.
 - `events.py`: what the engine reports besides the core's stream events.
+- `pricing.py` `Pricing`: each finished reply's cost, from a model catalog that may still load.
 """
 
 from tensorx_tui.chat.engine import ChatEngine, Turn, TurnEvent
 from tensorx_tui.chat.events import ReplyFinished, SaveFailed, TurnStarted
+from tensorx_tui.chat.pricing import Pricing
 from tensorx_tui.chat.settings import Overrides, TurnSettings, continued_settings
 
 __all__ = [
     "ChatEngine",
     "Overrides",
+    "Pricing",
     "ReplyFinished",
     "SaveFailed",
     "Turn",

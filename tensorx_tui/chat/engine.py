@@ -11,6 +11,7 @@ own copy of what is sent, what is saved, or how a saved conversation continues.
     turn.reply                            # live; final once iteration ends (also when cancelled)
     engine.pending_tool_calls             # calls of a complete reply that wait for results
     engine.add_tool_result(call, text)
+    engine.pricing = Pricing(...)          # optional: each finished reply gets its .cost
 
 Cancelling the task that iterates a turn closes the connection; the reply is saved as cancelled
 with its text, then the CancelledError goes on.
@@ -22,6 +23,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, Protocol
 
 from tensorx_tui.chat.events import ReplyFinished, SaveFailed, TurnStarted
+from tensorx_tui.chat.pricing import Pricing
 from tensorx_tui.chat.saving import ConversationLog, NewConversation
 from tensorx_tui.chat.settings import NO_OVERRIDES, Overrides, TurnSettings, continued_settings
 from tensorx_tui.chat.state import SKIPPED_TOOL_RESULT, ConversationState
@@ -51,8 +53,11 @@ class ChatEngine:
         tools: list[dict[str, Any]] | None = None,
         reasoning_with_tool_calls: bool = True,
         on_save_failed: Callable[[SaveFailed], None] | None = None,
+        pricing: Pricing | None = None,
     ) -> None:
         self.endpoint = endpoint
+        # The model prices a finished reply's cost is worked out with (before it is saved).
+        self.pricing = pricing
         self.log = log
         self.defaults = defaults
         self.profile = profile
@@ -278,5 +283,9 @@ class Turn:
                 if reply.state is ReplyState.INTERRUPTED:
                     reply.state = ReplyState.CANCELLED
                 self._finish(reply)
-        saved = self._finish(stream.reply)
+        try:
+            if engine.pricing is not None:
+                await engine.pricing.price(stream.reply, self.model)
+        finally:
+            saved = self._finish(stream.reply)  # also when cancelled while the prices load
         yield ReplyFinished(stream.reply, saved)

@@ -11,10 +11,11 @@ from typing import Any, BinaryIO
 
 from tensorx_tui.chat.engine import ChatEngine
 from tensorx_tui.chat.events import ReplyFinished
+from tensorx_tui.chat.pricing import Pricing
 from tensorx_tui.chat.saving import ConversationLog
 from tensorx_tui.chat.settings import Overrides, TurnSettings
 from tensorx_tui.chat.tool_loop import LoopEvent, ToolLoop, ToolStepDone
-from tensorx_tui.cli.ask_printer import AskPrinter, wants_color
+from tensorx_tui.cli.ask_printer import AskPrinter, cost_line, wants_color
 from tensorx_tui.cli.ask_tools import TerminalApprover, ToolProgress, start_tool_servers
 from tensorx_tui.cli.shell import PROG, UsageError, isatty, settings_for
 from tensorx_tui.core.events import ContentDelta, StreamEvent
@@ -23,6 +24,7 @@ from tensorx_tui.core.request import ChatRequest
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.core.secret import redact_url
 from tensorx_tui.core.urls import join_path
+from tensorx_tui.open_catalog import open_catalog
 from tensorx_tui.open_endpoint import open_endpoint
 from tensorx_tui.settings import Settings
 from tensorx_tui.store.conversations import Store
@@ -116,6 +118,9 @@ async def _converse(
     """The turns of this ask: one, or with MCP tools, as many as the tool loop takes."""
     async with open_endpoint(settings) as endpoint:
         engine.endpoint = endpoint
+        # The prices load (or come from the cache) while the first reply streams.
+        pricing = engine.pricing = Pricing()
+        pricing.load_in_background(open_catalog(endpoint, settings))
         servers, policy = await start_tool_servers(settings, sys.stderr)
         try:
             if servers is not None:
@@ -137,6 +142,7 @@ async def _converse(
                     progress.on_event(event)
             return loop.steps
         finally:
+            pricing.close()
             if servers is not None:
                 await servers.aclose()
 
@@ -222,6 +228,10 @@ def _ask(
     # A final save the database was too busy for: this is the last moment `ask` has to make it.
     log.settle()
     printer.finish(reply, endpoint=settings.hint_endpoint(), steps=[_step_json(s) for s in steps])
+    if args.verbose and not args.json:
+        model = engine.state.model
+        info = engine.pricing.info_for(model, reply.model) if engine.pricing else None
+        printer.note(cost_line(reply, info, model))
     if args.verbose and not args.json and engine.saving and engine.conv_id:
         printer.note(f"saved as conversation {engine.conv_id}")
     return EXIT_OK if reply.state is ReplyState.COMPLETE else EXIT_FAILED

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from tensorx_tui.cli.shell import isatty
+from tensorx_tui.core import descriptions
+from tensorx_tui.core.cost import compute_cost, format_cost
 from tensorx_tui.core.descriptions import (
     SHELL,
     Endpoint,
@@ -27,6 +29,7 @@ from tensorx_tui.core.events import (
     Retrying,
     StreamEvent,
 )
+from tensorx_tui.core.model_info import ModelInfo
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text, terminal_safe_json
 
@@ -156,6 +159,20 @@ def hint_line(hint: str) -> str:
     return "hint: " + hint[:1].lower() + hint[1:]
 
 
+def error_hint(
+    status: int | None,
+    base_url: str,
+    *,
+    message: str = "",
+    error_type: str | None = None,
+    now: float | None = None,
+) -> str | None:
+    """The `hint: ...` line for a failed request: core.descriptions with the shell's words."""
+    error = ErrorInfo(message, status, error_type)
+    hint = descriptions.error_hint(error, SHELL, Endpoint(base_url), now=now)
+    return hint_line(hint) if hint else None
+
+
 def usage_line(reply: Reply) -> str:
     """`finish stop · state complete · tokens prompt 12, completion 30, total 42 · TTFT 0.21 s ·
     total 1.30 s · 41 tok/s · model x` (the words of core.descriptions, as in the UI)."""
@@ -166,6 +183,33 @@ def usage_line(reply: Reply) -> str:
     if reply.model:
         parts.append(f"model {reply.model}")
     return " · ".join(parts)
+
+
+def cost_line(reply: Reply, model: ModelInfo | None, model_id: str) -> str:
+    """`cost $0.0042 (cached 900 of 1,200 prompt tokens saved $0.0002)`, or why it is unknown."""
+    cost = compute_cost(reply.usage, model)
+    if cost is None:
+        priced = model is not None and (
+            model.input_price is not None or model.output_price is not None
+        )
+        if not priced:
+            why = (
+                f"no prices known for {one_line(model_id, 80)} "
+                '(input_price and output_price in its [models."…"] config table)'
+            )
+        elif not reply.usage:
+            why = "the server reported no usage"
+        else:
+            why = "a price or a token count is missing"
+        return f"cost unknown: {why}"
+    line = f"cost {format_cost(cost.total)}"
+    details = (reply.usage or {}).get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    if isinstance(cached, int) and cached > 0 and cost.saved_by_cache is not None:
+        prompt = (reply.usage or {}).get("prompt_tokens")
+        of = f" of {prompt:,}" if isinstance(prompt, int) else ""
+        line += f" (cached {cached:,}{of} prompt tokens saved {format_cost(cost.saved_by_cache)})"
+    return line
 
 
 def _unchanged(text: str) -> str:

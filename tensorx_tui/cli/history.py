@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tensorx_tui.cli.shell import PROG, isatty
+from tensorx_tui.core.cost import format_cost
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text, terminal_safe_json
 from tensorx_tui.settings import load_settings
 from tensorx_tui.store.conversations import ConversationNotFound, Store
@@ -76,25 +77,39 @@ def run_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_ROW = "{id:<8}  {updated:<16}  {messages:>4}  {model:<28}  {title}\n"
+_ROW = "{id:<8}  {updated:<16}  {messages:>4}  {model:<28}  {cost:>9}  {title}\n"
 
 
 def print_history(rows: Sequence[dict[str, Any]], out: TextIO) -> None:
-    """A header, then one line per conversation (id, last update, messages, model, title) and
-    its snippet. For people: `--json` is the form for programs."""
+    """A header, then one line per conversation (id, last update, messages, model, cost, title)
+    and its snippet. The cost is the sum of the replies' known costs ("-" when none is known).
+    For people: `--json` is the form for programs."""
     from datetime import datetime
 
     if rows:
         out.write(
-            _ROW.format(id="ID", updated="UPDATED", messages="MSGS", model="MODEL", title="TITLE")
+            _ROW.format(
+                id="ID",
+                updated="UPDATED",
+                messages="MSGS",
+                model="MODEL",
+                cost="COST",
+                title="TITLE",
+            )
         )
     for row in rows:
         updated = datetime.fromisoformat(row["updated_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
         model = one_line(row["model"] or "-", 28)
         title = one_line(row["title"] or "(untitled)", 80)
+        cost = "-" if row.get("cost") is None else format_cost(row["cost"])
         out.write(
             _ROW.format(
-                id=row["id"], updated=updated, messages=row["messages"], model=model, title=title
+                id=row["id"],
+                updated=updated,
+                messages=row["messages"],
+                model=model,
+                cost=cost,
+                title=title,
             )
         )
         if row.get("snippet"):

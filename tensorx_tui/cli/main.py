@@ -194,7 +194,15 @@ def add_models_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentP
     models = subcommands.add_parser(
         "models", parents=[_connection_options()], help="list the endpoint's models"
     )
-    models.add_argument("--json", action="store_true", help="print a JSON list")
+    models.add_argument(
+        "--json",
+        action="store_true",
+        help="a JSON list of {id, context, max_output, input_price, output_price, "
+        "cached_input_price, tools, vision, reasoning, source}; prices in $ per million tokens",
+    )
+    models.add_argument(
+        "-v", "--verbose", action="store_true", help="a table: context, prices, capabilities"
+    )
     models.set_defaults(run=_lazy("tensorx_tui.cli.models", "run_models"))
 
 
@@ -263,7 +271,7 @@ def add_history_parser(subcommands: argparse._SubParsersAction[argparse.Argument
     history.add_argument(
         "--json",
         action="store_true",
-        help="a JSON list of {id, title, created_at, updated_at, model, profile, messages}",
+        help="a JSON list of {id, title, created_at, updated_at, model, profile, messages, cost}",
     )
     history.set_defaults(run=_lazy("tensorx_tui.cli.history", "run_history"))
 

@@ -9,10 +9,12 @@ and the UI cannot drift apart.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from tensorx_tui.core.errors import describe_reset, low_balance_hint
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.core.secret import redact_url
@@ -210,21 +212,30 @@ def key_hint(endpoint: Endpoint) -> str:
     )
 
 
-def _rate_limit_hint(rate_limits: Mapping[str, str], retry_after: float | None) -> str:
+def _rate_limit_hint(
+    rate_limits: Mapping[str, str], retry_after: float | None, message: str, now: float
+) -> str:
+    """When to try again, from the best source there is: the wait the server asked for, its
+    reset headers, TensorX's "Limit resets at" text; plus what is left, when the headers say."""
+    reset = rate_limits.get("x-ratelimit-reset-requests") or rate_limits.get(
+        "x-ratelimit-reset-tokens"
+    )
+    reset_text = describe_reset(message, now=now)
     if retry_after is not None:
-        when = f"in {retry_after:.0f} s"
+        when = f"retry in {retry_after:.0f} s"
+    elif reset:
+        when = f"retry after {one_line(reset, 40)}"
+    elif reset_text:
+        when = f"the limit {reset_text}"
     else:
-        reset = rate_limits.get("x-ratelimit-reset-requests") or rate_limits.get(
-            "x-ratelimit-reset-tokens"
-        )
-        when = f"after {one_line(reset, 40)}" if reset else "in a little while"
+        when = "wait a little and try again"
     left = [
         f"{name.removeprefix('x-ratelimit-remaining-')} left: {one_line(value, 20)}"
         for name, value in sorted(rate_limits.items())
         if name.startswith("x-ratelimit-remaining-")
     ]
     extra = f" ({', '.join(left)})" if left else ""
-    return f"Rate limited: retry {when}{extra}."
+    return f"Rate limited; {when}{extra}"
 
 
 def error_hint(
@@ -234,15 +245,22 @@ def error_hint(
     *,
     rate_limits: Mapping[str, str] | None = None,
     retry_after: float | None = None,
+    now: float | None = None,
 ) -> str | None:
-    """One short sentence saying what the user can do about `error`, or None."""
+    """One short sentence saying what the user can do about `error`, or None. `now` (epoch
+    seconds) reads a rate limit's reset time; the clock by default."""
     endpoint = endpoint or Endpoint()
     status = error.status
     text = f"{error.type or ''} {error.message}"
+    # First: an account out of money also answers 401/403/429, and a new key would not help.
+    balance = low_balance_hint(status, error.type, error.message)
+    if balance:
+        return balance
     if status in (401, 403) and not says_model_missing(text):
         return key_hint(endpoint)
     if status == 429:
-        return _rate_limit_hint(rate_limits or {}, retry_after)
+        moment = time.time() if now is None else now
+        return _rate_limit_hint(rate_limits or {}, retry_after, error.message, moment)
     if status is not None and 400 <= status < 500 and says_model_missing(text):
         return f"The model is not available on this endpoint: {front.pick_model}."
     if status == 404 or error.type == "not_an_api":

@@ -4,6 +4,7 @@
     async with endpoint.stream(request) as stream:   # a ReplyStream (reply_stream.py)
         async for event in stream: ...
     await endpoint.list_models()                     # GET /models ids; raises APIError
+    await endpoint.get_json("model/info")            # any GET under the base URL, parsed
 
 Tests inject the `httpx.AsyncClient` (a MockTransport), the sleep, the clocks and the jitter.
 """
@@ -145,15 +146,16 @@ class Endpoint:
 
         return ReplyStream(self, request)
 
-    async def list_models(self) -> list[str]:
-        """GET /models ids, sorted. Raises APIError (its message without credentials)."""
+    async def get_json(self, path: str) -> Any:
+        """GET `path` under the base URL (the same headers as a chat request, no retries) and
+        return the parsed JSON. Raises APIError (its message without credentials)."""
         try:
-            return await self._list_models()
+            return await self._get_json(path)
         except APIError as exc:
             raise APIError(self.redact(exc.message), exc.status, exc.type) from None
 
-    async def _list_models(self) -> list[str]:
-        url = self.url("models")
+    async def _get_json(self, path: str, not_found_note: str = "") -> Any:
+        url = self.url(path)
         problem = self.url_problem()
         if problem:
             raise APIError(problem, type="invalid_url")
@@ -182,10 +184,10 @@ class Endpoint:
             found = parse_error_body(status, content_type, response.content[:MAX_ERROR_BODY])
             message = redact(found.message, secret)
             if message == status_line(status) and status in (404, 405):
-                message += f" at {display_url(url)} (this server may not list models)"
+                message += f" at {display_url(url)}{not_found_note}"
             raise APIError(message, status=status, type=found.type)
         try:
-            value: Any = json.loads(response.content)
+            return json.loads(response.content)
         except (ValueError, RecursionError):
             raise APIError(
                 f"{display_url(url)} did not answer with JSON: "
@@ -193,14 +195,26 @@ class Endpoint:
                 status=status,
                 type="invalid_response",
             ) from None
+
+    async def list_models(self) -> list[str]:
+        """GET /models ids, sorted. Raises APIError (its message without credentials)."""
+        try:
+            return await self._list_models()
+        except APIError as exc:
+            raise APIError(self.redact(exc.message), exc.status, exc.type) from None
+
+    async def _list_models(self) -> list[str]:
+        url = self.url("models")
+        secret = self._api_key.reveal() if self._api_key else None
+        value = await self._get_json("models", " (this server may not list models)")
         ids = _model_ids(value)
         if ids is None:
             error = from_json(value)
             if error is not None:
-                raise APIError(redact(error.message, secret), status=status, type=error.type)
+                raise APIError(redact(error.message, secret), status=200, type=error.type)
             raise APIError(
                 f"{display_url(url)} answered with JSON that is not a model list",
-                status=status,
+                status=200,
                 type="invalid_response",
             )
         return sorted(set(ids))

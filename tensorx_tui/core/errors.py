@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from tensorx_tui.core.retry import reset_time
 from tensorx_tui.core.sanitize import strip_unsafe
 from tensorx_tui.core.secret import redact_url
 
@@ -63,21 +64,30 @@ def redact(text: str, secret: str | None) -> str:
     return text
 
 
+# TensorX (LiteLLM) writes an absent type, param or code as the string "None".
+_ABSENT = frozenset({"", "none", "null"})
+
+
 def _as_code(value: Any) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, str | int | float):
-        return str(value) or None
+        text = str(value)
+        return None if text.strip().lower() in _ABSENT else text
     return None
+
+
+def _as_type(value: Any) -> str | None:
+    if not isinstance(value, str) or value.strip().lower() in _ABSENT:
+        return None
+    return value
 
 
 def _from_error_value(error: Any, outer: dict[str, Any]) -> ProviderError | None:
     """The `error` member: an object with a message, or a bare string."""
     kind = outer.get("type")
     if isinstance(error, str) and error.strip():
-        return ProviderError(
-            clean_text(error), kind if isinstance(kind, str) else None, _as_code(outer.get("code"))
-        )
+        return ProviderError(clean_text(error), _as_type(kind), _as_code(outer.get("code")))
     if not isinstance(error, dict):
         return None
     message = error.get("message")
@@ -95,10 +105,10 @@ def _from_error_value(error: Any, outer: dict[str, Any]) -> ProviderError | None
         if isinstance(raw, str) and raw.strip() and raw not in message:
             origin = f" ({provider})" if isinstance(provider, str) and provider else ""
             message = f"{message}{origin}: {raw}"
-    kind = error.get("type", kind)
+    kind = _as_type(error.get("type")) or _as_type(kind)
     return ProviderError(
         clean_text(message),
-        kind if isinstance(kind, str) else None,
+        kind,
         _as_code(error.get("code", outer.get("code"))),
     )
 
@@ -140,8 +150,7 @@ def from_json(value: Any) -> ProviderError | None:
         found = _from_error_value(value["error"], value)
         if found is not None:
             return found
-    kind = value.get("type")
-    kind = kind if isinstance(kind, str) else None
+    kind = _as_type(value.get("type"))
     message = value.get("message")
     if isinstance(message, str) and message.strip():
         return ProviderError(clean_text(message), kind, _as_code(value.get("code")))
@@ -264,3 +273,58 @@ def describe_transport_error(exc: httpx.HTTPError, url: str) -> str:
     if isinstance(exc, httpx.UnsupportedProtocol):
         return f"Invalid base URL {where}: {_detail(exc)}"
     return f"Request to {where} failed: {_detail(exc)}"
+
+
+# -- account problems: the shared rules behind the hints of `ask` and the UI ----------------------
+
+# How providers say the money ran out. TensorX disables a key when its prepaid balance falls below
+# $0.05; LiteLLM (which TensorX runs) words it "ExceededTokenBudget: Current spend for token: …",
+# "Budget has been exceeded! Current cost: …" (type "budget_exceeded", sometimes under a 401
+# "Authentication Error"); OpenAI "insufficient_quota" (as a 429); OpenRouter 402 "Insufficient
+# credits"; DeepSeek 402 "Insufficient Balance"; Anthropic "Your credit balance is too low".
+_SEP = r"[\s_-]*"
+_LOW_BALANCE = re.compile(
+    "|".join(
+        (
+            rf"insufficient{_SEP}(?:funds|balance|credits?|quota)",
+            rf"exceeded{_SEP}(?:token{_SEP})?budget",
+            rf"budget{_SEP}(?:has{_SEP}been{_SEP})?exceeded",
+            rf"over{_SEP}budget",
+            rf"balance{_SEP}(?:is{_SEP})?too{_SEP}low",
+            rf"low{_SEP}balance",
+            rf"out{_SEP}of{_SEP}credits?",
+            rf"requires?{_SEP}more{_SEP}credits?",
+            rf"exceeded{_SEP}your{_SEP}current{_SEP}quota",
+            rf"top{_SEP}up{_SEP}your",
+        )
+    ),
+    re.IGNORECASE,
+)
+
+LOW_BALANCE_HINT = (
+    "The key's balance is too low: top up your account (TensorX disables a key when its "
+    "prepaid balance falls below $0.05; other providers call it a budget or credits)."
+)
+
+
+def is_low_balance(status: int | None, error_type: str | None, message: str) -> bool:
+    """Whether a failed request says the account ran out of money (not that the key is wrong)."""
+    if status == 402:  # Payment Required
+        return True
+    return bool(_LOW_BALANCE.search(f"{error_type or ''} {message}"))
+
+
+def low_balance_hint(status: int | None, error_type: str | None, message: str) -> str | None:
+    """The one rule both hint writers (ask and the UI) apply before the status-based ones."""
+    return LOW_BALANCE_HINT if is_low_balance(status, error_type, message) else None
+
+
+def describe_reset(message: str, *, now: float) -> str | None:
+    """`resets at 20:38:07 UTC` from TensorX's 429 text (`Limit resets at: 2026-03-21 20:38:07
+    UTC`), with the date when it is not within the next day of `now` (epoch seconds)."""
+    when = reset_time(message)
+    if when is None:
+        return None
+    if 0 <= when.timestamp() - now < 24 * 3600:
+        return f"resets at {when:%H:%M:%S} UTC"
+    return f"resets at {when:%Y-%m-%d %H:%M:%S} UTC"

@@ -104,6 +104,9 @@ class Reply:
     error: ErrorInfo | None = None
     timings: Timings = field(default_factory=Timings)
     rate_limits: dict[str, str] = field(default_factory=dict)
+    # Dollars, when the model's prices were known at the time of the reply (see core/cost.py):
+    # set by whoever drives the stream, saved with the reply, never recomputed later.
+    cost: float | None = None
 
     @property
     def refused(self) -> bool:
@@ -125,6 +128,7 @@ class Reply:
             "state": str(self.state),
             "error": self.error.to_json() if self.error else None,
             "timings": {"ttft_s": self.timings.ttft_s, "total_s": self.timings.total_s},
+            "cost": self.cost,
         }
 
     def to_openai_message(self, *, reasoning_with_tool_calls: bool = True) -> dict[str, Any]:

@@ -55,7 +55,8 @@ KEEP: Final = _Keep()
 
 _SUMMARY_COLUMNS: Final = """
     c.id, c.title, c.created_at, c.updated_at, c.model, c.profile,
-    (SELECT count(*) FROM messages m WHERE m.conversation_pk = c.pk)
+    (SELECT count(*) FROM messages m WHERE m.conversation_pk = c.pk),
+    (SELECT sum(m.cost) FROM messages m WHERE m.conversation_pk = c.pk)
 """
 
 
@@ -68,6 +69,7 @@ def _summary(row: sqlite3.Row | tuple[Any, ...]) -> ConversationSummary:
         model=row[4],
         profile=row[5],
         message_count=row[6],
+        cost=row[7],
     )
 
 
@@ -103,14 +105,14 @@ def _tool_calls_from_json(text: str | None) -> list[ToolCall]:
 _MESSAGE_COLUMNS: Final = """
     id, role, content, reasoning, tool_calls, tool_call_id, finish_reason, usage, timings,
     state, error, error_status, error_type, model, created_at, superseded, tool_meta,
-    refusal
+    refusal, cost
 """
 
 
 def _message(row: tuple[Any, ...]) -> StoredMessage:
     (mid, role, content, reasoning, calls, call_id, finish, usage, timings) = row[:9]
     (state, error, error_status, error_type, model, created_at) = row[9:15]
-    (superseded, tool_meta, refusal) = row[15:]
+    (superseded, tool_meta, refusal, cost) = row[15:]
     return StoredMessage(
         id=mid,
         role=role,
@@ -128,21 +130,22 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
         created_at=parse_time(created_at),
         superseded=bool(superseded),
         tool_meta=json.loads(tool_meta) if tool_meta else None,
+        cost=cost,
     )
 
 
 _UPDATE_REPLY_SQL: Final = """
     UPDATE messages SET content = ?, reasoning = ?, tool_calls = ?, finish_reason = ?, usage = ?,
         timings = ?, model = coalesce(?, model), state = ?, error = ?, error_status = ?,
-        error_type = ?, refusal = ?
+        error_type = ?, refusal = ?, cost = ?
     WHERE id = ? AND role = 'assistant'
 """
 
 _INSERT_MESSAGE_SQL: Final = """
     INSERT INTO messages (conversation_pk, seq, role, content, reasoning, tool_calls, tool_call_id,
         finish_reason, usage, timings, state, error, error_status, error_type, model, created_at,
-        superseded, tool_meta, refusal)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        superseded, tool_meta, refusal, cost)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -170,6 +173,7 @@ def _message_values(pk: int, seq: int, m: StoredMessage) -> tuple[Any, ...]:
         int(m.superseded),
         _json_or_none(m.tool_meta),
         m.refusal,
+        m.cost,
     )
 
 
@@ -186,6 +190,7 @@ def _reply_values(message_id: int, reply: Reply, state: ReplyState) -> tuple[Any
         str(state),
         *_error_values(reply.error),
         reply.refusal,
+        reply.cost,
         message_id,
     )
 
@@ -615,7 +620,7 @@ class Store:
         ).fetchall()
         hits: list[SearchHit] = []
         for row in rows:
-            message_id, marked = found[row[7]]
+            message_id, marked = found[row[-1]]
             snippet, spans = split_marks(marked)
             hits.append(SearchHit(_summary(row), snippet, spans, message_id))
         return hits

@@ -47,6 +47,8 @@ class ConversationSummary:
     model: str | None
     profile: str | None
     message_count: int
+    cost: float | None = None
+    """Dollars: the sum of the replies' costs that are known (None when none is)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,6 +59,7 @@ class ConversationSummary:
             "model": self.model,
             "profile": self.profile,
             "messages": self.message_count,
+            "cost": self.cost,
         }
 
 
@@ -143,6 +146,8 @@ class StoredMessage:
     superseded: bool = False
     # A tool result's run: {"server", "tool", "approval", "duration_s", "is_error"} (MCP tools).
     tool_meta: dict[str, Any] | None = None
+    cost: float | None = None
+    """Dollars, for an assistant reply whose model's prices were known when it finished."""
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -163,6 +168,7 @@ class StoredMessage:
             error=reply.error,
             model=reply.model,
             created_at=created_at or _utc_now(),
+            cost=reply.cost,
         )
 
     def to_reply(self) -> Reply:
@@ -177,6 +183,7 @@ class StoredMessage:
             state=self.state,
             error=self.error,
             timings=timings_from_json(self.timings),
+            cost=self.cost,
         )
 
     def to_openai(self) -> dict[str, Any]:

@@ -127,10 +127,15 @@ _MIGRATION_3: Final = (
 # indexing it would mean rebuilding messages_fts, and refusals are short boilerplate.
 _MIGRATION_4: Final = ("ALTER TABLE messages ADD COLUMN refusal TEXT NOT NULL DEFAULT ''",)
 
+# Version 5: what a reply cost, in dollars, worked out from its usage and the model's prices when
+# it finished (prices change: a cost is a fact of its time, not recomputed). NULL when unknown.
+_MIGRATION_5: Final = ("ALTER TABLE messages ADD COLUMN cost REAL",)
+
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     _MIGRATION_1,
     _MIGRATION_2,
     _MIGRATION_3,
     _MIGRATION_4,
+    _MIGRATION_5,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
