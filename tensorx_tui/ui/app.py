@@ -50,6 +50,7 @@ class ChatApp(App[int]):
         self._open_store = open_store
         self._store: Store | None = None
         self._store_tried = False
+        self._chat_screen: ChatScreen | None = None
 
     def get_store(self) -> Store | None:
         """The store in settings.data_dir, opened once at the first need. One that cannot be
@@ -71,7 +72,8 @@ class ChatApp(App[int]):
     def on_mount(self) -> None:
         self.apply_theme(self.settings.theme)
         self.handle = self.client_factory(self.settings)
-        self.push_screen(ChatScreen(self.settings, self.handle.client, self.get_store))
+        self._chat_screen = ChatScreen(self.settings, self.handle.client, self.get_store)
+        self.push_screen(self._chat_screen)
 
     def apply_theme(self, theme: str | None) -> None:
         if not theme:
@@ -87,6 +89,11 @@ class ChatApp(App[int]):
     async def on_unmount(self) -> None:
         if self.handle is not None:
             await self.handle.aclose()
+        chat = self._chat_screen
+        if chat is not None:
+            # A reply whose final save waits on a database another process holds is written
+            # when the lock clears (or given up on, with a warning), before the store closes.
+            chat.saving.settle()
         if self._store is not None:
             self._store.close()
 

@@ -25,6 +25,7 @@ from tensorx_tui.chat.events import ReplyFinished, SaveFailed, TurnStarted
 from tensorx_tui.chat.saving import ConversationLog
 from tensorx_tui.chat.settings import TurnSettings
 from tensorx_tui.chat.state import SKIPPED_TOOL_RESULT, ConversationState
+from tensorx_tui.core.descriptions import status_label
 from tensorx_tui.core.events import ResponseStarted, Retrying, StreamError, StreamEvent
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.core.sanitize import one_line
@@ -341,7 +342,7 @@ class ChatScreen(Screen[None]):
         elif isinstance(event, Retrying):
             self.status.set_retrying(event.delay, event.attempt, event.reason)
         elif isinstance(event, StreamError):
-            self.status.set_state("error", f"HTTP {event.status}" if event.status else "")
+            self.status.set_state("error", status_label(event.status) or "")
 
     async def answer_tool_calls(self) -> bool:
         """Ask for each pending tool call's result; False when the user left with Esc."""
