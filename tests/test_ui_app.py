@@ -257,7 +257,7 @@ async def test_ctrl_q_while_streaming_asks_first(demo_server: DemoServer) -> Non
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.is_running and "Quit anyway?" in screen_text(app)
-        await pilot.press("n")
+        await pilot.press("enter")  # Cancel has the focus
         await pilot.press("escape")  # cancel the slow reply
         await reply_done(app)
         await pilot.press("ctrl+q")
