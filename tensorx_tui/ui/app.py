@@ -68,10 +68,15 @@ class ChatApp(App[int]):
                     )
         return self._store
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.apply_theme(self.settings.theme)
         self.handle = self.client_factory(self.settings)
-        self.push_screen(ChatScreen(self.settings, self.handle.client, self.get_store))
+        chat = ChatScreen(self.settings, self.handle.client, self.get_store)
+        # Keys typed before the first frame wait in the app's queue, which runs only once this
+        # method returns: mount the chat and focus its prompt first, or they go wherever focus
+        # lands first (the hidden sidebar filter was the first focusable widget).
+        await self.push_screen(chat)
+        chat.set_focus(chat.prompt)
 
     def apply_theme(self, theme: str | None) -> None:
         if not theme:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -32,6 +32,7 @@ from tensorx_tui.store.records import ConversationId
 from tensorx_tui.store.transcripts import ExportFormat
 from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.footer import ChatFooter
+from tensorx_tui.ui.modals.confirm import ConfirmModal
 from tensorx_tui.ui.modals.copy_picker import CopyPickerModal
 from tensorx_tui.ui.modals.model_picker import ModelPickerModal
 from tensorx_tui.ui.modals.params import Params, ParamsModal
@@ -106,6 +107,7 @@ class ChatScreen(Screen[None]):
         self.last_user_widget: Widget | None = None
         self.last_reply_widget: AssistantMessage | None = None
         self.last_reply: Reply | None = None
+        self._asking_to_leave = False  # the "reply is still streaming" dialog is open
 
     @property
     def state(self) -> ConversationState:
@@ -424,6 +426,31 @@ class ChatScreen(Screen[None]):
                 await worker.wait()
 
     async def action_new_conversation(self) -> None:
+        """ctrl+n: start over, after asking when a reply is streaming (as quitting does)."""
+        if self.streaming:
+            self._ask_to_leave_reply(
+                "start a new conversation", "New conversation", self.new_conversation
+            )
+            return
+        await self.new_conversation()
+
+    def _ask_to_leave_reply(
+        self, doing: str, yes: str, then: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Ask before `then` stops the streaming reply (it is kept, saved as cancelled)."""
+        if self._asking_to_leave:  # a second ctrl+n typed before the first dialog showed
+            return
+        self._asking_to_leave = True
+
+        async def answered(leave: bool | None) -> None:
+            self._asking_to_leave = False
+            if leave:
+                await then()
+
+        question = f"A reply is still streaming. Stop it and {doing}?"
+        self.app.push_screen(ConfirmModal(question, yes=yes), answered)
+
+    async def new_conversation(self) -> None:
         await self.stop_reply()
         self.engine.new()
         self.set_editing_last(False)
@@ -498,6 +525,13 @@ class ChatScreen(Screen[None]):
     @on(ConversationSidebar.OpenRequested)
     async def sidebar_open(self, event: ConversationSidebar.OpenRequested) -> None:
         event.stop()
+        if self.streaming and event.conv_id != self.engine.conv_id:
+
+            async def open_it() -> None:
+                await self.open_conversation(event.conv_id)
+
+            self._ask_to_leave_reply("open another conversation", "Open", open_it)
+            return
         await self.open_conversation(event.conv_id)
 
     @on(ConversationSidebar.Deleted)
@@ -505,7 +539,7 @@ class ChatScreen(Screen[None]):
         event.stop()
         if event.conv_id == self.engine.conv_id:
             focused = self.app.focused
-            await self.action_new_conversation()
+            await self.new_conversation()  # nothing to ask: its reply was deleted with it
             if focused is not None:
                 focused.focus()  # stay in the sidebar
             self.notify("The open conversation was deleted; this is a new one.", markup=False)
