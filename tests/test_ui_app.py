@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from ui_app_support import SIZE, chat, demo_app, reply_done, screen_text, wait_for
 
 from tensorx_tui.core.reply import ReplyState
@@ -281,7 +282,10 @@ async def test_params_modal_edits_the_conversation(demo_server: DemoServer) -> N
         assert payload["messages"][0] == {"role": "system", "content": "Be terse."}
 
 
-async def test_copy_the_reply_or_a_code_block(demo_server: DemoServer) -> None:
+async def test_copy_the_reply_or_a_code_block(
+    demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no clipboard program: OSC 52, seen as app.clipboard
     app = demo_app(demo_server)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"python code", "enter")
@@ -292,8 +296,7 @@ async def test_copy_the_reply_or_a_code_block(demo_server: DemoServer) -> None:
         await pilot.press("ctrl+l")
         await pilot.pause()
         await pilot.press("down", "enter")  # the first code block
-        await pilot.pause()
-        assert app.clipboard == message.code_blocks[0]
+        await wait_for(lambda: app.clipboard == message.code_blocks[0])
 
 
 async def test_every_action_is_in_the_command_palette(demo_server: DemoServer) -> None:

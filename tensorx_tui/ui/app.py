@@ -24,6 +24,8 @@ from tensorx_tui.store.db import StoreError
 from tensorx_tui.ui.chat_screen import ChatScreen
 from tensorx_tui.ui.commands import chat_commands
 from tensorx_tui.ui.modals.confirm import ConfirmModal
+from tensorx_tui.ui.preferences import FILE_NAME as PREFERENCES_FILE
+from tensorx_tui.ui.preferences import save_theme, saved_theme
 
 ClientFactory = Callable[[Settings], EndpointHandle]
 StoreOpener = Callable[[Path], Store]
@@ -42,12 +44,16 @@ class ChatApp(App[int]):
         client_factory: ClientFactory = open_endpoint,
         *,
         open_store: StoreOpener | None = None,
+        preferences: Path | None = None,
     ) -> None:
+        """`preferences`: the file where the UI remembers things (the theme) between runs;
+        None remembers nothing (a Settings built in code has no data dir of its own)."""
         super().__init__()
         self.settings = settings
         self.client_factory = client_factory
         self.handle: EndpointHandle | None = None
         self._open_store = open_store
+        self._preferences = preferences
         self._store: Store | None = None
         self._store_tried = False
 
@@ -70,6 +76,12 @@ class ChatApp(App[int]):
 
     async def on_mount(self) -> None:
         self.apply_theme(self.settings.theme)
+        if not self.settings.theme and self._preferences is not None:
+            remembered = saved_theme(self._preferences)
+            if remembered in self.available_themes:  # one since removed is simply forgotten
+                self.theme = remembered
+        # Watched from here on: only a theme picked while the app runs is remembered.
+        self.watch(self, "theme", self._remember_theme, init=False)
         self.handle = self.client_factory(self.settings)
         chat = ChatScreen(self.settings, self.handle.client, self.get_store)
         # Keys typed before the first frame wait in the app's queue, which runs only once this
@@ -87,6 +99,27 @@ class ChatApp(App[int]):
             known = ", ".join(sorted(self.available_themes))
             self.notify(
                 f"Unknown theme {theme!r}; known: {known}", severity="warning", markup=False
+            )
+
+    def _remember_theme(self, theme: str) -> None:
+        if self._preferences is None:
+            return
+        try:
+            save_theme(self._preferences, theme)
+        except OSError as exc:
+            self.notify(
+                f"Cannot remember the theme: {one_line(str(exc), 300)}",
+                severity="warning",
+                markup=False,
+            )
+            return
+        configured = self.settings.theme
+        if configured and configured != theme:
+            self.notify(
+                f"Theme {theme} remembered, but the configured theme ({configured}, from --theme"
+                " or the config file) is used at start.",
+                markup=False,
+                timeout=8,
             )
 
     async def on_unmount(self) -> None:
@@ -126,6 +159,6 @@ class ChatApp(App[int]):
 
 def run_chat(settings: Settings) -> int:
     """Run the chat UI until the user quits; the exit status for the CLI."""
-    app = ChatApp(settings, open_store=Store.open)
+    app = ChatApp(settings, open_store=Store.open, preferences=settings.data_dir / PREFERENCES_FILE)
     result = app.run()
     return int(result or app.return_code or 0)

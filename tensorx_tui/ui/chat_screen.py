@@ -30,6 +30,7 @@ from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.store.records import ConversationId
 from tensorx_tui.store.transcripts import ExportFormat
+from tensorx_tui.ui.clipboard import copied_message, copy_text
 from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.footer import ChatFooter
 from tensorx_tui.ui.modals.confirm import ConfirmModal
@@ -41,7 +42,7 @@ from tensorx_tui.ui.prompt import PromptInput
 from tensorx_tui.ui.saved_conversations import SavedConversations
 from tensorx_tui.ui.sidebar import ConversationSidebar
 from tensorx_tui.ui.status_line import StatusLine
-from tensorx_tui.ui.transcript import AssistantMessage
+from tensorx_tui.ui.transcript import AssistantMessage, Notice
 
 if TYPE_CHECKING:
     from tensorx_tui.core.endpoint import Endpoint
@@ -108,6 +109,7 @@ class ChatScreen(Screen[None]):
         self.last_reply_widget: AssistantMessage | None = None
         self.last_reply: Reply | None = None
         self._asking_to_leave = False  # the "reply is still streaming" dialog is open
+        self._unanswered_notice: Notice | None = None  # "Tool call left unanswered" while true
 
     @property
     def state(self) -> ConversationState:
@@ -225,6 +227,7 @@ class ChatScreen(Screen[None]):
         else:
             for call in skipped:
                 await self.conversation.add_tool_result(call, SKIPPED_TOOL_RESULT)
+        await self._drop_unanswered_notice()  # skipped or replaced: no call waits any more
         self.mark_saved_conversation()
         self.last_user_widget = await self.conversation.add_user(text)
         self.conversation.follow_bottom()
@@ -353,7 +356,8 @@ class ChatScreen(Screen[None]):
             modal = ToolResultModal(call, position=position, count=len(calls))
             result = await self.app.push_screen_wait(modal)
             if result is None:
-                await self.conversation.add_notice(
+                await self._drop_unanswered_notice()  # one notice, the latest, at the bottom
+                self._unanswered_notice = await self.conversation.add_notice(
                     "Tool call left unanswered: ctrl+t answers it; sending a message skips it.",
                     severity="warning",
                 )
@@ -361,7 +365,13 @@ class ChatScreen(Screen[None]):
                 return False
             self.engine.add_tool_result(call, result)
             await self.conversation.add_tool_result(call, result)
+        await self._drop_unanswered_notice()  # answered: the notice is no longer true
         return True
+
+    async def _drop_unanswered_notice(self) -> None:
+        notice, self._unanswered_notice = self._unanswered_notice, None
+        if notice is not None and notice.is_attached:
+            await notice.remove()
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # A bug in the reply path must not pass silently (exit_on_error=False keeps the app up).
@@ -485,28 +495,31 @@ class ChatScreen(Screen[None]):
 
         self.app.push_screen(ParamsModal(current), saved)
 
-    def action_copy_reply(self) -> None:
+    async def action_copy_reply(self) -> None:
         message = self.last_reply_widget
         if message is None:
             return
         text = message.reply_text
         blocks = message.code_blocks
         if not blocks:
-            self.copy(text, "the last reply")
+            await self.copy(text, "the last reply")
             return
 
-        def chosen(choice: str | None) -> None:
+        async def chosen(choice: str | None) -> None:
             if choice is not None:
-                self.copy(choice, "the reply" if choice == text else "the code block")
+                await self.copy(choice, "the reply" if choice == text else "the code block")
 
         self.app.push_screen(CopyPickerModal(text, blocks), chosen)
 
-    def copy(self, text: str, what: str) -> None:
+    async def copy(self, text: str, what: str) -> None:
+        """Copy, and say how: with a clipboard program, or sent to the terminal (OSC 52)."""
         if not text:
             self.notify("Nothing to copy yet.", markup=False, severity="warning")
             return
-        self.app.copy_to_clipboard(text)
-        self.notify(f"Copied {what} ({len(text)} characters).", markup=False)
+        copied = await copy_text(text, self.app.copy_to_clipboard)
+        self.notify(
+            copied_message(copied, what, len(text)), markup=False, timeout=4 if copied.sure else 8
+        )
 
     # -- saved conversations ----------------------------------------------------------------
 
