@@ -171,14 +171,30 @@ async def test_keys_typed_before_the_first_frame_land_in_the_prompt(
     # Queued before the app runs, as the terminal driver delivers keys typed during start-up.
     type_at_once(app, *"hello there", "enter")
     async with app.run_test(size=SMALL) as pilot:
+        screen = chat(app)
+        await wait_for(lambda: screen.busy or screen.state.messages)
         await reply_done(app)
         await pilot.pause()
-        screen = chat(app)
         assert screen.sidebar.filter_input.value == ""
         assert [m["content"] for m in screen.state.messages if m["role"] == "user"] == [
             "hello there"
         ]
         assert app.focused is screen.prompt
+
+
+async def test_an_enter_typed_before_raw_mode_still_sends(demo_server: DemoServer) -> None:
+    """Before Textual puts the terminal in raw mode, the tty turns Enter (CR) into LF, which
+    reads as ctrl+j (a newline): typed during start-up, it sends; afterwards it is a newline."""
+    app = demo_app(demo_server)
+    type_at_once(app, *"hi", "ctrl+j")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = chat(app)
+        await wait_for(lambda: screen.busy or screen.state.messages)
+        await reply_done(app)
+        assert [m["content"] for m in screen.state.messages if m["role"] == "user"] == ["hi"]
+        assert screen.prompt.text == ""
+        await pilot.press(*"a", "ctrl+j", "b")
+        assert screen.prompt.text == "a\nb"
 
 
 async def test_keys_pressed_at_once_after_start_land_in_the_prompt(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -54,6 +55,7 @@ class ChatApp(App[int]):
         self.handle: EndpointHandle | None = None
         self._open_store = open_store
         self._preferences = preferences
+        self._starting = True  # until the keys that came in during start-up are handled
         self._store: Store | None = None
         self._store_tried = False
 
@@ -89,6 +91,19 @@ class ChatApp(App[int]):
         # lands first (the hidden sidebar filter was the first focusable widget).
         await self.push_screen(chat)
         chat.set_focus(chat.prompt)
+        # Queued behind the keys already read: when it runs, start-up typing is all handled.
+        self.call_later(self._started)
+
+    def _started(self) -> None:
+        self._starting = False
+
+    async def on_event(self, event: events.Event) -> None:
+        if self._starting and isinstance(event, events.Key) and event.key == "ctrl+j":
+            # Typed before Textual put the terminal in raw mode: the tty's line discipline
+            # (ICRNL) turned the Enter (CR) into LF, which reads as ctrl+j, a newline. Nobody
+            # means a newline in the first instant; they meant to send what they typed.
+            event = events.Key("enter", "\r")
+        await super().on_event(event)
 
     def apply_theme(self, theme: str | None) -> None:
         if not theme:
