@@ -197,6 +197,17 @@ async def test_an_enter_typed_before_raw_mode_still_sends(demo_server: DemoServe
         assert screen.prompt.text == "a\nb"
 
 
+async def test_a_newline_typed_in_a_burst_stays_in_its_place(demo_server: DemoServer) -> None:
+    """Seen in tmux: "aaa" ctrl+j "bbb" sent at once gave "aaabbb\n"."""
+    app = demo_app(demo_server)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        type_at_once(app, *"aaa", "ctrl+j", *"bbb", "ctrl+j", *"ccc")
+        await wait_for(lambda: chat(app).prompt.text.endswith("ccc"))
+        await pilot.pause()
+        assert chat(app).prompt.text == "aaa\nbbb\nccc"
+
+
 async def test_keys_pressed_at_once_after_start_land_in_the_prompt(
     demo_server: DemoServer,
 ) -> None:
