@@ -13,7 +13,6 @@ from ui_app_support import (
     chat,
     client_factory,
     demo_app,
-    demo_server,
     reply_done,
     screen_text,
     wait_for,
@@ -26,8 +25,6 @@ from tensorx_tui.ui.app import ChatApp
 from tensorx_tui.ui.modals.model_picker import ModelPickerModal
 from tensorx_tui.ui.modals.tool_result import ToolResultModal
 from tensorx_tui.ui.transcript import AssistantMessage
-
-__all__ = ["demo_server"]  # the fixture, imported for pytest
 
 MODELS = [f"provider/model-{i:03d}" for i in range(300)]
 WEATHER_TOOL = {

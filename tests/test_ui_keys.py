@@ -16,7 +16,6 @@ from ui_app_support import (
     chat,
     client_factory,
     demo_app,
-    demo_server,
     reply_done,
     screen_text,
     wait_for,
@@ -31,8 +30,6 @@ from tensorx_tui.ui.modals.confirm import ConfirmModal
 from tensorx_tui.ui.modals.rename import RenameModal
 from tensorx_tui.ui.sidebar import ConversationList, ConversationSidebar, FilterInput
 from tensorx_tui.ui.transcript import AssistantMessage
-
-__all__ = ["demo_server"]  # the fixture, imported for pytest
 
 SMALL = (80, 24)
 _NAMED = {"enter": "\r", "space": " "}

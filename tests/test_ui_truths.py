@@ -22,7 +22,6 @@ from ui_app_support import (
     chat,
     client_factory,
     demo_app,
-    demo_server,
     reply_done,
     screen_text,
     wait_for,
@@ -36,8 +35,6 @@ from tensorx_tui.ui.modals.tool_result import ToolResultModal
 from tensorx_tui.ui.transcript import AssistantMessage, Notice
 from tensorx_tui.ui.transcript.reasoning_view import ReasoningView
 from tensorx_tui.ui.transcript.tool_call_view import ToolCallView, arguments_summary
-
-__all__ = ["demo_server"]  # the fixture, imported for pytest
 
 SMALL = (80, 24)
 WEATHER_TOOL = {
