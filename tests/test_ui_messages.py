@@ -136,7 +136,7 @@ async def test_tool_call_is_a_collapsed_collapsible_named_after_the_function() -
         )
         await conv.finish_assistant(msg, reply)
         await pilot.pause()
-        assert view._title.label.plain == "get_weather"
+        assert view._title.label.plain == "get_weather city=Paris days=3"  # name and arguments
         assert view.collapsed
         assert '"Paris"' not in screen_text(app)
         view.collapsed = False

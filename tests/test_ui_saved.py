@@ -162,7 +162,7 @@ async def test_quit_anyway_while_streaming_saves_the_reply_as_cancelled(
         await wait_for(lambda: chat(app).streaming and bool(chat(app).saving.recorder))
         await pilot.press("ctrl+q")
         await wait_for(lambda: isinstance(app.screen, ConfirmModal))
-        await pilot.press("y")
+        await pilot.press("left", "enter")  # from Cancel (focused) to Quit
         await wait_for(lambda: not app.is_running)
     assert app.return_code == 0
     assert load_only(tmp_path).messages[-1].state == ReplyState.CANCELLED
@@ -177,6 +177,8 @@ async def test_new_conversation_while_streaming_saves_the_reply_and_starts_over(
         await wait_for(lambda: chat(app).streaming)
         first = chat(app).saving.conv_id
         await pilot.press("ctrl+n")
+        await wait_for(lambda: isinstance(app.screen, ConfirmModal))  # it asks first
+        await pilot.press("left", "enter")
         await wait_for(lambda: not chat(app).busy)
         assert chat(app).saving.conv_id is None and chat(app).state.messages == []
         with Store.open(tmp_path) as store:
@@ -363,20 +365,20 @@ async def test_rename_and_delete_from_the_sidebar(demo_server: DemoServer, tmp_p
         await pilot.press("ctrl+b", "down")
         await pilot.pause()
         assert listed_ids(app)[0] == doomed
-        await pilot.press("down", "r")  # the second one: "keep me"
+        await pilot.press("down", "f2")  # the second one: "keep me"
         await wait_for(lambda: isinstance(app.screen, RenameModal))
         await pilot.press("ctrl+u", *"Renamed [b]title[/b]", "enter")
         await pilot.pause()
         assert "Renamed [b]title[/b]" in screen_text(app)
-        await pilot.press("up", "d")
+        await pilot.press("up", "delete")
         await wait_for(lambda: isinstance(app.screen, ConfirmModal))
-        await pilot.press("n")  # no: nothing happens
+        await pilot.press("enter")  # Cancel has the focus: nothing happens
         await pilot.pause()
         assert listed_ids(app) == [doomed, keep]
-        await pilot.press("d")
+        await pilot.press("delete")
         await wait_for(lambda: isinstance(app.screen, ConfirmModal))
         assert "delete me" in screen_text(app)
-        await pilot.press("y")
+        await pilot.press("left", "enter")
         await pilot.pause()
         assert listed_ids(app) == [keep]
         assert "1 conversation" in screen_text(app)
@@ -394,9 +396,9 @@ async def test_deleting_the_open_conversation_starts_a_new_one(
         await reply_done(app)
         screen = chat(app)
         assert screen.saving.conv_id is not None
-        await pilot.press("ctrl+b", "down", "d")
+        await pilot.press("ctrl+b", "down", "delete")
         await wait_for(lambda: isinstance(app.screen, ConfirmModal))
-        await pilot.press("y")
+        await pilot.press("left", "enter")
         await pilot.pause()
         assert screen.saving.conv_id is None and screen.state.messages == []
         assert "hello" not in screen_text(app)

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import httpx
 from streams import chunk, sse
-from ui_app_support import SIZE, client_factory, normalised_screen_text, reply_done, wait_for
+from ui_app_support import (
+    SIZE,
+    client_factory,
+    normalised_screen_text,
+    reply_done,
+    screen_text,
+    wait_for,
+)
 
 from tensorx_tui.settings import Settings
 from tensorx_tui.ui.app import ChatApp
@@ -116,5 +123,8 @@ async def test_snapshot_tool_call_modal() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"weather in Paris?", "enter")
         await wait_for(lambda: isinstance(app.screen, ToolResultModal))
+        # The conversation behind the modal repaints on its own time: wait for the finished
+        # tool call's title (a single pause sometimes caught "get_weather …").
+        await wait_for(lambda: "▶ get_weather city=Paris" in screen_text(app))
         await pilot.pause()
         check("tool_call_modal", normalised_screen_text(app))

@@ -133,20 +133,26 @@ def _count(usage: Mapping[str, Any], key: str) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def token_counts(usage: Mapping[str, Any] | None) -> list[str]:
+def token_counts(usage: Mapping[str, Any] | None, *, short: bool = False) -> list[str]:
     """["prompt 1,200", "completion 30", "total 1,230"] plus the details the server gave
-    ("1,234 cached", "567 reasoning": core.usage); [] when it reported no usage."""
+    ("1,234 cached", "567 reasoning": core.usage); [] when it reported no usage. `short`, for a
+    narrow line: ["in 1,200", "out 30"] (the total is their sum; the details can go)."""
     if not usage:
         return []
+    names = (
+        (("prompt_tokens", "in"), ("completion_tokens", "out"))
+        if short
+        else (
+            ("prompt_tokens", "prompt"),
+            ("completion_tokens", "completion"),
+            ("total_tokens", "total"),
+        )
+    )
     parts = []
-    for key, label in (
-        ("prompt_tokens", "prompt"),
-        ("completion_tokens", "completion"),
-        ("total_tokens", "total"),
-    ):
+    for key, label in names:
         value = _count(usage, key)
         parts.append(f"{label} {value:,}" if value is not None else f"{label} ?")
-    return parts + usage_details(dict(usage))
+    return parts if short else parts + usage_details(dict(usage))
 
 
 def tokens_per_second(reply: Reply) -> float | None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -24,6 +25,8 @@ from tensorx_tui.store.db import StoreError
 from tensorx_tui.ui.chat_screen import ChatScreen
 from tensorx_tui.ui.commands import chat_commands
 from tensorx_tui.ui.modals.confirm import ConfirmModal
+from tensorx_tui.ui.preferences import FILE_NAME as PREFERENCES_FILE
+from tensorx_tui.ui.preferences import save_theme, saved_theme
 
 ClientFactory = Callable[[Settings], EndpointHandle]
 StoreOpener = Callable[[Path], Store]
@@ -42,12 +45,17 @@ class ChatApp(App[int]):
         client_factory: ClientFactory = open_endpoint,
         *,
         open_store: StoreOpener | None = None,
+        preferences: Path | None = None,
     ) -> None:
+        """`preferences`: the file where the UI remembers things (the theme) between runs;
+        None remembers nothing (a Settings built in code has no data dir of its own)."""
         super().__init__()
         self.settings = settings
         self.client_factory = client_factory
         self.handle: EndpointHandle | None = None
         self._open_store = open_store
+        self._preferences = preferences
+        self._starting = True  # until the keys that came in during start-up are handled
         self._store: Store | None = None
         self._store_tried = False
         self._chat_screen: ChatScreen | None = None
@@ -69,11 +77,35 @@ class ChatApp(App[int]):
                     )
         return self._store
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.apply_theme(self.settings.theme)
+        if not self.settings.theme and self._preferences is not None:
+            remembered = saved_theme(self._preferences)
+            if remembered in self.available_themes:  # one since removed is simply forgotten
+                self.theme = remembered
+        # Watched from here on: only a theme picked while the app runs is remembered.
+        self.watch(self, "theme", self._remember_theme, init=False)
         self.handle = self.client_factory(self.settings)
-        self._chat_screen = ChatScreen(self.settings, self.handle.client, self.get_store)
-        self.push_screen(self._chat_screen)
+        chat = ChatScreen(self.settings, self.handle.client, self.get_store)
+        self._chat_screen = chat
+        # Keys typed before the first frame wait in the app's queue, which runs only once this
+        # method returns: mount the chat and focus its prompt first, or they go wherever focus
+        # lands first (the hidden sidebar filter was the first focusable widget).
+        await self.push_screen(chat)
+        chat.set_focus(chat.prompt)
+        # Queued behind the keys already read: when it runs, start-up typing is all handled.
+        self.call_later(self._started)
+
+    def _started(self) -> None:
+        self._starting = False
+
+    async def on_event(self, event: events.Event) -> None:
+        if self._starting and isinstance(event, events.Key) and event.key == "ctrl+j":
+            # Typed before Textual put the terminal in raw mode: the tty's line discipline
+            # (ICRNL) turned the Enter (CR) into LF, which reads as ctrl+j, a newline. Nobody
+            # means a newline in the first instant; they meant to send what they typed.
+            event = events.Key("enter", "\r")
+        await super().on_event(event)
 
     def apply_theme(self, theme: str | None) -> None:
         if not theme:
@@ -84,6 +116,27 @@ class ChatApp(App[int]):
             known = ", ".join(sorted(self.available_themes))
             self.notify(
                 f"Unknown theme {theme!r}; known: {known}", severity="warning", markup=False
+            )
+
+    def _remember_theme(self, theme: str) -> None:
+        if self._preferences is None:
+            return
+        try:
+            save_theme(self._preferences, theme)
+        except OSError as exc:
+            self.notify(
+                f"Cannot remember the theme: {one_line(str(exc), 300)}",
+                severity="warning",
+                markup=False,
+            )
+            return
+        configured = self.settings.theme
+        if configured and configured != theme:
+            self.notify(
+                f"Theme {theme} remembered, but the configured theme ({configured}, from --theme"
+                " or the config file) is used at start.",
+                markup=False,
+                timeout=8,
             )
 
     async def on_unmount(self) -> None:
@@ -128,6 +181,6 @@ class ChatApp(App[int]):
 
 def run_chat(settings: Settings) -> int:
     """Run the chat UI until the user quits; the exit status for the CLI."""
-    app = ChatApp(settings, open_store=Store.open)
+    app = ChatApp(settings, open_store=Store.open, preferences=settings.data_dir / PREFERENCES_FILE)
     result = app.run()
     return int(result or app.return_code or 0)

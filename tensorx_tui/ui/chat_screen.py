@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -31,8 +31,10 @@ from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.store.records import ConversationId
 from tensorx_tui.store.transcripts import ExportFormat
+from tensorx_tui.ui.clipboard import copied_message, copy_text
 from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.footer import ChatFooter
+from tensorx_tui.ui.modals.confirm import ConfirmModal
 from tensorx_tui.ui.modals.copy_picker import CopyPickerModal
 from tensorx_tui.ui.modals.model_picker import ModelPickerModal
 from tensorx_tui.ui.modals.params import Params, ParamsModal
@@ -41,7 +43,7 @@ from tensorx_tui.ui.prompt import PromptInput
 from tensorx_tui.ui.saved_conversations import SavedConversations
 from tensorx_tui.ui.sidebar import ConversationSidebar
 from tensorx_tui.ui.status_line import StatusLine
-from tensorx_tui.ui.transcript import AssistantMessage
+from tensorx_tui.ui.transcript import AssistantMessage, Notice
 
 if TYPE_CHECKING:
     from tensorx_tui.core.endpoint import Endpoint
@@ -107,6 +109,8 @@ class ChatScreen(Screen[None]):
         self.last_user_widget: Widget | None = None
         self.last_reply_widget: AssistantMessage | None = None
         self.last_reply: Reply | None = None
+        self._asking_to_leave = False  # the "reply is still streaming" dialog is open
+        self._unanswered_notice: Notice | None = None  # "Tool call left unanswered" while true
 
     @property
     def state(self) -> ConversationState:
@@ -224,6 +228,7 @@ class ChatScreen(Screen[None]):
         else:
             for call in skipped:
                 await self.conversation.add_tool_result(call, SKIPPED_TOOL_RESULT)
+        await self._drop_unanswered_notice()  # skipped or replaced: no call waits any more
         self.mark_saved_conversation()
         self.last_user_widget = await self.conversation.add_user(text)
         self.conversation.follow_bottom()
@@ -352,7 +357,8 @@ class ChatScreen(Screen[None]):
             modal = ToolResultModal(call, position=position, count=len(calls))
             result = await self.app.push_screen_wait(modal)
             if result is None:
-                await self.conversation.add_notice(
+                await self._drop_unanswered_notice()  # one notice, the latest, at the bottom
+                self._unanswered_notice = await self.conversation.add_notice(
                     "Tool call left unanswered: ctrl+t answers it; sending a message skips it.",
                     severity="warning",
                 )
@@ -360,7 +366,13 @@ class ChatScreen(Screen[None]):
                 return False
             self.engine.add_tool_result(call, result)
             await self.conversation.add_tool_result(call, result)
+        await self._drop_unanswered_notice()  # answered: the notice is no longer true
         return True
+
+    async def _drop_unanswered_notice(self) -> None:
+        notice, self._unanswered_notice = self._unanswered_notice, None
+        if notice is not None and notice.is_attached:
+            await notice.remove()
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # A bug in the reply path must not pass silently (exit_on_error=False keeps the app up).
@@ -425,6 +437,31 @@ class ChatScreen(Screen[None]):
                 await worker.wait()
 
     async def action_new_conversation(self) -> None:
+        """ctrl+n: start over, after asking when a reply is streaming (as quitting does)."""
+        if self.streaming:
+            self._ask_to_leave_reply(
+                "start a new conversation", "New conversation", self.new_conversation
+            )
+            return
+        await self.new_conversation()
+
+    def _ask_to_leave_reply(
+        self, doing: str, yes: str, then: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Ask before `then` stops the streaming reply (it is kept, saved as cancelled)."""
+        if self._asking_to_leave:  # a second ctrl+n typed before the first dialog showed
+            return
+        self._asking_to_leave = True
+
+        async def answered(leave: bool | None) -> None:
+            self._asking_to_leave = False
+            if leave:
+                await then()
+
+        question = f"A reply is still streaming. Stop it and {doing}?"
+        self.app.push_screen(ConfirmModal(question, yes=yes), answered)
+
+    async def new_conversation(self) -> None:
         await self.stop_reply()
         self.engine.new()
         self.set_editing_last(False)
@@ -459,28 +496,31 @@ class ChatScreen(Screen[None]):
 
         self.app.push_screen(ParamsModal(current), saved)
 
-    def action_copy_reply(self) -> None:
+    async def action_copy_reply(self) -> None:
         message = self.last_reply_widget
         if message is None:
             return
         text = message.reply_text
         blocks = message.code_blocks
         if not blocks:
-            self.copy(text, "the last reply")
+            await self.copy(text, "the last reply")
             return
 
-        def chosen(choice: str | None) -> None:
+        async def chosen(choice: str | None) -> None:
             if choice is not None:
-                self.copy(choice, "the reply" if choice == text else "the code block")
+                await self.copy(choice, "the reply" if choice == text else "the code block")
 
         self.app.push_screen(CopyPickerModal(text, blocks), chosen)
 
-    def copy(self, text: str, what: str) -> None:
+    async def copy(self, text: str, what: str) -> None:
+        """Copy, and say how: with a clipboard program, or sent to the terminal (OSC 52)."""
         if not text:
             self.notify("Nothing to copy yet.", markup=False, severity="warning")
             return
-        self.app.copy_to_clipboard(text)
-        self.notify(f"Copied {what} ({len(text)} characters).", markup=False)
+        copied = await copy_text(text, self.app.copy_to_clipboard)
+        self.notify(
+            copied_message(copied, what, len(text)), markup=False, timeout=4 if copied.sure else 8
+        )
 
     # -- saved conversations ----------------------------------------------------------------
 
@@ -499,6 +539,13 @@ class ChatScreen(Screen[None]):
     @on(ConversationSidebar.OpenRequested)
     async def sidebar_open(self, event: ConversationSidebar.OpenRequested) -> None:
         event.stop()
+        if self.streaming and event.conv_id != self.engine.conv_id:
+
+            async def open_it() -> None:
+                await self.open_conversation(event.conv_id)
+
+            self._ask_to_leave_reply("open another conversation", "Open", open_it)
+            return
         await self.open_conversation(event.conv_id)
 
     @on(ConversationSidebar.Deleted)
@@ -506,7 +553,7 @@ class ChatScreen(Screen[None]):
         event.stop()
         if event.conv_id == self.engine.conv_id:
             focused = self.app.focused
-            await self.action_new_conversation()
+            await self.new_conversation()  # nothing to ask: its reply was deleted with it
             if focused is not None:
                 focused.focus()  # stay in the sidebar
             self.notify("The open conversation was deleted; this is a new one.", markup=False)

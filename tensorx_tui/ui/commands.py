@@ -30,7 +30,8 @@ CHAT_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Jump to bottom", "Follow the conversation again (ctrl+down)", "follow_bottom"),
     (
         "Saved conversations",
-        "Show or hide the sidebar: filter, open, rename, delete (ctrl+b)",
+        "Show or hide the sidebar: type to filter, enter opens, F2 renames, Delete deletes"
+        " (ctrl+b)",
         "toggle_sidebar",
     ),
     ("Rename conversation", "Give this conversation another title", "rename_conversation"),

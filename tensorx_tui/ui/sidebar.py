@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import ClassVar, Final
 
 from rich.cells import cell_len
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -118,23 +118,62 @@ def summary_prompt(
 
 
 class ConversationList(OptionList):
-    """The list; its keys act on the highlighted conversation."""
+    """The list. Typing here refines the filter: a word typed while the list has the focus
+    (someone expecting the filter) must never run a command, so rename and delete sit on keys
+    nobody types inside a word (F2, Delete)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r,f2", "rename", "Rename"),
-        Binding("d,delete", "delete", "Delete"),
-        Binding("slash", "filter", "Filter", show=False),
+        Binding("f2", "rename", "Rename"),
+        Binding("delete", "delete", "Delete"),
     ]
 
     def action_rename(self) -> None:
-        self.post_message(ConversationSidebar.ListAction(self, "rename"))
+        self.query_ancestor(ConversationSidebar).rename_highlighted()
 
     def action_delete(self) -> None:
-        self.post_message(ConversationSidebar.ListAction(self, "delete"))
+        self.query_ancestor(ConversationSidebar).delete_highlighted()
 
-    def action_filter(self) -> None:
-        # set_focus, not focus(): that would queue the move behind keys already typed.
-        self.screen.set_focus(self.query_ancestor(ConversationSidebar).filter_input)
+    def action_cursor_up(self) -> None:
+        if not self.highlighted:  # on the first row (or none): up goes back to the filter
+            # set_focus, not focus(): that would queue the move behind keys already typed.
+            self.screen.set_focus(self.query_ancestor(ConversationSidebar).filter_input)
+            return
+        super().action_cursor_up()
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key (or backspace) edits the filter, at its end, and moves there."""
+        sidebar = self.query_ancestor(ConversationSidebar)
+        if sidebar.dialog_open:
+            # Typed on after F2 or Delete, before the dialog took the focus: the keys are the
+            # dialog's (an Enter there is Cancel's), never the list's (an Enter here opens).
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(event.copy())
+            return
+        if event.key in ("f2", "delete"):
+            # Run here, in this key's turn, not as a binding (bindings run later, in the app,
+            # against whatever has the focus then): the dialog must count as open before this
+            # widget reads the next key, which may already wait in its queue.
+            event.stop()
+            event.prevent_default()
+            if event.key == "f2":
+                self.action_rename()
+            else:
+                self.action_delete()
+            return
+        if event.key != "backspace" and not (event.is_printable and event.character):
+            return
+        event.stop()
+        event.prevent_default()
+        box = sidebar.filter_input
+        # Inserted here, in this key's turn: keys typed after it may already wait in this
+        # widget's queue, and they must land after it, in order.
+        box.cursor_position = len(box.value)
+        if event.key == "backspace":
+            box.action_delete_left()
+        else:
+            box.insert_text_at_cursor(event.character or "")
+        self.screen.set_focus(box)
 
 
 class FilterInput(Input):
@@ -144,7 +183,7 @@ class FilterInput(Input):
 
     def action_to_list(self) -> None:
         # set_focus, not focus(): that would queue the move behind keys already typed,
-        # and an `r` right after would land in the filter box.
+        # and a key typed right after would land in the filter box.
         self.screen.set_focus(self.query_ancestor(ConversationSidebar).option_list)
 
 
@@ -169,11 +208,6 @@ class ConversationSidebar(Vertical):
     class CloseRequested(Message):
         pass
 
-    @dataclass
-    class ListAction(Message):
-        source: object
-        action: str
-
     def __init__(self, store: StoreSource, *, id: str | None = "sidebar") -> None:
         super().__init__(id=id)
         self._store = store
@@ -183,10 +217,15 @@ class ConversationSidebar(Vertical):
         self._total = 0
         self._query = ""
         self._debounce: Timer | None = None
+        self._dialog_open = False  # rename or delete asks: one dialog at a time
         self.current_id: ConversationId | None = None
 
     def compose(self) -> ComposeResult:
-        yield FilterInput(placeholder="Filter (full text)…", id="sidebar-filter")
+        # No select-all on focus: a key typed in the list is added to the filter, and the
+        # next one must not replace it.
+        yield FilterInput(
+            placeholder="Filter (full text)…", id="sidebar-filter", select_on_focus=False
+        )
         yield ConversationList(id="sidebar-list", markup=False)
         yield Static(Content(""), id="sidebar-status")
 
@@ -201,6 +240,11 @@ class ConversationSidebar(Vertical):
     @property
     def is_open(self) -> bool:
         return self.display
+
+    @property
+    def dialog_open(self) -> bool:
+        """A rename or delete dialog of this sidebar is open (or opening)."""
+        return self._dialog_open
 
     def open(self) -> None:
         self.display = True
@@ -329,24 +373,17 @@ class ConversationSidebar(Vertical):
         if event.option_index >= self.option_list.option_count - 10:
             self._load_more()
 
-    @on(ListAction)
-    def list_action(self, event: ListAction) -> None:
-        event.stop()
-        if event.action == "rename":
-            self.rename_highlighted()
-        elif event.action == "delete":
-            self.delete_highlighted()
-
     # -- rename / delete --------------------------------------------------------------------
 
     def rename_highlighted(self) -> None:
         conv_id = self.highlighted_id
         store = self._store()
-        if conv_id is None or store is None:
+        if conv_id is None or store is None or self._dialog_open:
             return
         summary = self._summaries[conv_id]
 
         def renamed(title: str | None) -> None:
+            self._dialog_open = False
             if not title:
                 return
             try:
@@ -357,16 +394,18 @@ class ConversationSidebar(Vertical):
             self.reload()
             self.post_message(self.Renamed(conv_id, saved))
 
+        self._dialog_open = True
         self.app.push_screen(RenameModal(summary.title), renamed)
 
     def delete_highlighted(self) -> None:
         conv_id = self.highlighted_id
         store = self._store()
-        if conv_id is None or store is None:
+        if conv_id is None or store is None or self._dialog_open:
             return
         title = one_line(self._summaries[conv_id].title or "(untitled)", 80)
 
         def answered(yes: bool | None) -> None:
+            self._dialog_open = False
             if not yes:
                 return
             try:
@@ -387,6 +426,7 @@ class ConversationSidebar(Vertical):
             listing.focus()
             self.post_message(self.Deleted(conv_id))
 
+        self._dialog_open = True
         self.app.push_screen(
             ConfirmModal(f"Delete “{title}” and all its messages?", yes="Delete"), answered
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -23,6 +23,11 @@ from tensorx_tui.core.endpoint import APIError
 from tensorx_tui.core.sanitize import one_line
 
 ModelLoader = Callable[[], Awaitable[list[str]]]
+
+LIST_ROWS = 16  # the most rows the list takes on a tall terminal
+# Rows of the screen besides the list: the dialog's border (2) and padding (2), the title and its
+# margin (2), the filter box (3), the status line (1), and the footer (1). See app.tcss.
+CHROME_ROWS = 11
 
 
 def rank_models(query: str, models: list[str]) -> list[tuple[str, Content]]:
@@ -58,7 +63,7 @@ class ModelPickerModal(ModalScreen[str | None]):
         self.models: list[str] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog picker"):
             yield Label(Content.assemble("Model (now ", (one_line(self.current), "bold"), ")"))
             yield Input(placeholder="type to filter; enter picks", id="model-filter")
             yield Static(Content("Loading models…"), id="model-status")
@@ -67,7 +72,23 @@ class ModelPickerModal(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
+        self.fit_list(self.app.size.height)
         self.load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_list(event.size.height)
+
+    def fit_list(self, screen_rows: int) -> None:
+        """Let the list take what the terminal has left (at least 3 rows, at most LIST_ROWS) so
+        the whole dialog shows, and keep the highlighted model in view."""
+        options = self.query_one(OptionList)
+        options.styles.max_height = max(3, min(LIST_ROWS, screen_rows - CHROME_ROWS))
+        self.call_after_refresh(self.show_highlighted)
+
+    def show_highlighted(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            options.scroll_to_highlight()
 
     @work(exclusive=True, exit_on_error=False)
     async def load(self) -> None:
@@ -100,6 +121,8 @@ class ModelPickerModal(ModalScreen[str | None]):
             options.highlighted = (
                 ids.index(self.current) if not query and self.current in ids else 0
             )
+            # Scrolled to once the list has its size: set before layout, it may be out of view.
+            self.call_after_refresh(self.show_highlighted)
 
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.content import Content
 from textual.widgets import Static
 
@@ -29,16 +30,31 @@ def finish_reason_label(reason: str) -> tuple[str, str]:
     return finish_label(reason)
 
 
-def usage_text(usage: dict[str, Any] | None, conversation_total: int) -> str:
-    counts = token_counts(usage)
-    return " · ".join([*(counts or ["usage n/a"]), f"conversation {conversation_total:,}"])
+def usage_text(
+    usage: dict[str, Any] | None,
+    conversation_total: int | None,
+    *,
+    short: bool = False,
+) -> str:
+    """ "prompt 1,200 · completion 30 · total 1,230 · 1,000 cached · conversation 5,000";
+    `short` drops the total (the sum of the two before it) and the details, and names the rest
+    tersely: "in 1,200 · out 30 · conv 5,000". A None conversation total is left out."""
+    conversation = ("conv " if short else "conversation ") + f"{conversation_total or 0:,}"
+    tail = [] if conversation_total is None else [conversation]
+    return " · ".join([*(token_counts(usage, short=short) or ["usage n/a"]), *tail])
 
 
-def timing_text(reply: Reply) -> str:
-    return " · ".join(timing_parts(reply, total=False))
+def timing_text(reply: Reply, *, speed: bool = True) -> str:
+    parts = timing_parts(reply, total=False)
+    return " · ".join(p for p in parts if speed or not p.endswith("tok/s"))
 
 
-def footer_content(reply: Reply, conversation_total: int) -> Content:
+def footer_content(
+    reply: Reply, conversation_total: int | None, *, short: bool = False, timing: int = 2
+) -> Content:
+    """The facts line. `short` uses the terse usage and finish-reason labels; `timing` is how
+    much of the timing to show (2: TTFT and speed, 1: TTFT, 0: none); a None conversation total
+    is left out."""
     pieces: list[Content] = []
     state = state_label(reply.state)
     if state is not None:
@@ -46,26 +62,59 @@ def footer_content(reply: Reply, conversation_total: int) -> Content:
         pieces.append(Content.styled(label, _SEVERITY_STYLE[severity]))
     if reply.finish_reason is not None:
         label, severity = finish_label(reply.finish_reason)
+        if short:
+            label = label.split(":", 1)[0]
         pieces.append(Content.styled(label, _SEVERITY_STYLE[severity]))
-    pieces.append(Content(usage_text(reply.usage, conversation_total)))
-    timing = timing_text(reply)
-    if timing:
-        pieces.append(Content(timing))
+    pieces.append(Content(usage_text(reply.usage, conversation_total, short=short)))
+    times = timing_text(reply, speed=timing > 1) if timing else ""
+    if times:
+        pieces.append(Content(times))
     return Content(" │ ").join(pieces)
 
 
+def footer_variants(reply: Reply, conversation_total: int) -> list[Content]:
+    """The facts line from the fullest to the shortest, for the widest that fits."""
+    return [
+        footer_content(reply, conversation_total),
+        footer_content(reply, conversation_total, short=True),
+        footer_content(reply, conversation_total, short=True, timing=1),
+        footer_content(reply, conversation_total, short=True, timing=0),
+        footer_content(reply, None, short=True, timing=0),
+    ]
+
+
 class MessageFooter(Static):
-    """One line of facts under the message. Updated without relayout while streaming."""
+    """One line of facts under the message: the fullest form that fits the width (80 columns
+    cannot hold the long one). Updated without relayout while streaming."""
 
     DEFAULT_CSS = """
     MessageFooter { height: auto; color: $text-muted; }
     """
 
+    def __init__(self, content: Content) -> None:
+        super().__init__(content)
+        self._variants: list[Content] = []
+        self._shown: Content | None = None
+
     def show_streaming(self, note: str) -> None:
         self.update(Content(note), layout=False)
 
     def show_reply(self, reply: Reply, conversation_total: int) -> None:
-        self.update(footer_content(reply, conversation_total))
+        self._variants = footer_variants(reply, conversation_total)
+        self._shown = None
+        self._show_fitting(self.size.width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._variants:
+            self._show_fitting(event.size.width)
+
+    def _show_fitting(self, width: int) -> None:
+        """The first variant that fits `width` (all of it before the first layout: width 0)."""
+        fitting = [v for v in self._variants if width <= 0 or v.cell_length <= width]
+        choice = fitting[0] if fitting else self._variants[-1]
+        if choice is not self._shown:
+            self._shown = choice
+            self.update(choice)
 
 
 class ErrorPanel(Static):
