@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from ui_app_support import SIZE, chat, demo_app, reply_done, screen_text, wait_for
+from textual.message import Message
+from ui_app_support import SIZE, chat, demo_app, notes, reply_done, screen_text, wait_for
 
 from tensorx_tui.core.reply import ReplyState
 from tensorx_tui.demo.server import DemoServer
@@ -245,11 +246,12 @@ async def test_model_switch_via_picker(demo_server: DemoServer) -> None:
 
 async def test_ctrl_c_without_a_selection_only_hints(demo_server: DemoServer) -> None:
     app = demo_app(demo_server)
-    async with app.run_test(size=SIZE) as pilot:
+    seen: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.is_running
-        assert any("ctrl+q" in str(n.message) for n in app._notifications)
+        assert any("ctrl+q" in note for note in notes(seen))
 
 
 async def test_ctrl_q_while_streaming_asks_first(demo_server: DemoServer) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import httpx
+from textual.message import Message
 from ui_app_support import (
     SIZE,
     chat,
     client_factory,
     demo_app,
+    notes,
     reply_done,
     screen_text,
 )
@@ -25,10 +27,11 @@ async def test_theme_from_settings_and_unknown_theme_warns(demo_server: DemoServ
     async with app.run_test(size=SIZE):
         assert app.theme == "nord"
     app = demo_app(demo_server, theme="no-such-theme")
-    async with app.run_test(size=SIZE) as pilot:
+    seen: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await pilot.pause()
         assert app.is_running
-        assert any("no-such-theme" in str(n.message) for n in app._notifications)
+        assert any("no-such-theme" in note for note in notes(seen))
 
 
 async def test_http_client_is_closed_when_the_app_exits(demo_server: DemoServer) -> None:

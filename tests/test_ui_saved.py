@@ -12,10 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.message import Message
 from ui_app_support import (
     SIZE,
     chat,
     client_factory,
+    notes,
     reply_done,
     screen_text,
     wait_for,
@@ -232,12 +234,12 @@ async def test_a_store_that_cannot_be_opened_is_said_and_the_chat_goes_on(
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     app = saving_app(demo_server, blocker / "data")
-    async with app.run_test(size=SIZE) as pilot:
+    seen: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await pilot.press(*"hello", "enter")
         await reply_done(app)
         assert chat(app).state.messages[-1]["role"] == "assistant"
-        notes = [str(n.message) for n in app._notifications]
-        assert any("Conversations will not be saved" in n for n in notes)
+        assert any("Conversations will not be saved" in note for note in notes(seen))
         await pilot.press("ctrl+b")
         await pilot.pause()
         assert "not being saved" in screen_text(app)
@@ -497,7 +499,8 @@ async def test_export_writes_markdown_and_json_and_says_where(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:
     app = saving_app(demo_server, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    seen: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         screen = chat(app)
         assert not screen.check_action("export", ())  # nothing saved yet
         await pilot.press(*"hello", "enter")
@@ -506,7 +509,7 @@ async def test_export_writes_markdown_and_json_and_says_where(
         await pilot.pause()
         (md,) = (tmp_path / "exports").glob("*.md")
         assert md.read_text().count("hello") >= 1 and "offline demo" in md.read_text()
-        assert any(str(md) in str(n.message) for n in app._notifications)
+        assert any(str(md) in note for note in notes(seen))
         await screen.run_action("export('json')")
         (js,) = (tmp_path / "exports").glob("*.json")
         data = json.loads(js.read_text())

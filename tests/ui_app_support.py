@@ -8,6 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from textual.message import Message
+from textual.notifications import Notify
 
 from tensorx_tui.core.endpoint import Endpoint, RetryPolicy
 from tensorx_tui.demo.server import DemoServer
@@ -82,3 +84,9 @@ async def wait_for(condition: Callable[[], object], limit_s: float = 10.0) -> No
 async def reply_done(app: ChatApp) -> None:
     await chat(app).workers.wait_for_complete()
     await wait_for(lambda: not chat(app).busy)
+
+
+def notes(messages: list[Message]) -> list[str]:
+    """The texts of the notifications among `messages` (from `run_test(message_hook=...)`): read
+    through Textual's public Notify message, not the app's private list."""
+    return [str(m.notification.message) for m in messages if isinstance(m, Notify)]
