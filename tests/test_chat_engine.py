@@ -19,7 +19,7 @@ from tensorx_tui.core.events import ContentDelta
 from tensorx_tui.core.reply import ReplyState
 from tensorx_tui.demo.server import DemoServer
 from tensorx_tui.store.conversations import Store
-from tensorx_tui.store.transcripts import from_json, render
+from tensorx_tui.store.transcripts import conversation_from_json, render
 
 
 class Recorder(httpx.AsyncBaseTransport):
@@ -104,7 +104,7 @@ async def test_edit_and_resend_sends_only_the_new_question_and_keeps_the_old_on_
         # Transcripts keep the edited-away exchange, marked, and import it back the same.
         markdown = render(saved, "md")
         assert "replaced by an edit" in markdown and "> first question" in markdown
-        again = from_json(render(saved, "json"))
+        again = conversation_from_json(render(saved, "json"))
         assert [m.superseded for m in again.messages] == [True, True, False, False]
 
 

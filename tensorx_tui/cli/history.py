@@ -21,7 +21,7 @@ from tensorx_tui.store.db import StoreError
 from tensorx_tui.store.transcripts import (
     ExportFormat,
     TranscriptError,
-    from_json,
+    conversation_from_json,
     read_transcript,
     render,
 )
@@ -156,7 +156,7 @@ def run_export(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     try:
         if args.file == "-":
-            conversation = from_json(sys.stdin.read())
+            conversation = conversation_from_json(sys.stdin.read())
         else:
             conversation = read_transcript(Path(args.file).expanduser())
     except TranscriptError as exc:

@@ -27,7 +27,7 @@ from tensorx_tui.core.errors import (
     clean_text,
     describe_transport_error,
     display_url,
-    from_json,
+    error_from_json,
     parse_error_body,
     redact,
     status_line,
@@ -209,7 +209,7 @@ class Endpoint:
         value = await self._get_json("models", " (this server may not list models)")
         ids = _model_ids(value)
         if ids is None:
-            error = from_json(value)
+            error = error_from_json(value)
             if error is not None:
                 raise APIError(redact(error.message, secret), status=200, type=error.type)
             raise APIError(

@@ -135,12 +135,12 @@ def _from_detail(detail: Any) -> str | None:
     return None
 
 
-def from_json(value: Any) -> ProviderError | None:
+def error_from_json(value: Any) -> ProviderError | None:
     """The provider's error in a parsed JSON body, or None if the body names none."""
     if isinstance(value, list):
         # Gemini's OpenAI layer wraps the error object in a list.
         for item in value:
-            found = from_json(item)
+            found = error_from_json(item)
             if found is not None:
                 return found
         return None
@@ -196,7 +196,7 @@ def parse_error_body(status: int, content_type: str, body: bytes) -> ProviderErr
         except (ValueError, RecursionError):
             value = None
         if value is not None:
-            found = from_json(value)
+            found = error_from_json(value)
             if found is not None:
                 return found
             return ProviderError(f"{status_line(status)}: {clean_text(stripped, MAX_TEXT)}")

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tensorx_tui.core.errors import from_json
+from tensorx_tui.core.errors import error_from_json
 from tensorx_tui.core.model_info import (
     SOURCE_MODEL_INFO,
     SOURCE_MODELS,
@@ -128,7 +128,7 @@ async def load_catalog(get_json: GetJson, config_models: Iterable[ModelInfo] = (
             errors[name] = error
         elif not parsed and not _empty_listing(raw):
             # A 200 that carries an error object says more than "no models".
-            found = from_json(raw)
+            found = error_from_json(raw)
             message = one_line(found.message, 1000) if found else "the answer lists no models"
             errors[name] = SourceFailure(message, None, found.type if found else None)
         else:

@@ -45,7 +45,7 @@ import httpx
 
 from tensorx_tui.core.accumulator import Accumulator
 from tensorx_tui.core.endpoint import MAX_ERROR_BODY, BadKey, Endpoint, seconds
-from tensorx_tui.core.errors import MAX_TEXT, clean_text, display_url, from_json
+from tensorx_tui.core.errors import MAX_TEXT, clean_text, display_url, error_from_json
 from tensorx_tui.core.events import (
     ContentDelta,
     ReasoningDelta,
@@ -447,7 +447,7 @@ class ReplyStream:
             )
             return
         if not (isinstance(value, dict) and isinstance(value.get("choices"), list)):
-            found = from_json(value)
+            found = error_from_json(value)
             if found is not None:
                 status = status_from_code(found.code)
                 yield Failure(

@@ -242,7 +242,7 @@ def _too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-def from_json(text: str) -> Conversation:
+def conversation_from_json(text: str) -> Conversation:
     """Parse a JSON transcript. Raises TranscriptError saying what is wrong and where."""
     try:
         data = json.loads(text)
@@ -509,4 +509,4 @@ def read_transcript(path: Path) -> Conversation:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TranscriptError(f"cannot read {path}: {exc}") from exc
-    return from_json(text)
+    return conversation_from_json(text)

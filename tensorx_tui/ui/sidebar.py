@@ -200,11 +200,6 @@ class ConversationSidebar(Vertical):
     class Deleted(Message):
         conv_id: ConversationId
 
-    @dataclass
-    class Renamed(Message):
-        conv_id: ConversationId
-        title: str
-
     class CloseRequested(Message):
         pass
 
@@ -387,12 +382,11 @@ class ConversationSidebar(Vertical):
             if not title:
                 return
             try:
-                saved = store.rename(conv_id, title)
+                store.rename(conv_id, title)
             except StoreError as exc:
                 self.notify(one_line(str(exc), 300), severity="error", markup=False)
                 return
             self.reload()
-            self.post_message(self.Renamed(conv_id, saved))
 
         self._dialog_open = True
         self.app.push_screen(RenameModal(summary.title), renamed)
