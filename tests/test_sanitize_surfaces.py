@@ -28,7 +28,7 @@ from tensorx_tui.core.model_info import ModelInfo
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
 from tensorx_tui.core.sanitize import PROSE_KEEPS, UNSAFE
 from tensorx_tui.store.conversations import Store
-from tensorx_tui.ui.sidebar import summary_prompt
+from tensorx_tui.ui.sidebar_rows import summary_prompt
 from tensorx_tui.ui.transcript import assistant, panels, tool_call_view
 
 CHARS = sorted(UNSAFE)

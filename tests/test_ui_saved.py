@@ -32,7 +32,8 @@ from tensorx_tui.ui.app import ChatApp
 from tensorx_tui.ui.modals.confirm import ConfirmModal
 from tensorx_tui.ui.modals.rename import RenameModal
 from tensorx_tui.ui.modals.tool_result import ToolResultModal
-from tensorx_tui.ui.sidebar import ConversationSidebar, relative_time, snippet_window
+from tensorx_tui.ui.sidebar import ConversationSidebar
+from tensorx_tui.ui.sidebar_rows import relative_time, snippet_window
 from tensorx_tui.ui.transcript import AssistantMessage
 
 WEATHER_TOOL = {
