@@ -3,13 +3,13 @@ what each request carries, what is saved, and the one rule for continuing a conv
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from recording import RecordingTransport
 
 from tensorx_tui.chat import ChatEngine, ReplyFinished, TurnSettings, TurnStarted
 from tensorx_tui.chat.saving import ConversationLog
@@ -22,21 +22,9 @@ from tensorx_tui.store.conversations import Store
 from tensorx_tui.store.transcripts import conversation_from_json, render
 
 
-class Recorder(httpx.AsyncBaseTransport):
-    """The real network, remembering each request body."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.bodies: list[dict[str, Any]] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.bodies.append(json.loads(await request.aread()))
-        return await self.inner.handle_async_request(request)
-
-
 @pytest.fixture
-async def endpoint(demo_server: DemoServer) -> AsyncIterator[tuple[Endpoint, Recorder]]:
-    recorder = Recorder()
+async def endpoint(demo_server: DemoServer) -> AsyncIterator[tuple[Endpoint, RecordingTransport]]:
+    recorder = RecordingTransport()
     async with httpx.AsyncClient(transport=recorder) as http:
         yield Endpoint(http, base_url=demo_server.base_url, api_key=None), recorder
 
@@ -59,7 +47,7 @@ async def run_turn(engine: ChatEngine) -> list[object]:
 
 
 async def test_a_turn_reports_start_events_and_a_saved_finish(
-    endpoint: tuple[Endpoint, Recorder], demo_server: DemoServer, tmp_path: Path
+    endpoint: tuple[Endpoint, RecordingTransport], demo_server: DemoServer, tmp_path: Path
 ) -> None:
     client, recorder = endpoint
     with Store.open(tmp_path) as store:
@@ -80,7 +68,7 @@ async def test_a_turn_reports_start_events_and_a_saved_finish(
 
 
 async def test_edit_and_resend_sends_only_the_new_question_and_keeps_the_old_on_disk(
-    endpoint: tuple[Endpoint, Recorder], demo_server: DemoServer, tmp_path: Path
+    endpoint: tuple[Endpoint, RecordingTransport], demo_server: DemoServer, tmp_path: Path
 ) -> None:
     client, recorder = endpoint
     with Store.open(tmp_path) as store:
@@ -109,7 +97,7 @@ async def test_edit_and_resend_sends_only_the_new_question_and_keeps_the_old_on_
 
 
 async def test_continuing_uses_the_saved_settings_unless_a_flag_says_otherwise(
-    endpoint: tuple[Endpoint, Recorder], demo_server: DemoServer, tmp_path: Path
+    endpoint: tuple[Endpoint, RecordingTransport], demo_server: DemoServer, tmp_path: Path
 ) -> None:
     client, recorder = endpoint
     with Store.open(tmp_path) as store:
@@ -138,7 +126,7 @@ async def test_continuing_uses_the_saved_settings_unless_a_flag_says_otherwise(
 
 
 async def test_regenerate_forgets_the_reply_and_answers_again(
-    endpoint: tuple[Endpoint, Recorder], demo_server: DemoServer, tmp_path: Path
+    endpoint: tuple[Endpoint, RecordingTransport], demo_server: DemoServer, tmp_path: Path
 ) -> None:
     client, recorder = endpoint
     with Store.open(tmp_path) as store:

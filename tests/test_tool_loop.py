@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from mcp_servers import stdio_config, write_server
+from recording import RecordingTransport
 
 from tensorx_tui.chat import ChatEngine, TurnSettings
 from tensorx_tui.chat.saving import ConversationLog
@@ -45,16 +46,6 @@ class Approvals:
     async def __call__(self, request: ApprovalRequest) -> Decision:
         self.asked.append(request)
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-
-
-class Recorder(httpx.AsyncBaseTransport):
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.bodies: list[dict[str, Any]] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.bodies.append(json.loads(await request.aread()))
-        return await self.inner.handle_async_request(request)
 
 
 class ScriptedStream:
@@ -132,7 +123,7 @@ async def test_servers(tmp_path: Path) -> AsyncIterator[ToolServers]:
 async def test_the_demo_loop_runs_the_weather_tool_and_answers_with_its_results(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:
-    recorder = Recorder()
+    recorder = RecordingTransport()
     config = demo_server_config()
     async with (
         httpx.AsyncClient(transport=recorder) as http,

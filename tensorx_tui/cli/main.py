@@ -133,14 +133,22 @@ def _lazy(module: str, function: str) -> Handler:
     return run
 
 
+def _chat_ui_options() -> argparse.ArgumentParser:
+    """Options of the chat UI, in a terminal (`chat`) or a browser (`serve` passes them on)."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("-s", "--system", help="system prompt")
+    options.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
+    options.add_argument("--data-dir", help="where conversations are stored (or TENSORX_DATA_DIR)")
+    options.add_argument("--theme", help="Textual theme name")
+    return options
+
+
 def add_chat_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     chat = subcommands.add_parser(
-        "chat", parents=[_connection_options()], help="open the chat UI (the default)"
+        "chat",
+        parents=[_connection_options(), _chat_ui_options()],
+        help="open the chat UI (the default)",
     )
-    chat.add_argument("-s", "--system", help="system prompt")
-    chat.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
-    chat.add_argument("--data-dir", help="where conversations are stored (or TENSORX_DATA_DIR)")
-    chat.add_argument("--theme", help="Textual theme name")
     chat.set_defaults(run=run_chat)
 
 
@@ -226,7 +234,7 @@ def add_serve_demo_parser(
 def add_serve_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = subcommands.add_parser(
         "serve",
-        parents=[_connection_options()],
+        parents=[_connection_options(), _chat_ui_options()],
         help="serve the chat UI to a web browser (needs the `web` extra)",
         description=(
             "Serve the chat UI to a web browser: each tab runs its own app with these options. "
@@ -234,10 +242,6 @@ def add_serve_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentPa
             "Needs the web extra: pip install 'tensorx-chat[web]'."
         ),
     )
-    serve.add_argument("-s", "--system", help="system prompt")
-    serve.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
-    serve.add_argument("--data-dir", help="where conversations are stored (or TENSORX_DATA_DIR)")
-    serve.add_argument("--theme", help="Textual theme name")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     serve.add_argument(
