@@ -56,7 +56,7 @@ KEEP: Final = _Keep()
 _SUMMARY_COLUMNS: Final = """
     c.id, c.title, c.created_at, c.updated_at, c.model, c.profile,
     (SELECT count(*) FROM messages m WHERE m.conversation_pk = c.pk),
-    (SELECT sum(m.cost) FROM messages m WHERE m.conversation_pk = c.pk)
+    (SELECT sum(m.cost) FROM messages m WHERE m.conversation_pk = c.pk AND m.cost IS NOT NULL)
 """
 
 

@@ -129,7 +129,12 @@ _MIGRATION_4: Final = ("ALTER TABLE messages ADD COLUMN refusal TEXT NOT NULL DE
 
 # Version 5: what a reply cost, in dollars, worked out from its usage and the model's prices when
 # it finished (prices change: a cost is a fact of its time, not recomputed). NULL when unknown.
-_MIGRATION_5: Final = ("ALTER TABLE messages ADD COLUMN cost REAL",)
+# A reply's cost; the partial index covers the per-conversation sum the history list shows, so
+# listing reads no message rows (without it, a page of 200 conversations read every message).
+_MIGRATION_5: Final = (
+    "ALTER TABLE messages ADD COLUMN cost REAL",
+    "CREATE INDEX messages_cost ON messages (conversation_pk, cost) WHERE cost IS NOT NULL",
+)
 
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     _MIGRATION_1,
