@@ -164,3 +164,20 @@ async def test_a_cancelled_turn_is_saved_as_cancelled_with_its_text(
                 assert reply.state is ReplyState.CANCELLED and reply.content
     finally:
         slow.stop()
+
+
+async def test_a_tool_source_is_asked_at_each_request(
+    endpoint: tuple[Endpoint, RecordingTransport], demo_server: DemoServer
+) -> None:
+    # MCP servers become ready (or are switched off) while a conversation goes on: the tools
+    # offered are whatever the source says when the request leaves.
+    client, recorder = endpoint
+    offered: list[list[dict[str, Any]]] = [[], [{"type": "function", "function": {"name": "f"}}]]
+    engine = make_engine(client, None, demo_server.base_url)
+    engine.tool_source = lambda: offered.pop(0)
+    engine.add_user("hello")
+    await run_turn(engine)
+    engine.add_user("again")
+    await run_turn(engine)
+    assert "tools" not in recorder.bodies[0]  # an empty list is no tools at all
+    assert [t["function"]["name"] for t in recorder.bodies[1]["tools"]] == ["f"]

@@ -10,10 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from mcp_servers import stdio_config, write_server
+from mcp_servers import stdio_config, wait_for_path, write_server
 from recording import RecordingTransport
 
 from tensorx_tui.chat import ChatEngine, TurnSettings
+from tensorx_tui.chat.events import TurnStarted
 from tensorx_tui.chat.saving import ConversationLog
 from tensorx_tui.chat.tool_loop import (
     ApprovalRequest,
@@ -245,3 +246,48 @@ async def test_calls_no_server_offers_are_left_for_the_driver(
     assert [c.name for c in events[-1].calls] == ["get_weather"]
     assert [c.name for c in engine.pending_tool_calls] == ["get_weather"]
     assert len(model.requests) == 1
+
+
+async def test_a_driver_that_stops_right_after_turn_started_leaves_a_cancelled_reply(
+    tmp_path: Path,
+) -> None:
+    # The UI is cancelled while it draws the message for a turn (before the request left):
+    # closing the loop there must save the turn as cancelled at once, not at garbage collection.
+    model = ToolCallingModel("t__echo", {"text": "hi"})
+    with Store.open(tmp_path) as store:
+        engine = make_engine(model, store)
+        engine.add_user("hello")
+        loop = ToolLoop(engine, None, None, Approvals(Decision(True)))
+        events = loop.run()
+        assert isinstance(await anext(events), TurnStarted)
+        await events.aclose()
+        turn = engine.current_turn
+        assert turn is not None and turn.finished
+        assert turn.reply.state is ReplyState.CANCELLED
+        assert model.requests == []  # nothing was sent
+        assert engine.conv_id is not None
+        saved = store.load_conversation(engine.conv_id).messages
+        assert [(m.role, m.state) for m in saved][-1] == ("assistant", ReplyState.CANCELLED)
+
+
+async def test_a_driver_that_stops_mid_round_cancels_the_running_calls_at_once(
+    test_servers: ToolServers, tmp_path: Path
+) -> None:
+    folder = tmp_path / "marks"
+    folder.mkdir()
+    model = ToolCallingModel("t__wait_for_cancel", {"folder": str(folder)})
+    engine = make_engine(model)
+    engine.add_user("wait")
+    config = ServerConfig(
+        name="t", transport="stdio", command="x", allow=frozenset({"wait_for_cancel"})
+    )
+    loop = ToolLoop(engine, test_servers, ApprovalPolicy([config]), Approvals(Decision(True)))
+    events = loop.run()
+    async for event in events:
+        if isinstance(event, ToolRunStarted):
+            break
+    await wait_for_path(folder / "started")
+    assert loop.running
+    await events.aclose()
+    assert not loop.running  # cancelled by the close, not left to the garbage collector
+    await wait_for_path(folder / "cancelled")  # and the server was told

@@ -33,6 +33,8 @@ from tensorx_tui.core.request import ChatRequest
 from tensorx_tui.store.records import Conversation, ConversationId
 
 TurnEvent = TurnStarted | StreamEvent | ReplyFinished
+ToolSource = Callable[[], "list[dict[str, Any]] | None"]
+"""The tool definitions to offer with the next request (None or [] for none)."""
 
 
 class ReplySource(Protocol):
@@ -51,6 +53,7 @@ class ChatEngine:
         profile: str | None,
         base_url: str,
         tools: list[dict[str, Any]] | None = None,
+        tool_source: ToolSource | None = None,
         reasoning_with_tool_calls: bool = True,
         on_save_failed: Callable[[SaveFailed], None] | None = None,
         pricing: Pricing | None = None,
@@ -58,6 +61,9 @@ class ChatEngine:
         self.endpoint = endpoint
         # The model prices a finished reply's cost is worked out with (before it is saved).
         self.pricing = pricing
+        # Asked at each request, when given, instead of the fixed `tools`: MCP servers become
+        # ready (or are switched off) while the conversation goes on.
+        self.tool_source = tool_source
         self.log = log
         self.defaults = defaults
         self.profile = profile
@@ -201,7 +207,10 @@ class ChatEngine:
     # -- a turn -------------------------------------------------------------------------------
 
     def build_request(self) -> ChatRequest:
-        return self.state.build_request()
+        request = self.state.build_request()
+        if self.tool_source is not None:
+            request.tools = self.tool_source() or None
+        return request
 
     def turn(self) -> Turn:
         """One request and its streamed reply (iterate it; see the module doc)."""
@@ -257,7 +266,13 @@ class Turn:
         engine = self.engine
         request = engine.build_request()
         engine.log.start_reply(self.model)
-        yield TurnStarted(self.model)
+        try:
+            yield TurnStarted(self.model)
+        except BaseException:
+            # The driver stopped before the request left (closed or cancelled while it drew
+            # the message): saved as a cancelled, empty reply, like a reply cancelled later.
+            self._finish(Reply(model=self.model, state=ReplyState.CANCELLED))
+            raise
         stream = engine.endpoint.stream(request)
         self.reply = stream.reply
         ended = False

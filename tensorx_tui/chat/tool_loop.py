@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -143,13 +144,14 @@ class ToolLoop:
     _running: dict[str, asyncio.Task[ToolResult]] = field(default_factory=dict)
     _cancelled: set[str] = field(default_factory=set)
 
-    async def run(self, *, answer_pending_first: bool = False) -> AsyncIterator[LoopEvent]:
+    async def run(self, *, answer_pending_first: bool = False) -> AsyncGenerator[LoopEvent, None]:
         """Turns and tool rounds until a reply needs nothing more (or the limit, or a call only
         the driver can answer)."""
         engine = self.engine
         if not answer_pending_first:
-            async for event in self._turn():
-                yield event
+            async with aclosing(self._turn()) as turn_events:
+                async for event in turn_events:
+                    yield event
         while True:
             # Only a complete reply's calls wait for results (a cut one's may be half-written).
             calls = engine.pending_tool_calls
@@ -169,20 +171,25 @@ class ToolLoop:
                     yield ToolCallsWaiting(manual)
                 return
             results: list[ToolResult] = []
-            async for event in self._round(ours):
-                if isinstance(event, ToolRunFinished):
-                    results.append(event.result)
-                yield event
+            # aclosing: a driver that stops mid-round (its task cancelled while it drew an
+            # event) ends the round's calls and the turn now, not whenever the generator is
+            # collected.
+            async with aclosing(self._round(ours)) as round_events:
+                async for event in round_events:
+                    if isinstance(event, ToolRunFinished):
+                        results.append(event.result)
+                    yield event
             step = ToolStepDone(ours, results)
             self.steps.append(step)
             yield step
             if manual:
                 yield ToolCallsWaiting(manual)
                 return
-            async for event in self._turn():
-                yield event
+            async with aclosing(self._turn()) as turn_events:
+                async for event in turn_events:
+                    yield event
 
-    async def _turn(self) -> AsyncIterator[LoopEvent]:
+    async def _turn(self) -> AsyncGenerator[LoopEvent, None]:
         async with self.engine.turn() as turn:
             async for event in turn:
                 yield event
@@ -202,7 +209,7 @@ class ToolLoop:
     def running(self) -> bool:
         return any(not task.done() for task in self._running.values())
 
-    async def _round(self, calls: list[ToolCall]) -> AsyncIterator[ToolEvent]:
+    async def _round(self, calls: list[ToolCall]) -> AsyncGenerator[ToolEvent, None]:
         """Ask about each call that needs it (one at a time), then run the approved ones
         concurrently; results are reported as they come."""
         approved: list[tuple[ToolCall, str, str, Approval]] = []
@@ -223,13 +230,13 @@ class ToolLoop:
         done: asyncio.Queue[tuple[ToolCall, ToolResult]] = asyncio.Queue()
         self._running.clear()
         self._cancelled.clear()
-        for call, server, tool, approval in approved:
-            started = time.monotonic()
-            task = asyncio.create_task(self._call(call, server, tool, approval))
-            task.add_done_callback(self._reporter(done, call, started))
-            self._running[call.id or call.name] = task
-            yield ToolRunStarted(call, server, tool, started)
         try:
+            for call, server, tool, approval in approved:
+                started = time.monotonic()
+                task = asyncio.create_task(self._call(call, server, tool, approval))
+                task.add_done_callback(self._reporter(done, call, started))
+                self._running[call.id or call.name] = task
+                yield ToolRunStarted(call, server, tool, started)
             for _ in approved:
                 call, result = await done.get()
                 self._answer(call, result)
