@@ -1,7 +1,9 @@
 """The Textual app: `ChatApp(settings, client_factory=, open_store=)` and `run_chat(settings)`.
 
 Nothing happens at import. The HTTP client is made when the app starts (from the injected factory,
-so tests can hand in a MockTransport) and closed when it stops. Conversations are saved only when
+so tests can hand in a MockTransport) and closed when it stops; so are the configured MCP servers
+(started in the background, so the first frame never waits; with none configured the MCP SDK is
+never imported). Conversations are saved only when
 an `open_store` is given (`run_chat` gives `Store.open`): a Settings built in code has no data
 dir of its own, and saving into the current directory by accident is never wanted.
 """
@@ -9,12 +11,14 @@ dir of its own, and saving into the current directory by accident is never wante
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 
 from tensorx_tui.core.sanitize import one_line
@@ -25,11 +29,22 @@ from tensorx_tui.store.db import StoreError
 from tensorx_tui.ui.chat_screen import ChatScreen
 from tensorx_tui.ui.commands import chat_commands
 from tensorx_tui.ui.modals.confirm import ConfirmModal
+from tensorx_tui.ui.modals.tools_screen import ToolsScreen
 from tensorx_tui.ui.preferences import FILE_NAME as PREFERENCES_FILE
 from tensorx_tui.ui.preferences import save_theme, saved_theme
 
+if TYPE_CHECKING:
+    from tensorx_tui.tools import ServerStatus, ToolServers
+
 ClientFactory = Callable[[Settings], EndpointHandle]
 StoreOpener = Callable[[Path], Store]
+
+
+@dataclass
+class ToolServerChanged(Message):
+    """An MCP server changed state or tools (ToolServers calls back on the event loop)."""
+
+    status: ServerStatus
 
 
 class ChatApp(App[int]):
@@ -59,6 +74,7 @@ class ChatApp(App[int]):
         self._store: Store | None = None
         self._store_tried = False
         self._chat_screen: ChatScreen | None = None
+        self.tool_servers: ToolServers | None = None
 
     def get_store(self) -> Store | None:
         """The store in settings.data_dir, opened once at the first need. One that cannot be
@@ -86,7 +102,10 @@ class ChatApp(App[int]):
         # Watched from here on: only a theme picked while the app runs is remembered.
         self.watch(self, "theme", self._remember_theme, init=False)
         self.handle = self.client_factory(self.settings)
-        chat = ChatScreen(self.settings, self.handle.client, self.get_store)
+        self.tool_servers = self._start_tool_servers()
+        chat = ChatScreen(
+            self.settings, self.handle.client, self.get_store, tool_servers=self.tool_servers
+        )
         self._chat_screen = chat
         # Keys typed before the first frame wait in the app's queue, which runs only once this
         # method returns: mount the chat and focus its prompt first, or they go wherever focus
@@ -98,6 +117,36 @@ class ChatApp(App[int]):
 
     def _started(self) -> None:
         self._starting = False
+
+    def _start_tool_servers(self) -> ToolServers | None:
+        settings = self.settings
+        if not settings.mcp_servers:
+            return None
+        from tensorx_tui.tools import ToolServers
+
+        def changed(status: ServerStatus) -> None:
+            self.post_message(ToolServerChanged(status))
+
+        servers = ToolServers(
+            settings.mcp_servers, start_timeout=settings.mcp_start_timeout, on_change=changed
+        )
+        servers.start()  # returns at once: the SDK loads in a thread, each server on its own
+        return servers
+
+    def on_tool_server_changed(self, event: ToolServerChanged) -> None:
+        """An open Tools screen follows every change; a server that fails says so."""
+        for screen in self.screen_stack:
+            if isinstance(screen, ToolsScreen):
+                screen.refresh_list()
+        status = event.status
+        if status.state.value == "failed":
+            self.notify(
+                f"MCP server {one_line(status.name, 40)} failed:"
+                f" {one_line(status.reason or '', 200)} (ctrl+f shows the tools)",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
 
     async def on_event(self, event: events.Event) -> None:
         if self._starting and isinstance(event, events.Key) and event.key == "ctrl+j":
@@ -140,6 +189,9 @@ class ChatApp(App[int]):
             )
 
     async def on_unmount(self) -> None:
+        if self.tool_servers is not None:
+            # Every server ends with its whole process group (a server's `node`, `uvx`...).
+            await self.tool_servers.aclose()
         if self.handle is not None:
             await self.handle.aclose()
         chat = self._chat_screen
@@ -161,11 +213,13 @@ class ChatApp(App[int]):
             yield from chat_commands(self.chat)
 
     async def action_quit(self) -> None:
-        """ctrl+q quits, after asking when a reply is streaming (its text would be lost)."""
+        """ctrl+q quits, after asking when a reply is streaming (its text would be lost) or tools
+        run (they would be cut off)."""
         chat = self.chat
-        if chat is None or not chat.streaming:
+        if chat is None or not (chat.streaming or chat.tools_running):
             self.exit(0)
             return
+        what = "A reply is still streaming" if chat.streaming else "Tools are still running"
 
         async def answered(quit_anyway: bool | None) -> None:
             if quit_anyway and chat is not None:
@@ -174,9 +228,7 @@ class ChatApp(App[int]):
                 await chat.stop_reply()
                 self.exit(0)
 
-        await self.push_screen(
-            ConfirmModal("A reply is still streaming. Quit anyway?", yes="Quit"), answered
-        )
+        await self.push_screen(ConfirmModal(f"{what}. Quit anyway?", yes="Quit"), answered)
 
 
 def run_chat(settings: Settings) -> int:

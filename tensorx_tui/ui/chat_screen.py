@@ -1,11 +1,12 @@
 """The chat screen: conversation, prompt, status line, footer. Layout and wiring: the conversation
-itself (what is sent, saved, continued) is the engine's (chat/); one worker relays a turn's events
-to the widgets and posts `ReplyFinished` when the reply worker is done.
+itself (what is sent, saved, continued) is the engine's (chat/); one worker runs the engine's tool
+loop, its events relayed to the widgets by `ReplyRelay` (reply_relay.py), and posts
+`ReplyFinished` when it is done. The MCP servers are the app's; this screen only offers their
+tools (`OfferedTools`, what the Tools screen switches) and keeps the session's approvals.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,13 +22,12 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from tensorx_tui.chat.engine import ChatEngine
-from tensorx_tui.chat.events import ReplyFinished, SaveFailed, TurnStarted
+from tensorx_tui.chat.events import SaveFailed
+from tensorx_tui.chat.offered_tools import OfferedTools
 from tensorx_tui.chat.saving import ConversationLog
 from tensorx_tui.chat.settings import TurnSettings
 from tensorx_tui.chat.state import SKIPPED_TOOL_RESULT, ConversationState
-from tensorx_tui.core.descriptions import status_label
-from tensorx_tui.core.events import ResponseStarted, Retrying, StreamError, StreamEvent
-from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.core.reply import Reply
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.store.records import ConversationId
 from tensorx_tui.store.transcripts import ExportFormat
@@ -38,26 +38,22 @@ from tensorx_tui.ui.modals.confirm import ConfirmModal
 from tensorx_tui.ui.modals.copy_picker import CopyPickerModal
 from tensorx_tui.ui.modals.model_picker import ModelPickerModal
 from tensorx_tui.ui.modals.params import Params, ParamsModal
-from tensorx_tui.ui.modals.tool_result import ToolResultModal
+from tensorx_tui.ui.modals.tools_screen import ToolsScreen
 from tensorx_tui.ui.prompt import PromptInput
+from tensorx_tui.ui.reply_relay import ReplyRelay
 from tensorx_tui.ui.saved_conversations import SavedConversations
 from tensorx_tui.ui.sidebar import ConversationSidebar
 from tensorx_tui.ui.status_line import StatusLine
 from tensorx_tui.ui.transcript import AssistantMessage, Notice
+from tensorx_tui.ui.transcript.notice import start_notices
 
 if TYPE_CHECKING:
     from tensorx_tui.core.endpoint import Endpoint
     from tensorx_tui.settings import Settings
     from tensorx_tui.store.conversations import Store
+    from tensorx_tui.tools import ApprovalPolicy, ToolServers
 
 StoreSource = Callable[[], "Store | None"]
-
-_END_STATE = {
-    ReplyState.COMPLETE: "idle",
-    ReplyState.CANCELLED: "cancelled",
-    ReplyState.INTERRUPTED: "error",
-    ReplyState.ERROR: "error",
-}
 
 
 class ChatScreen(Screen[None]):
@@ -70,6 +66,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+l", "copy_reply", "Copy"),
         Binding("ctrl+t", "answer_tools", "Answer tools"),
         Binding("ctrl+b", "toggle_sidebar", "Chats"),
+        Binding("ctrl+f", "show_tools", "Tools"),
         Binding("ctrl+s", "export('md')", "Export"),
         Binding("ctrl+down,ctrl+end", "follow_bottom", "Bottom", show=False),
     ]
@@ -82,7 +79,12 @@ class ChatScreen(Screen[None]):
         reply: Reply | None
 
     def __init__(
-        self, settings: Settings, client: Endpoint, store: StoreSource | None = None
+        self,
+        settings: Settings,
+        client: Endpoint,
+        store: StoreSource | None = None,
+        *,
+        tool_servers: ToolServers | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -90,6 +92,14 @@ class ChatScreen(Screen[None]):
         # The app opens the store (once, at the first need) and hands this accessor down.
         self._store_source = store
         self._store_asked = False
+        # The app owns the MCP servers (started in the background, stopped at exit).
+        self.tool_servers = tool_servers
+        self.tool_policy: ApprovalPolicy | None = None
+        if tool_servers is not None:
+            from tensorx_tui.tools import ApprovalPolicy
+
+            self.tool_policy = ApprovalPolicy(settings.mcp_servers)
+        self.offered_tools = OfferedTools(settings.tools, tool_servers)
         self.engine = ChatEngine(
             client,
             ConversationLog(None, on_error=lambda _message: None),
@@ -98,13 +108,15 @@ class ChatScreen(Screen[None]):
             ),
             profile=settings.profile,
             base_url=settings.base_url,
-            tools=settings.tools,
+            tool_source=self.offered_tools,
             reasoning_with_tool_calls=settings.reasoning_with_tool_calls,
             on_save_failed=self._saving_failed,
         )
         self.saved = SavedConversations(self)
         self.busy = False  # the reply worker runs (streaming, or waiting for tool results)
         self.streaming = False  # a response is on the wire: esc cancels it
+        self.tools_running = False  # MCP calls run: esc cancels them, the model is told
+        self.relay: ReplyRelay | None = None  # the reply worker's, while it runs
         self.editing_last = False  # ↑ recalled the last question: sending replaces that exchange
         self.last_user_widget: Widget | None = None
         self.last_reply_widget: AssistantMessage | None = None
@@ -169,26 +181,16 @@ class ChatScreen(Screen[None]):
         self.notify(one_line(failure.message, 500), severity="warning", markup=False, timeout=8)
 
     async def show_start_notices(self) -> None:
-        for warning in self.settings.warnings:
-            await self.conversation.add_notice(warning, severity="warning")
-        problem = self.settings.key_problem()
-        if problem:
+        if self.settings.key_problem():
             self.status.set_state("no key")
-            # The problem text already says how to set a key and suggests --demo.
-            await self.conversation.add_notice(
-                "Requests will fail until a key is set: " + problem, severity="warning"
-            )
-        elif self.settings.demo:
-            await self.conversation.add_notice(
-                "Offline demo: replies are scripted by a local server; nothing leaves this machine."
-                " Try asking for a code example, or for the weather with --tools."
-            )
+        for text, severity in start_notices(self.settings):
+            await self.conversation.add_notice(text, severity=severity)
 
     # -- which keys work now (the footer shows only these) -----------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
-            return self.streaming
+            return self.streaming or self.tools_running
         if action == "regenerate":
             return not self.busy and self.engine.can_regenerate()
         if action == "answer_tools":
@@ -203,9 +205,14 @@ class ChatScreen(Screen[None]):
         self.busy = busy
         self.refresh_bindings()
 
-    def _set_streaming(self, streaming: bool) -> None:
+    def set_streaming(self, streaming: bool) -> None:
         self.streaming = streaming
         self.refresh_bindings()
+
+    def set_tools_running(self, count: int) -> None:
+        if self.tools_running != bool(count):
+            self.tools_running = bool(count)
+            self.refresh_bindings()
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -228,7 +235,7 @@ class ChatScreen(Screen[None]):
         else:
             for call in skipped:
                 await self.conversation.add_tool_result(call, SKIPPED_TOOL_RESULT)
-        await self._drop_unanswered_notice()  # skipped or replaced: no call waits any more
+        await self.drop_unanswered_notice()  # skipped or replaced: no call waits any more
         self.mark_saved_conversation()
         self.last_user_widget = await self.conversation.add_user(text)
         self.conversation.follow_bottom()
@@ -274,102 +281,26 @@ class ChatScreen(Screen[None]):
 
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def run_reply(self, *, answer_tools_first: bool = False) -> None:
-        """Stream replies until one needs nothing more: tool calls are answered in between."""
+        """Stream replies until one needs nothing more: tool calls are run (or answered by hand)
+        in between (reply_relay.py)."""
         self._set_busy(True)
-        reply: Reply | None = None
+        relay = self.relay = ReplyRelay(self)
         try:
-            if answer_tools_first and not await self.answer_tool_calls():
-                return
-            while True:
-                reply = await self.stream_one_reply()
-                if reply.state != ReplyState.COMPLETE or not self.engine.pending_tool_calls:
-                    return
-                if not await self.answer_tool_calls():
-                    return
+            await relay.run(answer_tools_first=answer_tools_first)
         finally:
+            self.relay = None
             self._set_busy(False)
-            self.post_message(self.ReplyFinished(reply))
+            self.post_message(self.ReplyFinished(relay.last_reply))
 
-    async def stream_one_reply(self) -> Reply:
-        self._set_streaming(True)
-        try:
-            return await self._stream_one_reply()
-        finally:
-            self._set_streaming(False)
+    async def show_unanswered_notice(self) -> None:
+        """ "Tool call left unanswered": one notice, the latest, at the bottom."""
+        await self.drop_unanswered_notice()
+        self._unanswered_notice = await self.conversation.add_notice(
+            "Tool call left unanswered: ctrl+t answers it; sending a message skips it.",
+            severity="warning",
+        )
 
-    async def _stream_one_reply(self) -> Reply:
-        model = self.state.model
-        # Shielded: an Esc during the mount must not leave a half-added, never-finished message.
-        mounting = asyncio.ensure_future(self.conversation.add_assistant(model))
-        try:
-            message = await asyncio.shield(mounting)
-        except asyncio.CancelledError:
-            message = await mounting
-            self.last_reply_widget = message
-            # Ended like an Esc mid-stream: shown and saved as a cancelled reply.
-            await self.show_finished(message, self.engine.record_cancelled(model))
-            return self.last_reply or Reply(model=model, state=ReplyState.CANCELLED)
-        self.last_reply_widget = message
-        turn = self.engine.turn()
-        try:
-            async with turn:
-                async for event in turn:
-                    if isinstance(event, TurnStarted):
-                        self.status.set_state("connecting")
-                    elif not isinstance(event, ReplyFinished):
-                        message.apply(event)
-                        self.show_event_status(event)
-        except asyncio.CancelledError:
-            # Esc: the engine saved the reply as cancelled with its text; show it so.
-            await self.show_finished(message, turn.reply)
-            raise
-        except Exception:
-            # A bug, not a provider error: the engine saved the reply as an error; the worker
-            # reports it (on_worker_state_changed).
-            await self.show_finished(message, turn.reply)
-            raise
-        await self.show_finished(message, turn.reply)
-        return turn.reply
-
-    async def show_finished(self, message: AssistantMessage, reply: Reply) -> None:
-        self.refresh_sidebar()
-        self.last_reply = reply
-        self.status.set_rate_limits(reply.rate_limits)
-        detail = self.status.detail if reply.state == ReplyState.ERROR else ""
-        self.status.set_state(_END_STATE.get(reply.state, "idle"), detail)
-        await self.conversation.finish_assistant(message, reply)
-
-    def show_event_status(self, event: StreamEvent) -> None:
-        # Only the rare events touch the status line: nothing is done per token here.
-        if isinstance(event, ResponseStarted):
-            self.status.set_state("streaming")
-            self.status.set_rate_limits(event.rate_limits)
-        elif isinstance(event, Retrying):
-            self.status.set_retrying(event.delay, event.attempt, event.reason)
-        elif isinstance(event, StreamError):
-            self.status.set_state("error", status_label(event.status) or "")
-
-    async def answer_tool_calls(self) -> bool:
-        """Ask for each pending tool call's result; False when the user left with Esc."""
-        calls = self.engine.pending_tool_calls
-        self.status.set_state("waiting", "for tool results")
-        for position, call in enumerate(calls, 1):
-            modal = ToolResultModal(call, position=position, count=len(calls))
-            result = await self.app.push_screen_wait(modal)
-            if result is None:
-                await self._drop_unanswered_notice()  # one notice, the latest, at the bottom
-                self._unanswered_notice = await self.conversation.add_notice(
-                    "Tool call left unanswered: ctrl+t answers it; sending a message skips it.",
-                    severity="warning",
-                )
-                self.status.set_state("idle")
-                return False
-            self.engine.add_tool_result(call, result)
-            await self.conversation.add_tool_result(call, result)
-        await self._drop_unanswered_notice()  # answered: the notice is no longer true
-        return True
-
-    async def _drop_unanswered_notice(self) -> None:
+    async def drop_unanswered_notice(self) -> None:
         notice, self._unanswered_notice = self._unanswered_notice, None
         if notice is not None and notice.is_attached:
             await notice.remove()
@@ -391,6 +322,12 @@ class ChatScreen(Screen[None]):
         ]
 
     def action_cancel(self) -> None:
+        """Esc: cancel the running tool calls (the reply goes on without them), else the reply."""
+        if self.tools_running and self.relay is not None and self.relay.cancel_running():
+            return
+        self._cancel_replies()
+
+    def _cancel_replies(self) -> None:
         # Once per worker: a second Esc would interrupt the cancelled reply while it is closed.
         for worker in self._running_replies():
             if not worker.is_cancelled:
@@ -404,19 +341,7 @@ class ChatScreen(Screen[None]):
         self.run_reply()
 
     async def remove_widgets_after(self, widget: Widget | None, *, including: bool = False) -> None:
-        """Remove every message shown after `widget` (and it too, `including`); messages may sit
-        in nested groups."""
-        later: list[Widget] = [widget] if including and widget is not None else []
-        node = widget
-        while node is not None and node is not self.conversation:
-            parent = node.parent
-            if not isinstance(parent, Widget):
-                return  # not in the conversation any more
-            siblings = list(parent.children)
-            later += siblings[siblings.index(node) + 1 :]
-            node = parent
-        for stale in later:
-            await stale.remove()
+        await self.conversation.remove_after(widget, including=including)
         self.last_reply_widget = None
 
     def forget_widgets(self) -> None:
@@ -430,7 +355,7 @@ class ChatScreen(Screen[None]):
         """Cancel a running reply and wait until it is saved (as cancelled)."""
         if not self.busy:
             return
-        self.action_cancel()
+        self._cancel_replies()
         for worker in self._running_replies():
             # Cancelled is the outcome asked for; a failure is reported by on_worker_state_changed.
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
@@ -464,6 +389,7 @@ class ChatScreen(Screen[None]):
     async def new_conversation(self) -> None:
         await self.stop_reply()
         self.engine.new()
+        self.offered_tools.reset()  # switched off "for this conversation"
         self.set_editing_last(False)
         self.sidebar.mark_current(None)
         self.forget_widgets()
@@ -476,6 +402,9 @@ class ChatScreen(Screen[None]):
 
     def action_follow_bottom(self) -> None:
         self.conversation.follow_bottom()
+
+    def action_show_tools(self) -> None:
+        self.app.push_screen(ToolsScreen(self.offered_tools))
 
     def action_pick_model(self) -> None:
         def chosen(model: str | None) -> None:

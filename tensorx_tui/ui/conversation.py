@@ -16,6 +16,7 @@ from textual.widget import Widget
 from tensorx_tui.core.reply import Reply, ToolCall
 from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
 from tensorx_tui.ui.transcript import AssistantMessage, Notice, ToolResultMessage, UserMessage
+from tensorx_tui.ui.transcript.tool_run import ToolRunMessage
 
 GROUP_SIZE = 10
 
@@ -96,12 +97,31 @@ class ConversationView(VerticalScroll):
         await self._add(message)
         return message
 
+    async def add_tool_run(self, run: ToolRunMessage) -> ToolRunMessage:
+        await self._add(run)
+        return run
+
     async def add_notice(
         self, text: str, *, severity: Literal["info", "warning", "error"] = "info"
     ) -> Notice:
         notice = Notice(text, severity=severity)
         await self._add(notice)
         return notice
+
+    async def remove_after(self, widget: Widget | None, *, including: bool = False) -> None:
+        """Remove every message shown after `widget` (and it too, `including`); messages sit in
+        groups. Nothing happens when `widget` is no longer in the conversation."""
+        later: list[Widget] = [widget] if including and widget is not None else []
+        node = widget
+        while node is not None and node is not self:
+            parent = node.parent
+            if not isinstance(parent, Widget):
+                return
+            siblings = list(parent.children)
+            later += siblings[siblings.index(node) + 1 :]
+            node = parent
+        for stale in later:
+            await stale.remove()
 
     async def clear_messages(self) -> None:
         await self.query_children(_MessageGroup).remove()

@@ -5,7 +5,7 @@ live in the engine (chat/), the SQL in the store.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tensorx_tui.core.reply import ToolCall
 from tensorx_tui.core.sanitize import one_line
@@ -13,11 +13,22 @@ from tensorx_tui.store.db import StoreError
 from tensorx_tui.store.records import Conversation, ConversationId
 from tensorx_tui.store.transcripts import ExportFormat, export_to_file
 from tensorx_tui.ui.modals.rename import RenameModal
+from tensorx_tui.ui.transcript.tool_run import RunOutcome, ToolRunMessage, call_label
 
 if TYPE_CHECKING:
     from tensorx_tui.ui.chat_screen import ChatScreen
 
 HISTORY_SHOWN = 120  # messages of an opened conversation rendered (the rest is still sent)
+
+
+def saved_tool_run(call: ToolCall, content: str, meta: dict[str, Any]) -> ToolRunMessage:
+    """A saved MCP result, finished, with its `tool_meta` (server, tool, approval, duration)."""
+    server, tool = meta.get("server"), meta.get("tool")
+    if isinstance(server, str) and server and isinstance(tool, str):
+        label = call_label(server, tool, call)
+    else:
+        label = call_label("", "", call)
+    return ToolRunMessage(label, outcome=RunOutcome.from_meta(content, meta))
 
 
 class SavedConversations:
@@ -42,6 +53,7 @@ class SavedConversations:
             screen.sidebar.reload()
             return
         screen.engine.open(saved)
+        screen.offered_tools.reset()  # switched off "for this conversation"
         screen.status.set_model(screen.state.model)
         screen.status.set_state("idle")
         await self.show_history(saved)
@@ -76,7 +88,11 @@ class SavedConversations:
                 call = calls.get(message.tool_call_id or "") or ToolCall(
                     message.tool_call_id, "tool", ""
                 )
-                await view.add_tool_result(call, message.content)
+                meta = message.tool_meta
+                if meta:  # an MCP call: shown with how it ran
+                    await view.add_tool_run(saved_tool_run(call, message.content, meta))
+                else:
+                    await view.add_tool_result(call, message.content)
         view.follow_bottom()
 
     def rename(self) -> None:
