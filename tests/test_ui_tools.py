@@ -17,10 +17,10 @@ import pytest
 from mcp_servers import stdio_config, wait_for_path, write_server
 from textual.message import Message
 from textual.notifications import Notify
-from textual.widgets import Collapsible
+from textual.widgets import Button, Collapsible, OptionList
 from ui_app_support import SIZE, chat, client_factory, reply_done, screen_text, wait_for
 
-from tensorx_tui.chat.tool_loop import CANCELLED_RESULT, StepLimitReached
+from tensorx_tui.chat.tool_loop import CANCELLED_RESULT, ApprovalRequest, StepLimitReached
 from tensorx_tui.core.reply import Reply, ReplyState, ToolCall
 from tensorx_tui.demo.mcp_server import demo_server_config
 from tensorx_tui.demo.server import DemoServer
@@ -30,7 +30,7 @@ from tensorx_tui.tools import ServerConfig, ServerState
 from tensorx_tui.ui.app import ChatApp
 from tensorx_tui.ui.modals.tool_approval import ToolApprovalModal
 from tensorx_tui.ui.modals.tools_screen import ToolsScreen
-from tensorx_tui.ui.reply_relay import ReplyRelay
+from tensorx_tui.ui.reply_relay import ReplyRelay, save_problem
 from tensorx_tui.ui.transcript.tool_run import SHOWN_LINES, ToolRunMessage, cut_for_screen
 
 
@@ -232,23 +232,43 @@ async def test_always_saves_the_tool_to_the_config_file(
     )
 
 
-async def test_always_without_a_config_entry_runs_and_says_it_was_not_saved(
+async def test_always_is_not_offered_when_the_config_cannot_take_it(
     demo_server: DemoServer, tmp_path: Path
 ) -> None:
     config = tmp_path / "config.toml"
     config.write_text("model = 'demo'\n")  # the demo server is not in it
     app = tools_app(demo_server, [demo_server_config()], config_path=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await pilot.press(*"what time is it", "enter")
+        modal = await approval(app)
+        await pilot.pause()
+        assert modal.query_one("#allow-saved", Button).disabled
+        assert "has no [mcp.servers.demo] table" in " ".join(screen_text(app).split())
+        await pilot.press("enter")
+        await reply_done(app)
+    assert config.read_text() == "model = 'demo'\n"
+
+
+async def test_a_config_that_changed_under_the_modal_is_said_not_saved(
+    demo_server: DemoServer, script: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[mcp.servers.t]\ncommand = "python"\n')
+    app = tools_app(demo_server, [stdio_config(script)], config_path=config)
     notes = Notes()
     async with app.run_test(size=SIZE, message_hook=notes) as pilot:
         await ready(app)
-        await pilot.press(*"what time is it", "enter")
+        await pilot.press(*"t__echo", "enter")
         await approval(app)
+        config.write_text("model = 'demo'\n")  # edited by hand meanwhile
         await pilot.click("#allow-saved")
         await reply_done(app)
         [title] = titles(app)
-        assert title.startswith("▶ ✓ demo/clock")
-    assert any("not saved" in n and "[mcp.servers.demo]" in n for n in notes)
+        assert title.startswith("▶ ✓ t/echo") and "always allowed" in title  # it ran
+    assert any("this session only; not saved" in note for note in notes)
     assert config.read_text() == "model = 'demo'\n"
+    assert save_problem(None, "t", "echo") == "no config file is in use"
 
 
 async def test_escape_cancels_a_running_call_and_the_model_is_told(
@@ -437,3 +457,41 @@ def test_no_mcp_import_without_servers() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+async def test_the_approval_modal_fits_80x24_and_long_arguments_scroll(
+    demo_server: DemoServer,
+) -> None:
+    arguments = {"rows": [f"row {n}" for n in range(200)]}
+    call = ToolCall("c1", "t__bulk", json.dumps(arguments))
+    request = ApprovalRequest(call, "t", "bulk", arguments, None)
+    app = tools_app(demo_server, [])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ToolApprovalModal(request, save_problem="no config file is in use"))
+        await pilot.pause()
+        modal = app.screen
+        dialog = modal.query_one("#approval")
+        assert dialog.region.y >= 0 and dialog.region.bottom <= 23  # above the footer row
+        for button in modal.query(Button):
+            assert dialog.region.contains_region(button.region)
+        assert modal.query_one("#approval-arguments").max_scroll_y > 0
+        assert app.focused is modal.query_one("#allow-once")
+
+
+async def test_the_tools_screen_fits_80x24_and_scrolls(
+    demo_server: DemoServer, script: Path
+) -> None:
+    servers = [demo_server_config(), stdio_config(script, name="broken", mode="crash")]
+    app = tools_app(demo_server, servers)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app)
+        await pilot.press("ctrl+f")
+        await wait_for(lambda: isinstance(app.screen, ToolsScreen))
+        await pilot.pause()
+        dialog = app.screen.query_one("#tools-dialog")
+        assert dialog.region.y >= 0 and dialog.region.bottom <= 23
+        option_list = app.screen.query_one(OptionList)
+        assert option_list.max_scroll_y > 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert "fatal: the token is missing" in screen_text(app)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tensorx_tui.chat.events import ReplyFinished, TurnStarted
@@ -44,6 +45,26 @@ _END_STATE = {
     ReplyState.INTERRUPTED: "error",
     ReplyState.ERROR: "error",
 }
+
+
+def save_problem(config_path: Path | None, server: str, tool: str) -> str | None:
+    """Why "always allow" cannot be saved to the config file (None: it can), found by trying
+    the edit in memory: a button that could only fail is not offered."""
+    # Imported here: only approvals need it, and without MCP servers there are none.
+    from tensorx_tui.tools.approval import ConfigEditError, add_to_allow_list
+
+    if config_path is None:
+        return "no config file is in use"
+    try:
+        text = config_path.expanduser().read_text(encoding="utf-8")
+        add_to_allow_list(text, server, tool, str(config_path))
+    except OSError as exc:
+        return f"cannot read {config_path}: {exc.strerror or exc}"
+    except UnicodeDecodeError:
+        return f"{config_path} is not UTF-8 text"
+    except ConfigEditError as exc:
+        return str(exc)
+    return None
 
 
 class ReplyRelay:
@@ -184,7 +205,8 @@ class ReplyRelay:
     async def approve(self, request: ApprovalRequest) -> Decision:
         screen = self.screen
         screen.status.set_state("waiting", "for approval")
-        modal = ToolApprovalModal(request, can_save=screen.settings.config_path is not None)
+        problem = save_problem(screen.settings.config_path, request.server, request.tool)
+        modal = ToolApprovalModal(request, save_problem=problem)
         decision = await screen.app.push_screen_wait(modal)
         return decision if isinstance(decision, Decision) else Decision.deny()
 

@@ -43,10 +43,11 @@ class ToolApprovalModal(ModalScreen[Decision]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "deny", "Deny")]
 
-    def __init__(self, request: ApprovalRequest, *, can_save: bool) -> None:
+    def __init__(self, request: ApprovalRequest, *, save_problem: str | None = None) -> None:
+        """`save_problem`: why "always" cannot be saved to the config file (None: it can)."""
         super().__init__(classes="modal")
         self.request = request
-        self.can_save = can_save
+        self.save_problem = save_problem
 
     def compose(self) -> ComposeResult:
         request = self.request
@@ -74,10 +75,12 @@ class ToolApprovalModal(ModalScreen[Decision]):
                     "Always (save to config)",
                     id="allow-saved",
                     compact=True,
-                    disabled=not self.can_save,
-                    tooltip=None if self.can_save else "no config file to save to",
+                    disabled=self.save_problem is not None,
                 )
                 yield Button("Deny", variant="error", id="deny", compact=True)
+            if self.save_problem is not None:
+                note = "Not saved to the config: " + one_line(self.save_problem, 200)
+                yield Static(Content(note), id="approval-save-note")
         yield Footer()
 
     def on_mount(self) -> None:
