@@ -217,13 +217,6 @@ class ChatEngine:
         self.current_turn = Turn(self, self.state.model)
         return self.current_turn
 
-    def record_cancelled(self, model: str | None = None) -> Reply:
-        """A turn cancelled before its request left: saved as a cancelled, empty reply."""
-        reply = Reply(model=model or self.state.model, state=ReplyState.CANCELLED)
-        self.log.start_reply(reply.model)
-        self._finish(reply)
-        return reply
-
     def _finish(self, reply: Reply) -> bool:
         self.log.finish(reply)  # first: saved even if recording it in memory fails
         self.state.add_assistant(reply)
