@@ -110,6 +110,8 @@ class Settings:
     models: tuple[ModelInfo, ...] = ()
     """What the user's `[models."id"]` tables say about models (context, prices per million
     tokens, capabilities); laid over what the endpoint reports."""
+    profiles: tuple[str, ...] = ()
+    """The names of the config file's `[profiles.NAME]` tables (the model picker lists them all)."""
 
     @property
     def needs_key(self) -> bool:
@@ -232,6 +234,7 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         think_tags=bool(merged.get("think_tags", True)),
         reasoning_with_tool_calls=bool(merged.get("reasoning_with_tool_calls", True)),
         models=tuple(models),
+        profiles=tuple(config_file.get("profiles", {})),
     )
     if not settings.demo:  # --demo replaces the base URL with its own server's
         problem = url_problem(settings.base_url)
