@@ -12,6 +12,7 @@ own copy of what is sent, what is saved, or how a saved conversation continues.
     engine.pending_tool_calls             # calls of a complete reply that wait for results
     engine.add_tool_result(call, text)
     engine.pricing = Pricing(...)          # optional: each finished reply gets its .cost
+    engine.switch_endpoint(other, profile=..., base_url=..., model=...)   # for this conversation
 
 Cancelling the task that iterates a turn closes the connection; the reply is saved as cancelled
 with its text, then the CancelledError goes on.
@@ -130,6 +131,23 @@ class ChatEngine:
     def set_model(self, model: str) -> None:
         self.state.model = model
         self.save_settings()
+
+    def use_endpoint(self, endpoint: ReplySource, *, profile: str | None, base_url: str) -> None:
+        """Send the next requests to `endpoint`; nothing is saved (before `open` or `new`)."""
+        self.endpoint = endpoint
+        self.profile = profile
+        self.base_url = base_url
+
+    def switch_endpoint(
+        self, endpoint: ReplySource, *, profile: str | None, base_url: str, model: str
+    ) -> None:
+        """Talk to another endpoint from the next request on (a model of another profile was
+        picked): the conversation keeps its messages and parameters, and is saved with the new
+        profile, base URL and model so that continuing it later goes to the same place."""
+        self.use_endpoint(endpoint, profile=profile, base_url=base_url)
+        self.state.model = model
+        self.save_settings()
+        self.log.update_settings(profile=profile, base_url=base_url)
 
     def set_params(
         self, system: str | None, temperature: float | None, max_tokens: int | None

@@ -237,11 +237,20 @@ class ConversationLog:
         model: str | _Keep = KEEP,
         system: str | _Keep = KEEP,
         params: dict[str, Any] | _Keep = KEEP,
+        profile: str | _Keep | None = KEEP,
+        base_url: str | _Keep | None = KEEP,
     ) -> None:
-        """The model, system prompt or parameters the conversation continues with."""
+        """The model, system prompt, parameters or endpoint the conversation continues with."""
         if not self.saving or self.store is None or self.conv_id is None:
             return
         try:
-            self.store.update_conversation(self.conv_id, model=model, system=system, params=params)
+            self.store.update_conversation(
+                self.conv_id,
+                model=model,
+                system=system,
+                params=params,
+                profile=profile,
+                base_url=base_url,
+            )
         except StoreError as exc:
             self._fail("the conversation settings are not saved", exc)

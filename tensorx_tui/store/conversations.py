@@ -17,6 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -513,6 +514,16 @@ class Store:
             if row is None:
                 raise ConversationNotFound(f"no conversation {conv_id!r}")
             return _summary(row)
+
+    def cost_since(self, moment: datetime) -> float | None:
+        """Dollars of the replies saved since `moment` whose cost is known, in every
+        conversation (the chat UI's "today"); None when none is known."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT sum(cost) FROM messages WHERE role = 'assistant' AND created_at >= ?",
+                (format_time(moment),),
+            ).fetchone()
+        return None if row[0] is None else float(row[0])
 
     def latest_conversation_id(self) -> ConversationId | None:
         with self._read() as conn:
