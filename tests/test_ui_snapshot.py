@@ -57,7 +57,13 @@ def check(name: str, text: str) -> None:
 
 def scripted(handler_body: list[httpx.Response]) -> httpx.MockTransport:
     responses = iter(handler_body)
-    return httpx.MockTransport(lambda request: next(responses))
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":  # the model catalog, asked at start: this server has none
+            return httpx.Response(404, json={"error": {"message": "no such path"}})
+        return next(responses)
+
+    return httpx.MockTransport(handle)
 
 
 def stream(*payloads: object, headers: dict[str, str] | None = None) -> httpx.Response:

@@ -23,6 +23,7 @@ from textual.screen import Screen
 
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.open_endpoint import EndpointHandle, open_endpoint
+from tensorx_tui.profile_endpoints import ProfileEndpoints
 from tensorx_tui.settings import Settings
 from tensorx_tui.store.conversations import Store
 from tensorx_tui.store.db import StoreError
@@ -68,6 +69,7 @@ class ChatApp(App[int]):
         self.settings = settings
         self.client_factory = client_factory
         self.handle: EndpointHandle | None = None
+        self.endpoints: ProfileEndpoints | None = None
         self._open_store = open_store
         self._preferences = preferences
         self._starting = True  # until the keys that came in during start-up are handled
@@ -103,8 +105,16 @@ class ChatApp(App[int]):
         self.watch(self, "theme", self._remember_theme, init=False)
         self.handle = self.client_factory(self.settings)
         self.tool_servers = self._start_tool_servers()
+        # Every configured endpoint; the one in use loads its model catalog after the first frame.
+        self.endpoints = ProfileEndpoints(
+            self.settings, self.client_factory, disk_cache=self._open_store is not None
+        )
         chat = ChatScreen(
-            self.settings, self.handle.client, self.get_store, tool_servers=self.tool_servers
+            self.settings,
+            self.handle.client,
+            self.get_store,
+            tool_servers=self.tool_servers,
+            endpoints=self.endpoints,
         )
         self._chat_screen = chat
         # Keys typed before the first frame wait in the app's queue, which runs only once this
@@ -112,6 +122,7 @@ class ChatApp(App[int]):
         # lands first (the hidden sidebar filter was the first focusable widget).
         await self.push_screen(chat)
         chat.set_focus(chat.prompt)
+        self.call_after_refresh(self.endpoints.start, self.handle)
         # Queued behind the keys already read: when it runs, start-up typing is all handled.
         self.call_later(self._started)
 
@@ -192,7 +203,9 @@ class ChatApp(App[int]):
         if self.tool_servers is not None:
             # Every server ends with its whole process group (a server's `node`, `uvx`...).
             await self.tool_servers.aclose()
-        if self.handle is not None:
+        if self.endpoints is not None:
+            await self.endpoints.aclose()  # every client, the first one's too
+        elif self.handle is not None:
             await self.handle.aclose()
         chat = self._chat_screen
         if chat is not None:

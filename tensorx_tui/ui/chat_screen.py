@@ -29,6 +29,8 @@ from tensorx_tui.chat.settings import TurnSettings
 from tensorx_tui.chat.state import SKIPPED_TOOL_RESULT, ConversationState
 from tensorx_tui.core.reply import Reply
 from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.open_endpoint import open_endpoint
+from tensorx_tui.profile_endpoints import ProfileEndpoints
 from tensorx_tui.store.records import ConversationId
 from tensorx_tui.store.transcripts import ExportFormat
 from tensorx_tui.ui.clipboard import copied_message, copy_text
@@ -36,9 +38,9 @@ from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.footer import ChatFooter
 from tensorx_tui.ui.modals.confirm import ConfirmModal
 from tensorx_tui.ui.modals.copy_picker import CopyPickerModal
-from tensorx_tui.ui.modals.model_picker import ModelPickerModal
 from tensorx_tui.ui.modals.params import Params, ParamsModal
 from tensorx_tui.ui.modals.tools_screen import ToolsScreen
+from tensorx_tui.ui.model_facts import ModelFacts
 from tensorx_tui.ui.prompt import PromptInput
 from tensorx_tui.ui.reply_relay import ReplyRelay
 from tensorx_tui.ui.saved_conversations import SavedConversations
@@ -85,6 +87,7 @@ class ChatScreen(Screen[None]):
         store: StoreSource | None = None,
         *,
         tool_servers: ToolServers | None = None,
+        endpoints: ProfileEndpoints | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -113,6 +116,8 @@ class ChatScreen(Screen[None]):
             on_save_failed=self._saving_failed,
         )
         self.saved = SavedConversations(self)
+        # The catalogs of every configured endpoint, the context meter, prices, today's spend.
+        self.facts = ModelFacts(self, endpoints or ProfileEndpoints(settings, open_endpoint))
         self.busy = False  # the reply worker runs (streaming, or waiting for tool results)
         self.streaming = False  # a response is on the wire: esc cancels it
         self.tools_running = False  # MCP calls run: esc cancels them, the model is told
@@ -167,6 +172,7 @@ class ChatScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         self.prompt.focus()
+        self.facts.start()
         await self.show_start_notices()
         self.call_after_refresh(self.get_store)
 
@@ -390,6 +396,7 @@ class ChatScreen(Screen[None]):
         await self.stop_reply()
         self.engine.new()
         self.offered_tools.reset()  # switched off "for this conversation"
+        self.facts.conversation_new()
         self.set_editing_last(False)
         self.sidebar.mark_current(None)
         self.forget_widgets()
@@ -407,13 +414,7 @@ class ChatScreen(Screen[None]):
         self.app.push_screen(ToolsScreen(self.offered_tools))
 
     def action_pick_model(self) -> None:
-        def chosen(model: str | None) -> None:
-            if model and model != self.state.model:
-                self.engine.set_model(model)
-                self.status.set_model(model)
-                self.notify(f"Model: {model}", markup=False)
-
-        self.app.push_screen(ModelPickerModal(self.client.list_models, self.state.model), chosen)
+        self.facts.pick_model()
 
     def action_edit_params(self) -> None:
         current = Params(self.state.system, self.state.temperature, self.state.max_tokens)

@@ -171,6 +171,7 @@ class ReplyRelay:
         detail = status.detail if reply.state == ReplyState.ERROR else ""
         status.set_state(_END_STATE.get(reply.state, "idle"), detail)
         await screen.conversation.finish_assistant(message, reply)
+        await screen.facts.reply_finished(reply)
 
     def _stream_status(self, event: StreamEvent) -> None:
         # Only the rare events touch the status line: nothing is done per token here.

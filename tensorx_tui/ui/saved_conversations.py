@@ -52,11 +52,13 @@ class SavedConversations:
             self._error(str(exc))
             screen.sidebar.reload()
             return
+        screen.facts.before_open(saved.meta)
         screen.engine.open(saved)
         screen.offered_tools.reset()  # switched off "for this conversation"
         screen.status.set_model(screen.state.model)
         screen.status.set_state("idle")
         await self.show_history(saved)
+        screen.facts.conversation_opened(screen.last_reply)
         screen.sidebar.mark_current(saved.id)
         screen.refresh_bindings()
         screen.prompt.focus()

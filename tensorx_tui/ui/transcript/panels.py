@@ -95,6 +95,7 @@ class MessageFooter(Static):
         super().__init__(content)
         self._variants: list[Content] = []
         self._shown: Content | None = None
+        self._cost: Content | None = None
 
     def show_streaming(self, note: str) -> None:
         self.update(Content(note), layout=False)
@@ -104,17 +105,26 @@ class MessageFooter(Static):
         self._shown = None
         self._show_fitting(self.size.width)
 
+    def show_cost(self, line: Content | None) -> None:
+        """A second line with what the reply cost (transcript/cost_line.py); None: none."""
+        self._cost = line
+        self._shown = None
+        self._show_fitting(self.size.width)
+
     def on_resize(self, event: events.Resize) -> None:
         if self._variants:
             self._show_fitting(event.size.width)
 
     def _show_fitting(self, width: int) -> None:
-        """The first variant that fits `width` (all of it before the first layout: width 0)."""
+        """The first variant that fits `width` (all of it before the first layout: width 0),
+        and the cost line under it."""
         fitting = [v for v in self._variants if width <= 0 or v.cell_length <= width]
-        choice = fitting[0] if fitting else self._variants[-1]
-        if choice is not self._shown:
-            self._shown = choice
-            self.update(choice)
+        choice = fitting[0] if fitting else self._variants[-1] if self._variants else None
+        if choice is None or choice is self._shown:
+            return
+        self._shown = choice
+        lines = [choice] if self._cost is None else [choice, self._cost]
+        self.update(Content("\n").join(lines))
 
 
 class ErrorPanel(Static):
