@@ -181,3 +181,33 @@ async def test_a_tool_source_is_asked_at_each_request(
     await run_turn(engine)
     assert "tools" not in recorder.bodies[0]  # an empty list is no tools at all
     assert [t["function"]["name"] for t in recorder.bodies[1]["tools"]] == ["f"]
+
+
+async def test_switching_the_endpoint_sends_there_and_saves_where_the_conversation_went(
+    endpoint: tuple[Endpoint, RecordingTransport], demo_server: DemoServer, tmp_path: Path
+) -> None:
+    client, first = endpoint
+    second = RecordingTransport()
+    async with httpx.AsyncClient(transport=second) as http:
+        other = Endpoint(http, base_url=demo_server.base_url + "/", api_key=None)
+        with Store.open(tmp_path) as store:
+            engine = make_engine(client, store, demo_server.base_url)
+            engine.add_user("hello")
+            await run_turn(engine)
+            engine.switch_endpoint(
+                other, profile="two", base_url="http://u:secret@other.example/v1", model="demo-long"
+            )
+            engine.add_user("and now?")
+            await run_turn(engine)
+            assert len(first.bodies) == 1 and len(second.bodies) == 1
+            assert second.bodies[0]["model"] == "demo-long"
+            assert [m["role"] for m in second.bodies[0]["messages"]] == [
+                "user",
+                "assistant",
+                "user",
+            ]
+            assert engine.conv_id is not None
+            meta = store.load_conversation(engine.conv_id).meta
+            # Saved so that continuing goes to the same place; the URL's secret is not.
+            assert (meta.profile, meta.model) == ("two", "demo-long")
+            assert meta.base_url == "http://other.example/v1"
