@@ -83,15 +83,19 @@ class ProfileEndpoint:
         return one_line(error.message, 300) + status
 
 
-def key_problem(settings: Settings, name: str | None) -> str | None:
+def key_problem(
+    settings: Settings, name: str | None, env: Mapping[str, str] | None = None
+) -> str | None:
     """A short reason when the endpoint needs a key and has none (one line, for the picker)."""
     if settings.api_key or not settings.needs_key:
         return None
-    where = f"[profiles.{name}]" if name else "the config file"
-    return (
-        f"no API key for {urlsplit(settings.base_url).hostname or settings.base_url}: "
-        f"name a variable with api_key_env in {where} and set it (now {settings.api_key_env})"
-    )
+    env = os.environ if env is None else env
+    variable = settings.api_key_env
+    if name is not None and env.get(variable):
+        # The variable is set, but it is another endpoint's key (a profile with its own
+        # base_url must name its own): it is not sent to this host.
+        return f"no API key: give [profiles.{name}] its own api_key_env"
+    return f"no API key: set {variable}" + (f" (api_key_env of [profiles.{name}])" if name else "")
 
 
 def profile_settings(
@@ -108,7 +112,7 @@ def profile_settings(
         settings = load_settings(flags, env)
     except SettingsError as exc:
         return None, one_line(str(exc), 300)
-    return settings, key_problem(settings, name)
+    return settings, key_problem(settings, name, env)
 
 
 class ProfileEndpoints:
@@ -160,6 +164,11 @@ class ProfileEndpoints:
             settings, problem = profile_settings(start, name, self._env)
             self.entries.append(ProfileEndpoint(name, settings, problem))
 
+    def all(self) -> list[ProfileEndpoint]:
+        """Every entry: the one the app started with first, then the config file's profiles."""
+        self._read_others()
+        return self.entries
+
     def find(self, name: str | None) -> ProfileEndpoint | None:
         """The entry of profile `name` (None: the top-level one, if the app started so)."""
         self._read_others()
@@ -185,8 +194,9 @@ class ProfileEndpoints:
     def start(self, handle: EndpointHandle) -> None:
         """The current endpoint's client (the app made it); its catalog starts loading."""
         self.current.handle = handle
+        settings = self.current.settings
         self.current.problem = (
-            key_problem(self.current.settings, self.current.name) if self.current.settings else None
+            key_problem(settings, self.current.name, self._env) if settings else None
         )
         self.load(self.current)
 

@@ -295,7 +295,8 @@ async def test_a_model_of_another_profile_switches_the_endpoint(
             await wait_for(lambda: sum(t.startswith("demo-reasoner") for t in listed()) == 2)
             assert listed()[0].startswith("one · 127.0.0.1") and "in use" in listed()[0]
             assert any(t.startswith("two · 127.0.0.1") for t in listed())
-            assert any("no API key for far.example" in t for t in listed())  # why, not models
+            # Why, instead of models.
+            assert "no API key: set FAR_KEY (api_key_env of [profiles.far])" in listed()
             await pilot.press(*"reasoner")
             await pilot.pause()
             # Filtered, both endpoints' rows are on the screen.

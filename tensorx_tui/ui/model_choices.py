@@ -202,14 +202,8 @@ def group_of(entry: ProfileEndpoint, *, current: bool) -> PickerGroup:
     models = entry.catalog.listed if entry.catalog is not None else []
     failure = entry.failure
     if failure is not None:
-        return PickerGroup(
-            entry.name,
-            title,
-            models,
-            "Could not list models: " + failure,
-            error=True,
-            current=current,
-        )
+        note = failure if entry.problem is not None else "Could not list models: " + failure
+        return PickerGroup(entry.name, title, models, note, error=True, current=current)
     if entry.loading and not models:
         return PickerGroup(entry.name, title, models, "loading models…", current=current)
     if entry.catalog is None:
@@ -220,5 +214,5 @@ def group_of(entry: ProfileEndpoint, *, current: bool) -> PickerGroup:
 def groups_of(endpoints: ProfileEndpoints) -> list[PickerGroup]:
     """The endpoint in use first, then the others in the config file's order."""
     first = endpoints.current
-    ordered = [first, *(e for e in endpoints.entries if e is not first)]
+    ordered = [first, *(e for e in endpoints.all() if e is not first)]
     return [group_of(entry, current=entry is first) for entry in ordered]

@@ -56,16 +56,14 @@ class ModelPickerModal(ModalScreen[ModelChoice | None]):
 
     def compose(self) -> ComposeResult:
         now = one_line(self.current.model)
-        where = f" on {one_line(self.endpoints.current.label)}" if len(self._entries()) > 1 else ""
+        several = len(self.endpoints.all()) > 1
+        where = f" on {one_line(self.endpoints.current.label)}" if several else ""
         with Vertical(classes="dialog wide picker"):
             yield Label(Content.assemble("Model (now ", (now, "bold"), where, ")"))
             yield Input(placeholder="type to filter; enter picks", id="model-filter")
             yield Static(Content("Loading models…"), id="model-status")
             yield OptionList(id="model-list")
         yield Footer()
-
-    def _entries(self) -> list[ProfileEndpoint]:
-        return self.endpoints.entries
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
