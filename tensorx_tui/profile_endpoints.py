@@ -83,17 +83,13 @@ class ProfileEndpoint:
         return one_line(error.message, 300) + status
 
 
-def key_problem(
-    settings: Settings, name: str | None, env: Mapping[str, str] | None = None
-) -> str | None:
+def key_problem(settings: Settings, name: str | None) -> str | None:
     """A short reason when the endpoint needs a key and has none (one line, for the picker)."""
     if settings.api_key or not settings.needs_key:
         return None
-    env = os.environ if env is None else env
     variable = settings.api_key_env
-    if name is not None and env.get(variable):
-        # The variable is set, but it is another endpoint's key (a profile with its own
-        # base_url must name its own): it is not sent to this host.
+    if variable is None:
+        # A profile with its own base_url must name its own key: no other key goes there.
         return f"no API key: give [profiles.{name}] its own api_key_env"
     return f"no API key: set {variable}" + (f" (api_key_env of [profiles.{name}])" if name else "")
 
@@ -112,7 +108,7 @@ def profile_settings(
         settings = load_settings(flags, env)
     except SettingsError as exc:
         return None, one_line(str(exc), 300)
-    return settings, key_problem(settings, name, env)
+    return settings, key_problem(settings, name)
 
 
 class ProfileEndpoints:
@@ -195,9 +191,7 @@ class ProfileEndpoints:
         """The current endpoint's client (the app made it); its catalog starts loading."""
         self.current.handle = handle
         settings = self.current.settings
-        self.current.problem = (
-            key_problem(settings, self.current.name, self._env) if settings else None
-        )
+        self.current.problem = key_problem(settings, self.current.name) if settings else None
         self.load(self.current)
 
     def load_others(self) -> None:
