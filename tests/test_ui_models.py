@@ -36,7 +36,7 @@ from tensorx_tui.ui.model_choices import (
     window_text,
 )
 from tensorx_tui.ui.transcript import Notice
-from tensorx_tui.ui.transcript.cost_line import cost_text
+from tensorx_tui.ui.transcript.cost_line import cost_text, cost_variants
 
 # -- the texts -----------------------------------------------------------------------------------
 
@@ -149,6 +149,14 @@ def test_cost_text() -> None:
     )
     assert cost_text(Reply(usage=usage, cost=None), None, info) == ""
     assert cost_text(Reply(cost=0.01), None, None) == "cost $0.01"
+    shorter = [v.plain for v in cost_variants(reply, 0.0123, info)]
+    assert shorter == [
+        "cost $0.0006 · saved $0.0006 by cache · conversation $0.0123",
+        "cost $0.0006 · saved $0.0006 · conv $0.0123",
+        "cost $0.0006 · conv $0.0123",
+        "cost $0.0006",
+    ]
+    assert cost_variants(Reply(usage=usage), None, info) == []
 
 
 # -- in the app, against the demo server ---------------------------------------------------------

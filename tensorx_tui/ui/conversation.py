@@ -17,7 +17,7 @@ from tensorx_tui.core.model_info import ModelInfo
 from tensorx_tui.core.reply import Reply, ToolCall
 from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
 from tensorx_tui.ui.transcript import AssistantMessage, Notice, ToolResultMessage, UserMessage
-from tensorx_tui.ui.transcript.cost_line import cost_content
+from tensorx_tui.ui.transcript.cost_line import cost_variants
 from tensorx_tui.ui.transcript.tool_run import ToolRunMessage
 
 GROUP_SIZE = 10
@@ -103,7 +103,7 @@ class ConversationView(VerticalScroll):
         return self.total_tokens
 
     def show_cost(self, message: AssistantMessage, reply: Reply) -> None:
-        message.footer.show_cost(cost_content(reply, self.total_cost, self.model_info(reply)))
+        message.footer.show_cost(cost_variants(reply, self.total_cost, self.model_info(reply)))
 
     async def finish_assistant(self, message: AssistantMessage, reply: Reply) -> None:
         """`message.finish` with the conversation total counted in: the usual way to end a reply."""

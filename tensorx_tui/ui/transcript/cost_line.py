@@ -32,20 +32,25 @@ def saved_by_cache(reply: Reply, info: ModelInfo | None) -> float | None:
     return float(cost.saved_by_cache)
 
 
-def cost_text(reply: Reply, conversation_cost: float | None, info: ModelInfo | None) -> str:
+def cost_text(
+    reply: Reply, conversation_cost: float | None, info: ModelInfo | None, *, short: int = 0
+) -> str:
+    """The line; `short` 1 uses terse words, 2 also drops the savings, 3 keeps only the cost."""
     parts = []
     if reply.cost is not None:
         parts.append(f"cost {format_cost(reply.cost)}")
-        saved = saved_by_cache(reply, info)
+        saved = saved_by_cache(reply, info) if short < 2 else None
         if saved is not None:
-            parts.append(f"saved {format_cost(saved)} by cache")
-    if conversation_cost is not None:
-        parts.append(f"conversation {format_cost(conversation_cost)}")
+            parts.append(f"saved {format_cost(saved)}" + ("" if short else " by cache"))
+    if conversation_cost is not None and (short < 3 or reply.cost is None):
+        parts.append(("conv " if short else "conversation ") + format_cost(conversation_cost))
     return " · ".join(parts)
 
 
-def cost_content(
+def cost_variants(
     reply: Reply, conversation_cost: float | None, info: ModelInfo | None
-) -> Content | None:
-    text = cost_text(reply, conversation_cost, info)
-    return Content(text) if text else None
+) -> list[Content]:
+    """The line from the fullest to the shortest (for the widest that fits); [] when nothing
+    is known."""
+    texts = [cost_text(reply, conversation_cost, info, short=level) for level in range(4)]
+    return [Content(text) for text in dict.fromkeys(texts) if text]

@@ -95,7 +95,8 @@ class MessageFooter(Static):
         super().__init__(content)
         self._variants: list[Content] = []
         self._shown: Content | None = None
-        self._cost: Content | None = None
+        self.cost_variants: list[Content] = []
+        self._shown_cost: Content | None = None
 
     def show_streaming(self, note: str) -> None:
         self.update(Content(note), layout=False)
@@ -105,11 +106,16 @@ class MessageFooter(Static):
         self._shown = None
         self._show_fitting(self.size.width)
 
-    def show_cost(self, line: Content | None) -> None:
-        """A second line with what the reply cost (transcript/cost_line.py); None: none."""
-        self._cost = line
+    def show_cost(self, variants: list[Content]) -> None:
+        """A second line with what the reply cost, fullest first (transcript/cost_line.py);
+        [] shows none."""
+        self.cost_variants = variants
         self._shown = None
         self._show_fitting(self.size.width)
+
+    @property
+    def cost_line(self) -> Content | None:
+        return self._shown_cost
 
     def on_resize(self, event: events.Resize) -> None:
         if self._variants:
@@ -117,14 +123,15 @@ class MessageFooter(Static):
 
     def _show_fitting(self, width: int) -> None:
         """The first variant that fits `width` (all of it before the first layout: width 0),
-        and the cost line under it."""
+        and the cost line under it, the same way."""
         fitting = [v for v in self._variants if width <= 0 or v.cell_length <= width]
         choice = fitting[0] if fitting else self._variants[-1] if self._variants else None
-        if choice is None or choice is self._shown:
+        costs = [v for v in self.cost_variants if width <= 0 or v.cell_length <= width]
+        cost = costs[0] if costs else self.cost_variants[-1] if self.cost_variants else None
+        if choice is None or (choice is self._shown and cost is self._shown_cost):
             return
-        self._shown = choice
-        lines = [choice] if self._cost is None else [choice, self._cost]
-        self.update(Content("\n").join(lines))
+        self._shown, self._shown_cost = choice, cost
+        self.update(Content("\n").join([choice] if cost is None else [choice, cost]))
 
 
 class ErrorPanel(Static):
