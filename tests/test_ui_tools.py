@@ -103,8 +103,11 @@ def short_dir() -> Iterator[Path]:
 
 
 async def ready(app: ChatApp) -> None:
-    assert app.tool_servers is not None
-    await app.tool_servers.wait_ready()
+    servers = app.tool_servers
+    assert servers is not None
+    # The app starts them once its first frame is drawn.
+    await wait_for(lambda: all(s.state is not ServerState.STOPPED for s in servers.statuses()))
+    await servers.wait_ready()
 
 
 async def approval(app: ChatApp, other_than: object = None) -> ToolApprovalModal:

@@ -123,6 +123,10 @@ class ChatApp(App[int]):
         await self.push_screen(chat)
         chat.set_focus(chat.prompt)
         self.call_after_refresh(self.endpoints.start, self.handle)
+        if self.tool_servers is not None:
+            # After the first frame: loading the MCP SDK (~1 s of imports, in a thread) holds
+            # the interpreter lock, and drawn before it the first frame would wait for it.
+            self.call_after_refresh(self.tool_servers.start)
         # Queued behind the keys already read: when it runs, start-up typing is all handled.
         self.call_later(self._started)
 
@@ -141,8 +145,7 @@ class ChatApp(App[int]):
         servers = ToolServers(
             settings.mcp_servers, start_timeout=settings.mcp_start_timeout, on_change=changed
         )
-        servers.start()  # returns at once: the SDK loads in a thread, each server on its own
-        return servers
+        return servers  # started after the first frame (on_mount)
 
     def on_tool_server_changed(self, event: ToolServerChanged) -> None:
         """An open Tools screen follows every change; a server that fails says so."""
