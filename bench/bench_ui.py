@@ -5,7 +5,7 @@
 
 The demo server runs in a subprocess so its CPU is not counted in ours. "Ours" is the real
 `ChatApp` under `run_test`: a prompt is typed and sent with Enter, and its screen's reply worker
-streams through the real `ChatClient` (HTTP + SSE + accumulator) into `ConversationView` /
+streams through the real `Endpoint` (HTTP + SSE + accumulator) into `ConversationView` /
 `AssistantMessage`. The baselines (and the no-coalescing run) use a bare app with the same client
 and worker pattern.
 
@@ -44,15 +44,15 @@ from textual.containers import VerticalScroll  # noqa: E402
 from textual.widgets import Markdown  # noqa: E402
 from textual.worker import WorkerCancelled  # noqa: E402
 
-from tensorx_tui.core.client import ChatClient  # noqa: E402
+from tensorx_tui.core.endpoint import Endpoint  # noqa: E402
 from tensorx_tui.core.events import ContentDelta, StreamEvent  # noqa: E402
 from tensorx_tui.core.reply import Reply, ReplyState  # noqa: E402
 from tensorx_tui.core.request import ChatRequest  # noqa: E402
+from tensorx_tui.core.sanitize import safe_terminal_text as safe_text  # noqa: E402
 from tensorx_tui.settings import Settings  # noqa: E402
 from tensorx_tui.ui.app import ChatApp  # noqa: E402
 from tensorx_tui.ui.conversation import ConversationView  # noqa: E402
 from tensorx_tui.ui.transcript import AssistantMessage  # noqa: E402
-from tensorx_tui.ui.transcript.safe_text import safe_text  # noqa: E402
 
 SIZE = (100, 40)
 _SERVER = """
@@ -182,7 +182,7 @@ async def stream_ours(
         async def job() -> None:
             chars = 0
             async with httpx.AsyncClient(timeout=None) as http:
-                client = ChatClient(http, base_url=base_url, api_key=None)
+                client = Endpoint(http, base_url=base_url, api_key=None)
                 run.started = time.perf_counter()
                 c0 = time.process_time()
                 async with client.stream(request(max_tokens)) as stream:
@@ -310,7 +310,7 @@ async def stream_baseline(
             text = ""
             md_stream = Markdown.get_stream(md) if mode == "stream" else None
             async with httpx.AsyncClient(timeout=None) as http:
-                client = ChatClient(http, base_url=base_url, api_key=None)
+                client = Endpoint(http, base_url=base_url, api_key=None)
                 run.started = time.perf_counter()
                 c0 = time.process_time()
                 async with client.stream(request(max_tokens)) as stream:

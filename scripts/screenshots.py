@@ -1,20 +1,27 @@
 """Regenerate screenshots/*.svg (and *.png when `rsvg-convert` is installed) with the demo server.
 
     python scripts/screenshots.py            # from the repository root
+    python scripts/screenshots.py tools      # only the scenes named
 
 The app is driven headless with Pilot, exactly as a user would with keys. PNG conversion is a
 script-only convenience: Debian's `librsvg2-bin` (`rsvg-convert`); it is never a runtime dependency.
+screenshots/browser.png is `tensorx-chat serve --demo` in headless Chromium, typed into like the
+others; it needs the web and dev extras and Debian's `chromium` + `chromium-driver`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -22,18 +29,22 @@ from xml.sax.saxutils import escape as xml_escape
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
 from rich.cells import cell_len  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 from textual.widgets import Collapsible  # noqa: E402
 
 from tensorx_tui.core.reply import Reply, ReplyState  # noqa: E402
+from tensorx_tui.demo.mcp_server import CLOCK_ENV, demo_server_config  # noqa: E402
 from tensorx_tui.demo.server import DemoServer  # noqa: E402
 from tensorx_tui.settings import Settings  # noqa: E402
 from tensorx_tui.store.conversations import Store  # noqa: E402
 from tensorx_tui.ui.app import ChatApp  # noqa: E402
 from tensorx_tui.ui.chat_screen import ChatScreen  # noqa: E402
+from tensorx_tui.ui.modals.tool_approval import ToolApprovalModal  # noqa: E402
 from tensorx_tui.ui.modals.tool_result import ToolResultModal  # noqa: E402
 from tensorx_tui.ui.transcript import AssistantMessage  # noqa: E402
+from tensorx_tui.ui.transcript.tool_run import ToolRunMessage  # noqa: E402
 
 OUT = ROOT / "screenshots"
 SIZE = (110, 36)
@@ -106,6 +117,21 @@ async def tool_modal(app: ChatApp, pilot: Pilot[int]) -> None:
     await type_and_send(pilot, "weather in Paris and Tokyo")
     await until(lambda: isinstance(app.screen, ToolResultModal))
     await pilot.press(*"sunny, 21 C")
+    await pilot.pause()
+
+
+async def mcp_tools(app: ChatApp, pilot: Pilot[int]) -> None:
+    """The demo MCP server: a finished call, expanded, then the next call waiting for approval."""
+    assert app.tool_servers is not None
+    await app.tool_servers.wait_ready()
+    await type_and_send(pilot, "what time is it")
+    await until(lambda: isinstance(app.screen, ToolApprovalModal))
+    await pilot.press("enter")  # Allow once
+    await settle(app, pilot)
+    finished = app.screen.query_one(ToolRunMessage)
+    finished.query_one(Collapsible).collapsed = False
+    await type_and_send(pilot, "weather in Paris and Tokyo")
+    await until(lambda: isinstance(app.screen, ToolApprovalModal))
     await pilot.pause()
 
 
@@ -199,12 +225,16 @@ async def sidebar(app: ChatApp, pilot: Pilot[int]) -> None:
 
 # Scenes that start with saved conversations (in a temporary data dir, never the user's).
 SEEDED = {"sidebar": seed_saved}
+# Scenes that run the demo MCP server (its clock fixed, so the picture barely changes).
+WITH_MCP = {"tools"}
+DEMO_CLOCK = "2025-06-01T09:30:00Z"
 
 # name, model, demo speed (tokens/s; 0 = instant), tools, scene
 SCENES: list[tuple[str, str, float, bool, Scene]] = [
     ("streaming", "demo", 60.0, False, streaming),
     ("tool-call", "demo", 200.0, True, tool_call),
     ("tool-result-modal", "demo", 0.0, True, tool_modal),
+    ("tools", "demo", 0.0, False, mcp_tools),
     ("reasoning", "demo-reasoner", 200.0, False, reasoning),
     ("error", "demo", 200.0, False, error),
     ("model-picker", "demo", 0.0, False, model_picker),
@@ -216,6 +246,10 @@ async def shoot(name: str, model: str, speed: float, tools: bool, scene: Scene) 
     server = DemoServer(host="127.0.0.1", port=0, speed=speed).start()
     data = tempfile.TemporaryDirectory(prefix="tensorx-screenshots-")
     try:
+        mcp_servers = []
+        if name in WITH_MCP:
+            os.environ[CLOCK_ENV] = DEMO_CLOCK  # passed on to the server by its config
+            mcp_servers.append(demo_server_config())
         settings = Settings(
             base_url=server.base_url,
             model=model,
@@ -223,6 +257,7 @@ async def shoot(name: str, model: str, speed: float, tools: bool, scene: Scene) 
             tools=[WEATHER_TOOL] if tools else None,
             config_path=None,
             data_dir=Path(data.name),
+            mcp_servers=mcp_servers,
         )
         seed = SEEDED.get(name)
         if seed is not None:
@@ -290,16 +325,121 @@ def to_png(svg: Path) -> Path | None:
     return png
 
 
-async def main() -> int:
+# Catches textual-serve's terminal object as the page builds it (it lives in a closure), so the
+# screen can be read as text: the same hook as tests/test_serve_browser.py.
+CATCH_TERMINAL = """
+Object.defineProperty(Object.prototype, "fitAddon", {
+  configurable: true,
+  set(value) {
+    window.__textualTerminal = this;
+    Object.defineProperty(this, "fitAddon", {value, writable: true, configurable: true});
+  },
+});
+"""
+SCREEN_TEXT = """
+const wrapper = window.__textualTerminal;
+if (!wrapper || !wrapper.terminal) return "";
+const terminal = wrapper.terminal, buffer = terminal.buffer.active, rows = [];
+for (let y = 0; y < terminal.rows; y++) {
+  const line = buffer.getLine(buffer.viewportY + y);
+  rows.push(line ? line.translateToString(true) : "");
+}
+return rows.join("\\n");
+"""
+BROWSER_PROMPT = "write a Python function that reverses a string"
+BROWSER_REPLY_END = "adapt it to your data?"
+
+
+def _poll(condition: Callable[[], object], what: str, limit_s: float = 60.0) -> None:
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"browser scene: no {what} after {limit_s:g} s")
+        time.sleep(0.05)  # another process: nothing to await
+
+
+def shoot_browser() -> Path | None:
+    """screenshots/browser.png, or None when selenium or Chromium is missing."""
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+    except ImportError:
+        return None
+    if not (chromium and chromedriver):
+        return None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = tempfile.TemporaryDirectory(prefix="tensorx-screenshots-")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tensorx_tui", "serve", "--demo", "--port", str(port),
+         "--config", os.devnull, "--data-dir", data.name],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, cwd=ROOT,
+    )  # fmt: skip
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--window-size=1280,720",
+                     f"--user-data-dir={data.name}/chromium"):  # fmt: skip
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(chromedriver))
+    try:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd(
+            "Network.setBlockedURLs", {"urls": ["http*://fonts.googleapis.com/*"]}
+        )
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CATCH_TERMINAL})
+
+        def answers() -> bool:
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
+            except httpx.TransportError:  # the server is still starting
+                return False
+
+        _poll(answers, "server")
+        driver.get(f"http://127.0.0.1:{port}/")
+        _poll(lambda: "Message" in driver.execute_script(SCREEN_TEXT), "app")
+        typing = driver.find_element(By.CSS_SELECTOR, "textarea.xterm-helper-textarea")
+        typing.send_keys(BROWSER_PROMPT, Keys.ENTER)
+
+        def replied() -> bool:
+            text = " ".join(str(driver.execute_script(SCREEN_TEXT)).split())
+            return BROWSER_REPLY_END in text and "idle" in text
+
+        _poll(replied, "reply")
+        png = OUT / "browser.png"
+        driver.save_screenshot(str(png))
+    finally:
+        driver.quit()
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+        data.cleanup()
+    return png
+
+
+async def main(only: list[str]) -> int:
+    """Every scene (and the browser), or only the scenes named on the command line."""
     OUT.mkdir(exist_ok=True)
+    unknown = set(only) - {name for name, *_ in SCENES}
+    if unknown:
+        print(f"no such scene: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     for name, model, speed, tools, scene in SCENES:
+        if only and name not in only:
+            continue
         svg = await shoot(name, model, speed, tools, scene)
         png = to_png(svg)
         print(
             svg.relative_to(ROOT), png.relative_to(ROOT) if png else "(no rsvg-convert: SVG only)"
         )
+    if only:
+        return 0
+    browser = shoot_browser()
+    print(browser.relative_to(ROOT) if browser else "(no selenium or Chromium: no browser.png)")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(asyncio.run(main()))
+    raise SystemExit(asyncio.run(main(sys.argv[1:])))

@@ -1,11 +1,11 @@
-"""Build the HTTP client for the configured endpoint, and own its lifetime.
+"""The endpoint the settings describe, with the HTTP client it runs on, and their lifetime.
 
-    async with build_client(settings) as client:      # client is a ChatClient
-        async with client.stream(request) as stream: ...
+    async with open_endpoint(settings) as endpoint:    # a core Endpoint
+        async with endpoint.stream(request) as stream: ...
 
-For a long-lived client (the TUI), keep the handle and close it when done:
+For a long-lived endpoint (the TUI), keep the handle and close it when done:
 
-    handle = build_client(settings)
+    handle = open_endpoint(settings)
     handle.client.stream(...)
     await handle.aclose()
 """
@@ -16,16 +16,16 @@ from types import TracebackType
 
 import httpx
 
-from tensorx_tui.core.client import ChatClient
+from tensorx_tui.core.endpoint import Endpoint
 from tensorx_tui.settings import Settings
 
-# The ChatClient's own idle timer (settings.idle_timeout) gives the friendly message; this read
+# The Endpoint's own idle timer (settings.idle_timeout) gives the friendly message; this read
 # timeout is only a backstop in case a read blocks outside that timer (e.g. GET /models).
 _READ_BACKSTOP_EXTRA_S = 10.0
 
 
-class ClientHandle:
-    """A ChatClient plus the httpx.AsyncClient it runs on; closing the handle closes both."""
+class EndpointHandle:
+    """A Endpoint plus the httpx.AsyncClient it runs on; closing the handle closes both."""
 
     def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
         timeout = httpx.Timeout(
@@ -39,17 +39,18 @@ class ClientHandle:
             transport=transport,
             follow_redirects=False,  # a redirect would drop the POST body; show it as an error
         )
-        self.client = ChatClient(
+        self.client = Endpoint(
             self.http,
             base_url=settings.base_url,
             api_key=settings.api_key,
             idle_timeout=settings.idle_timeout,
+            think_tags=settings.think_tags,
         )
 
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def __aenter__(self) -> ChatClient:
+    async def __aenter__(self) -> Endpoint:
         return self.client
 
     async def __aexit__(
@@ -61,11 +62,11 @@ class ClientHandle:
         await self.aclose()
 
 
-def build_client(
+def open_endpoint(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
-) -> ClientHandle:
-    """A handle usable as `async with build_client(settings) as client:` (see the module doc).
+) -> EndpointHandle:
+    """A handle usable as `async with open_endpoint(settings) as client:` (see the module doc).
 
     `transport` lets tests inject an `httpx.MockTransport`.
     """
-    return ClientHandle(settings, transport)
+    return EndpointHandle(settings, transport)

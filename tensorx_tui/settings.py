@@ -26,7 +26,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tensorx_tui.core.secret import Secret
+from tensorx_tui.core.descriptions import Endpoint, key_hint
+from tensorx_tui.core.model_info import ModelInfo, parse_config_models
+from tensorx_tui.core.params import temperature_problem
+from tensorx_tui.core.secret import Secret, redact_url
+from tensorx_tui.core.urls import url_problem
+from tensorx_tui.tools.config import (
+    DEFAULT_START_TIMEOUT,
+    DEFAULT_STEP_LIMIT,
+    ServerConfig,
+    parse_mcp_config,
+)
 
 APP_NAME = "tensorx-chat"
 DEFAULT_BASE_URL = "https://api.tensorx.ai/v1"
@@ -38,8 +48,12 @@ DEMO_MODEL = "demo"
 _STR_KEYS = ("base_url", "model", "api_key_env", "api_key", "system", "theme", "data_dir")
 _NUMBER_KEYS = ("temperature", "idle_timeout", "connect_timeout")
 _INT_KEYS = ("max_tokens",)
-_TABLE_KEYS = frozenset((*_STR_KEYS, *_NUMBER_KEYS, *_INT_KEYS, "tools"))
-_TOP_ONLY_KEYS = frozenset(("default_profile", "profiles"))
+_BOOL_KEYS = ("think_tags", "reasoning_with_tool_calls")
+_TABLE_KEYS = frozenset((*_STR_KEYS, *_NUMBER_KEYS, *_INT_KEYS, *_BOOL_KEYS, "tools"))
+# Environment values for the boolean settings (case-insensitive).
+_TRUE_WORDS = frozenset(("1", "true", "yes", "on"))
+_FALSE_WORDS = frozenset(("0", "false", "no", "off"))
+_TOP_ONLY_KEYS = frozenset(("default_profile", "profiles", "mcp", "models"))
 
 
 class SettingsError(Exception):
@@ -78,23 +92,44 @@ class Settings:
     """True when talking to the built-in offline demo server."""
     warnings: list[str] = field(default_factory=list)
     """Non-fatal remarks about the config (unknown keys, a readable file holding a key)."""
-    api_key_env: str = DEFAULT_KEY_ENV
-    """The environment variable the key is read from (named by `api_key_env` in the config)."""
+    api_key_env: str | None = DEFAULT_KEY_ENV
+    """The environment variable the key is read from (named by `api_key_env` in the config);
+    None when none would be: a profile with its own base_url must name its own."""
+    think_tags: bool = True
+    """Split `<think>…</think>` written in a reply's content into reasoning (models served without
+    a reasoning parser). Off: the tags stay in the answer as text (`TENSORX_THINK_TAGS=0`)."""
+    mcp_servers: list[ServerConfig] = field(default_factory=list)
+    """The enabled MCP servers of `[mcp.servers.NAME]` (bad entries skipped, with a warning)."""
+    tool_step_limit: int = DEFAULT_STEP_LIMIT
+    """Tool round trips allowed in one reply (`[mcp] step_limit`)."""
+    mcp_start_timeout: float = DEFAULT_START_TIMEOUT
+    """Seconds an MCP server may take to start (`[mcp] start_timeout`)."""
+    reasoning_with_tool_calls: bool = True
+    """Send a reply's reasoning back with its tool calls (`reasoning_content`): DeepSeek in thinking
+    mode answers 400 without it; a server that rejects the field can turn it off per profile."""
+    models: tuple[ModelInfo, ...] = ()
+    """What the user's `[models."id"]` tables say about models (context, prices per million
+    tokens, capabilities); laid over what the endpoint reports."""
+    profiles: tuple[str, ...] = ()
+    """The names of the config file's `[profiles.NAME]` tables (the model picker lists them all)."""
 
     @property
     def needs_key(self) -> bool:
         """Whether the endpoint is public: loopback, private and single-label hosts work without."""
         return not self.demo and not is_local_url(self.base_url)
 
+    def hint_endpoint(self) -> Endpoint:
+        """What an error hint may name about this endpoint (see core.descriptions)."""
+        return Endpoint(self.base_url, self.api_key_env, self.profile)
+
     def key_problem(self) -> str | None:
         """A message saying how to set a key when the endpoint needs one and none is set."""
         if self.api_key or not self.needs_key:
             return None
-        where = f" (config: {self.config_path})" if self.config_path else ""
+        where = f"\n  (config file: {self.config_path})" if self.config_path else ""
         return (
-            f"no API key for {self.base_url}.\n"
-            f"  Set one with: export {self.api_key_env}=...   or pass --api-key KEY,\n"
-            f'  or put api_key_env = "NAME_OF_VARIABLE" in the config file{where}.\n'
+            f"no API key for {redact_url(self.base_url)}.\n"
+            f"  {key_hint(self.hint_endpoint())}{where}\n"
             "  To try the app offline, use --demo."
         )
 
@@ -142,6 +177,10 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         config_file = _read_config(config_path)
     source = str(config_path) if config_path else "config"
     warnings = _check_table(config_file, source, top=True)
+    models, problems = (
+        parse_config_models(config_file["models"]) if "models" in config_file else ([], [])
+    )
+    warnings += [f"{source}: {problem}" for problem in problems]
 
     profile_name = given.get("profile")
     from_flag = profile_name is not None
@@ -155,17 +194,26 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
     file_top = {k: v for k, v in config_file.items() if k in _TABLE_KEYS}
 
     # Layers, lowest first. A profile named on the command line sits above the environment.
-    env_layer = {
-        k: env[name]
-        for k, name in (("base_url", "TENSORX_BASE_URL"), ("model", "TENSORX_MODEL"))
-        if env.get(name)
+    env_names = {
+        "base_url": "TENSORX_BASE_URL",
+        "model": "TENSORX_MODEL",
+        "think_tags": "TENSORX_THINK_TAGS",
     }
-    layers: list[dict[str, Any]] = [file_top]
-    layers += [env_layer, profile] if from_flag else [profile, env_layer]
-    layers.append({k: given[k] for k in _TABLE_KEYS if k in given})
+    env_layer: dict[str, Any] = {
+        k: env[name] for k, name in env_names.items() if k != "think_tags" and env.get(name)
+    }
+    if env.get("TENSORX_THINK_TAGS"):
+        env_layer["think_tags"] = _env_bool(env["TENSORX_THINK_TAGS"], "TENSORX_THINK_TAGS")
+    layers: list[tuple[str, dict[str, Any]]] = [(source, file_top)]
+    named_profile = (f"{source} [profiles.{profile_name}]", profile)
+    named_env = ("the environment", env_layer)
+    layers += [named_env, named_profile] if from_flag else [named_profile, named_env]
+    layers.append(("the command line", {k: given[k] for k in _TABLE_KEYS if k in given}))
     merged: dict[str, Any] = {}
-    for layer in layers:
+    origin: dict[str, str] = {}  # key -> where its value came from, for error messages
+    for name, layer in layers:
         merged.update(layer)
+        origin.update({k: env_names[k] if layer is env_layer else name for k in layer})
 
     base_dir = config_path.parent if config_path else Path.cwd()
     settings = Settings(
@@ -183,9 +231,29 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         config_path=config_path,
         demo=bool(given.get("demo")),
         warnings=warnings,
+        think_tags=bool(merged.get("think_tags", True)),
+        reasoning_with_tool_calls=bool(merged.get("reasoning_with_tool_calls", True)),
+        models=tuple(models),
+        profiles=tuple(config_file.get("profiles", {})),
     )
+    if not settings.demo:  # --demo replaces the base URL with its own server's
+        problem = url_problem(settings.base_url)
+        if problem:
+            raise SettingsError(
+                f"the base URL {redact_url(settings.base_url)!r} "
+                f"(from {origin.get('base_url', 'the defaults')}) cannot be used: {problem}"
+            )
+    mcp = parse_mcp_config(config_file.get("mcp"), source, env)
+    settings.mcp_servers = mcp.servers
+    settings.tool_step_limit = mcp.step_limit
+    settings.mcp_start_timeout = mcp.start_timeout
+    warnings += mcp.warnings
     settings.api_key = _resolve_key(given, env, file_top, profile, config_path)
-    settings.api_key_env = str({**file_top, **profile}.get("api_key_env", DEFAULT_KEY_ENV))
+    settings.api_key_env = (
+        None
+        if _needs_own_key(profile)
+        else str({**file_top, **profile}.get("api_key_env", DEFAULT_KEY_ENV))
+    )
     if settings.api_key and "api_key" in {**file_top, **profile} and "api_key" not in given:
         warnings += _permission_warning(config_path)
     return settings
@@ -221,6 +289,11 @@ def _check_table(
                 raise SettingsError(f"{name} must be a number, got {_type_name(value)}")
             if key.endswith("timeout") and value <= 0:
                 raise SettingsError(f"{name} must be more than 0")
+            if key == "temperature" and (problem := temperature_problem(value)):
+                raise SettingsError(f"{name}: {problem}")
+        elif key in _BOOL_KEYS:
+            if not isinstance(value, bool):
+                raise SettingsError(f"{name} must be true or false, got {_type_name(value)}")
         elif key in _INT_KEYS:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SettingsError(f"{name} must be a positive whole number")
@@ -253,8 +326,7 @@ def _resolve_key(
 ) -> Secret | None:
     if given.get("api_key"):
         return Secret(str(given["api_key"]))
-    has_own_key = "api_key_env" in profile or "api_key" in profile
-    if "base_url" in profile and not has_own_key:
+    if _needs_own_key(profile):
         return None
     scope = {**file_top, **profile}
     variable = scope.get("api_key_env", DEFAULT_KEY_ENV)
@@ -263,6 +335,11 @@ def _resolve_key(
     if scope.get("api_key"):
         return Secret(scope["api_key"])
     return None
+
+
+def _needs_own_key(profile: Mapping[str, Any]) -> bool:
+    """A profile with its own endpoint and no key source of its own: no key is sent to it."""
+    return "base_url" in profile and not ("api_key_env" in profile or "api_key" in profile)
 
 
 def _permission_warning(path: Path | None) -> list[str]:
@@ -312,6 +389,15 @@ def _data_dir(
 ) -> Path:
     chosen = given.get("data_dir") or env.get("TENSORX_DATA_DIR") or file_top.get("data_dir")
     return Path(chosen).expanduser() if chosen else default_data_dir()
+
+
+def _env_bool(value: str, name: str) -> bool:
+    word = value.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise SettingsError(f"{name} must be 1 or 0 (true/false, yes/no, on/off), got {value!r}")
 
 
 def _float_or_none(value: Any) -> float | None:

@@ -142,6 +142,63 @@ def _messy_stream() -> bytes:
     return b": OPENROUTER PROCESSING\n\n" + body.replace(b"\n\n", b"\n: keep-alive\n\n", 2)
 
 
+def _refusal_stream() -> list[Any]:
+    """OpenAI refusing: `refusal` pieces instead of `content`, content stays null."""
+    return [
+        chunk({"role": "assistant", "content": None, "refusal": None}),
+        chunk({"refusal": "I’m sorry, "}),
+        chunk({"refusal": "I can’t help with that 🙅."}),
+        chunk({}, finish_reason="stop"),
+        "[DONE]",
+    ]
+
+
+def _parts_stream() -> list[Any]:
+    """Mistral Magistral: content as a list of typed parts, thinking then text."""
+
+    def thinking(text: str) -> dict[str, Any]:
+        return {"type": "thinking", "thinking": [{"type": "text", "text": text}]}
+
+    return [
+        chunk({"role": "assistant", "content": ""}),
+        chunk({"content": [thinking("Über")]}),
+        chunk({"content": [thinking("legung…")]}),
+        chunk({"content": [thinking("\n"), {"type": "text", "text": "Ergebnis: "}]}),
+        chunk({"content": [{"type": "text", "text": "42 ✓"}]}),
+        chunk({}, finish_reason="stop", usage={"prompt_tokens": 3, "completion_tokens": 4}),
+        "[DONE]",
+    ]
+
+
+def _think_stream() -> list[Any]:
+    """DeepSeek-R1 on llama.cpp without a reasoning parser: `<think>` inline, tags cut in pieces."""
+    pieces = ["<th", "ink>\n", "Hmm, 東京", " 😀…\n</", "think", ">\n\n", "Tokyo", " </think> ok"]
+    return [
+        chunk({"role": "assistant", "content": None}),
+        *(chunk({"content": piece}) for piece in pieces),
+        chunk({}, finish_reason="stop"),
+        chunk(choices=[], usage={"prompt_tokens": 1, "completion_tokens": 8}),
+        "[DONE]",
+    ]
+
+
+def _implicit_think_stream() -> list[Any]:
+    """Qwen3 whose template opened the thought: only `</think>` appears, then the answer."""
+    pieces = ["Okay, the user", " greets me.\n", "\n`x` is fine.", "\n</", "think>", "\n\nHallo! "]
+    pieces += ["A literal\n</think>\nstays."]
+    return [
+        *(chunk({"content": piece}) for piece in pieces),
+        chunk({}, finish_reason="stop"),
+        "[DONE]",
+    ]
+
+
+def _literal_think_stream() -> list[Any]:
+    """An answer about tags: `</think>` inside a code fence is code, not the end of a thought."""
+    pieces = ["Close it like this:\n\n```xml\n", "<answer/>\n</thi", "nk>\n```\nDone."]
+    return [*(chunk({"content": piece}) for piece in pieces), chunk({}, finish_reason="stop")]
+
+
 STREAMS: dict[str, bytes] = {
     "tools_lf": sse(_tools_stream()),
     "tools_crlf": sse(_tools_stream(), eol="\r\n"),
@@ -156,4 +213,10 @@ STREAMS: dict[str, bytes] = {
     # An `event: error` block with an OpenRouter-style body, CR line ends.
     "event_error_cr": sse([chunk({"content": "x"})], eol="\r")
     + b'event: error\rdata: {"error":{"message":"Provider overloaded","code":"502"}}\r\r',
+    "refusal_lf": sse(_refusal_stream()),
+    "refusal_crlf": b"\xef\xbb\xbf" + sse(_refusal_stream(), eol="\r\n"),
+    "parts_cr": sse(_parts_stream(), eol="\r"),
+    "think_inline_crlf": sse(_think_stream(), eol="\r\n"),
+    "think_implicit_lf": sse(_implicit_think_stream()),
+    "think_literal_cr": sse(_literal_think_stream(), eol="\r"),
 }

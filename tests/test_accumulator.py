@@ -15,6 +15,7 @@ from tensorx_tui.core.events import (
     ContentDelta,
     Finished,
     ReasoningDelta,
+    RefusalDelta,
     StreamError,
     StreamEvent,
     ToolCallDelta,
@@ -147,6 +148,99 @@ CASES: list[tuple[str, list[Any], dict[str, Any]]] = [
         {"content": "ok", "reasoning": "hmm"},
     ),
     ("legacy completions text", [chunk(choices=[{"index": 0, "text": "t"}])], {"content": "t"}),
+    (
+        "content parts across chunks, thinking as a string (Mistral)",
+        [
+            chunk({"role": "assistant", "content": ""}),
+            chunk({"content": [{"type": "thinking", "thinking": [{"type": "text", "text": "a"}]}]}),
+            chunk({"content": [{"type": "thinking", "thinking": "b"}]}),
+            chunk({"content": [{"type": "text", "text": "x"}, {"type": "image_url"}, 5, None]}),
+            chunk({"content": "y"}),
+            chunk({}, finish_reason="stop"),
+        ],
+        {"content": "xy", "reasoning": "ab", "state": "complete"},
+    ),
+    # --- refusals
+    (
+        "refusal streamed (OpenAI)",
+        [
+            chunk({"role": "assistant", "content": None, "refusal": None}),
+            chunk({"refusal": "I'm sorry, "}),
+            chunk({"refusal": "I can't help with that."}),
+            chunk({}, finish_reason="stop"),
+            "[DONE]",
+        ],
+        {
+            "content": "",
+            "refusal": "I'm sorry, I can't help with that.",
+            "finish_reason": "stop",
+            "state": "complete",
+        },
+    ),
+    (
+        "refusal in a non-streamed message",
+        [
+            {
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": None, "refusal": "No."},
+                        "finish_reason": "stop",
+                    }
+                ]
+            }
+        ],
+        {"content": "", "refusal": "No.", "state": "complete"},
+    ),
+    (
+        "refusal as a content part",
+        [chunk({"content": [{"type": "refusal", "refusal": "Declined."}]})],
+        {"content": "", "refusal": "Declined."},
+    ),
+    ("no refusal is null", [content("a"), "[DONE]"], {"refusal": None}),
+    # --- usage elsewhere
+    (
+        "usage in x_groq on the last chunk (Groq)",
+        [
+            chunk({"content": "a"}, x_groq={"id": "req_1"}),
+            {
+                "id": "c",
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                "x_groq": {"id": "req_1", "usage": USAGE},
+            },
+        ],
+        {"usage": USAGE, "state": "complete"},
+    ),
+    (
+        "usage wins over x_groq in the same chunk",
+        [chunk(choices=[], usage=USAGE, x_groq={"usage": {"prompt_tokens": 99}})],
+        {"usage": USAGE},
+    ),
+    (
+        "x_groq of the wrong shape ignored",
+        [chunk(choices=[], x_groq=[1]), chunk(choices=[], x_groq={"usage": "x"})],
+        {"usage": None},
+    ),
+    (
+        "usage details kept nested",
+        [
+            chunk(
+                choices=[],
+                usage={
+                    **USAGE,
+                    "prompt_tokens_details": {"cached_tokens": 8},
+                    "completion_tokens_details": {"reasoning_tokens": 2},
+                },
+            )
+        ],
+        {
+            "usage": {
+                **USAGE,
+                "prompt_tokens_details": {"cached_tokens": 8},
+                "completion_tokens_details": {"reasoning_tokens": 2},
+            }
+        },
+    ),
     # --- reasoning
     (
         "deepseek reasoning_content",
@@ -184,6 +278,7 @@ CASES: list[tuple[str, list[Any], dict[str, Any]]] = [
             ),
             chunk({"reasoning_details": [{"type": "reasoning.summary", "summary": "y"}]}),
             chunk({"reasoning_details": [{"type": "reasoning.encrypted", "data": "zz"}]}),
+            chunk({"reasoning_details": [{"type": "reasoning.encrypted", "text": "opaque"}]}),
         ],
         {"reasoning": "xy"},
     ),
@@ -647,6 +742,31 @@ def test_content_reasoning_usage_events_exact() -> None:
     assert acc.done
 
 
+def test_refusal_events_exact_and_the_reply_is_marked() -> None:
+    events, reply, _ = run(
+        [
+            chunk({"role": "assistant", "content": None, "refusal": None}),
+            chunk({"refusal": "I can't"}),
+            chunk({"refusal": ""}),
+            chunk({"refusal": " do that."}),
+            chunk({}, finish_reason="stop"),
+        ]
+    )
+    assert events == [RefusalDelta("I can't"), RefusalDelta(" do that."), Finished("stop")]
+    assert reply.refused and reply.state is ReplyState.COMPLETE and reply.content == ""
+    assert reply.to_json()["refusal"] == "I can't do that."
+    # Sent back as what the model said: not every server knows the `refusal` field.
+    assert reply.to_openai_message() == {"role": "assistant", "content": "I can't do that."}
+    assert not Reply(content="x").refused
+
+
+def test_refusal_counts_as_a_token_for_the_timings() -> None:
+    ticks = iter([5.0, 6.0])
+    acc = Accumulator(clock=lambda: next(ticks))
+    acc.feed(chunk({"refusal": "no"}))
+    assert acc.finish().timings.first_token == 5.0
+
+
 def test_error_event_exact_and_stream_ends() -> None:
     events, reply, acc = run(
         [
@@ -828,6 +948,9 @@ json_values = st.recursive(
                     "reasoning_content",
                     "reasoning_details",
                     "function_call",
+                    "refusal",
+                    "thinking",
+                    "x_groq",
                     "model",
                     "object",
                     "text",
@@ -896,6 +1019,10 @@ def test_a_held_reply_stays_current() -> None:
     held.content = "X"
     acc.feed(content("Y"))
     assert acc.reply.content == "XY"
+    acc.feed(chunk({"refusal": "R"}))
+    assert held.refusal == "R"
+    held.refusal = ""
+    assert not held.refused
 
 
 def test_live_reply_serialises_like_a_plain_reply() -> None:

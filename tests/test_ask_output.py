@@ -6,13 +6,20 @@ import io
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tensorx_tui.cli.ask import read_prompt
 from tensorx_tui.cli.ask_printer import AskPrinter, usage_line, wants_color
 from tensorx_tui.cli.shell import UsageError
-from tensorx_tui.core.events import ContentDelta, ReasoningDelta, Retrying
+from tensorx_tui.core.descriptions import Endpoint
+from tensorx_tui.core.events import (
+    ContentDelta,
+    ContentReclassified,
+    ReasoningDelta,
+    RefusalDelta,
+    Retrying,
+)
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text
 
@@ -33,6 +40,7 @@ def test_sanitise_neutralises_escape_sequences_and_keeps_text() -> None:
     assert safe_terminal_text("plain") == "plain"
 
 
+@settings(deadline=None)
 @given(st.lists(st.text(alphabet=st.characters(max_codepoint=0x3000)), max_size=8))
 def test_sanitise_is_safe_idempotent_and_works_delta_by_delta(pieces: list[str]) -> None:
     whole = safe_terminal_text("".join(pieces))
@@ -97,7 +105,11 @@ def test_wants_color_respects_tty_and_no_color() -> None:
     ("reason", "expected"),
     [
         ("length", "note: the reply was cut at the token limit (finish_reason length)"),
-        ("content_filter", "note: the provider's content filter stopped the reply"),
+        (
+            "content_filter",
+            "note: the reply was stopped by the provider's content filter"
+            " (finish_reason content_filter)",
+        ),
         ("weird\x1b[2J", "note: the reply ended with finish_reason weird␛[2J"),
     ],
 )
@@ -148,7 +160,7 @@ def test_retrying_and_error_with_hint() -> None:
     p = AskPrinter(io.StringIO(), err)
     p.on_event(Retrying(attempt=2, delay=2.0, reason="rate limited."))
     reply = Reply(state=ReplyState.ERROR, error=ErrorInfo("Invalid \x1b[1mkey", 401, "auth"))
-    p.finish(reply, base_url="https://api.tensorx.ai/v1")
+    p.finish(reply, endpoint=Endpoint("https://api.tensorx.ai/v1"))
     lines = err.getvalue().splitlines()
     assert lines[0] == "rate limited, retrying in 2.0 s (try 2)"
     assert lines[1] == "error: Invalid ␛[1mkey (HTTP 401)"
@@ -164,10 +176,46 @@ def test_json_mode_prints_nothing_until_the_end_and_exact_keys() -> None:
     p.finish(Reply(content="hi", reasoning="r", state=ReplyState.COMPLETE, finish_reason="stop"))
     data = json.loads(out.getvalue())
     assert set(data) == {
-        "content", "reasoning", "tool_calls", "finish_reason", "usage",
-        "model", "state", "error", "timings",
+        "content", "reasoning", "refusal", "tool_calls", "finish_reason", "usage",
+        "model", "state", "error", "timings", "steps", "cost",
     }  # fmt: skip
     assert (data["content"], data["state"], err.getvalue()) == ("hi", "complete", "")
+    assert data["refusal"] is None
+    assert data["steps"] == []  # no tool round trips
+
+
+def test_json_mode_carries_the_refusal() -> None:
+    out = io.StringIO()
+    reply = Reply(refusal="I can't help with that.", state=ReplyState.COMPLETE)
+    AskPrinter(out, io.StringIO(), json_mode=True).finish(reply)
+    data = json.loads(out.getvalue())
+    assert (data["content"], data["refusal"]) == ("", "I can't help with that.")
+
+
+def test_a_refusal_goes_to_stdout_with_a_note_on_stderr() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    printer = AskPrinter(out, err)
+    printer.on_event(RefusalDelta("I can't "))
+    printer.on_event(RefusalDelta("help\x1b[2J."))
+    printer.finish(Reply(refusal="I can't help.", state=ReplyState.COMPLETE, finish_reason="stop"))
+    assert out.getvalue() == "I can't help\x1b[2J.\n"  # a pipe gets the exact text
+    assert err.getvalue() == (
+        "note: the model refused; the text above is its refusal, not an answer\n"
+    )
+    tty = Tty()
+    AskPrinter(tty, io.StringIO()).on_event(RefusalDelta("no\x1b[2J"))
+    assert tty.getvalue() == "no␛[2J"
+
+
+def test_reclassified_content_is_named_on_stderr() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    printer = AskPrinter(out, err)
+    printer.on_event(ContentDelta("Okay, the user wants 2+2."))
+    printer.on_event(ContentReclassified("Okay, the user wants 2+2."))
+    printer.on_event(ContentDelta("4"))
+    printer.finish(Reply(content="4", reasoning="Okay…", state=ReplyState.COMPLETE))
+    assert out.getvalue() == "Okay, the user wants 2+2.\n4\n"
+    assert "reasoning" in err.getvalue() and "</think>" in err.getvalue()
 
 
 def test_usage_line() -> None:
@@ -180,9 +228,21 @@ def test_usage_line() -> None:
     )
     assert usage_line(reply) == (
         "finish stop · state complete · tokens prompt 12, completion 30, total 42"
-        " · ttft 0.25 s · total 1.50 s · 30 tok/s · model m1"
+        " · TTFT 0.25 s · total 1.50 s · 30.0 tok/s · model m1"
     )
     assert "usage not reported" in usage_line(Reply())
+
+
+def test_usage_line_names_cached_and_reasoning_tokens() -> None:
+    usage = {
+        "prompt_tokens": 2000,
+        "completion_tokens": 900,
+        "prompt_tokens_details": {"cached_tokens": 1234},
+        "completion_tokens_details": {"reasoning_tokens": 567},
+    }
+    line = usage_line(Reply(usage=usage, state=ReplyState.COMPLETE))
+    # The same words as the UI's footer (core.descriptions.token_counts).
+    assert "tokens prompt 2,000, completion 900, total ?, 1,234 cached, 567 reasoning" in line
 
 
 @pytest.mark.parametrize(

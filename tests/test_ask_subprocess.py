@@ -10,17 +10,19 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tensorx_tui.demo import server as server_module
 from tensorx_tui.demo.server import DemoServer
 
 ROOT = Path(__file__).resolve().parent.parent
 JSON_KEYS = {
-    "content", "reasoning", "tool_calls", "finish_reason", "usage",
-    "model", "state", "error", "timings",
+    "content", "reasoning", "refusal", "tool_calls", "finish_reason", "usage",
+    "model", "state", "error", "timings", "steps", "cost",
 }  # fmt: skip
 
 
@@ -75,7 +77,7 @@ def test_reply_on_stdout_reasoning_and_usage_on_stderr(server: DemoServer) -> No
     assert "\x1b" not in result.stdout + result.stderr  # not a tty: plain
     last = result.stderr.splitlines()[-1]
     assert last.startswith("finish stop · state complete · tokens prompt")
-    assert "ttft" in last and "model demo-reasoner" in last
+    assert "TTFT" in last and "model demo-reasoner" in last
 
 
 def test_json_has_exactly_the_keys_and_matches_streamed_text(server: DemoServer) -> None:
@@ -218,7 +220,8 @@ def test_models_lists_ids_and_json(server: DemoServer) -> None:
     assert result.returncode == 0
     ids = result.stdout.splitlines()
     assert "demo" in ids and "demo-reasoner" in ids
-    assert json.loads(ask(server, "models", "--json").stdout) == ids
+    listed = json.loads(ask(server, "models", "--json").stdout)
+    assert [m["id"] for m in listed] == ids
 
 
 def test_models_unreachable_endpoint_exit_1() -> None:
@@ -283,16 +286,36 @@ def test_ask_path_never_imports_textual(server: DemoServer) -> None:
     assert "LOADED []" in result.stderr
 
 
-def test_ctrl_c_with_json_prints_the_cancelled_reply(server: DemoServer) -> None:
+def count_tokens_sent(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """How many content tokens the in-process demo server has written so far."""
+    sent = [0]
+    write = server_module._Handler._write_chunk
+
+    def counting(handler: Any, data: bytes) -> None:
+        write(handler, data)
+        if b'"content":"' in data and b'"content":""' not in data:
+            sent[0] += 1
+
+    monkeypatch.setattr(server_module._Handler, "_write_chunk", counting)
+    return lambda: sent[0]
+
+
+def test_ctrl_c_with_json_prints_the_cancelled_reply(
+    server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = count_tokens_sent(monkeypatch)
     process = subprocess.Popen(
         [sys.executable, "-m", "tensorx_tui", "ask", "-m", "demo-fault-slow", "hello", "--json",
          "--base-url", server.base_url, "--config", os.devnull],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=clean_env(), cwd=ROOT,
     )  # fmt: skip
-    # Nothing streams with --json, so give start-up (slow on a loaded machine) and a few slow
-    # tokens (5 tokens/s) time to arrive.
-    time.sleep(3.0)
+    # Nothing streams with --json: wait for the server to have sent a few tokens (5 tokens/s, so
+    # the first ones have long been read when the fifth goes out), not for a guessed start-up.
+    deadline = time.monotonic() + 60
+    while sent() < 5 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    assert sent() >= 5, "the reply did not start"
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=20)
     assert process.returncode == 130, err

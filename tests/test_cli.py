@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import sys
@@ -167,6 +168,64 @@ def test_every_subcommand_registered_by_its_own_function() -> None:
     assert names[:4] == ["add_chat_parser", "add_ask_parser", "add_models_parser",
                          "add_serve_demo_parser"]  # fmt: skip
     assert all(n.startswith("add_") and n.endswith("_parser") for n in names)
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["-t", "7"], "temperature must be between 0 and 2"),
+        (["-t", "-0.1"], "temperature must be between 0 and 2"),
+        (["-t", "nan"], "temperature must be between 0 and 2"),
+        (["-t", "warm"], "temperature must be a number, not 'warm'"),
+        (["--max-tokens", "0"], "max_tokens must be at least 1"),
+        (["--max-tokens", "1.5"], "max_tokens must be a whole number, not '1.5'"),
+    ],
+)
+def test_ask_refuses_parameters_the_ui_refuses(
+    flags: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same rule and words as the UI's parameters dialog (core/params.py); nothing is sent.
+    assert main(["ask", *NO_CONFIG, "--base-url", "http://127.0.0.1:9/v1", *flags, "hi"]) == 2
+    assert needle in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    buffer = io.BytesIO()
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("url", "needle"),
+    [
+        ("http://127.0.0.1:99999/v1", "port 99999 is out of range (1-65535)"),
+        ("http://127.0.0.1:0/v1", "port 0 is out of range"),
+        ("http://127.0.0.1:http/v1", "is not a number"),
+        ("ftp://127.0.0.1/v1", "must start with http:// or https://"),
+        ("127.0.0.1:8080/v1", "must start with http:// or https://"),
+    ],
+)
+def test_a_bad_base_url_is_refused_when_settings_load(
+    url: str, needle: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", _Terminal())  # `ask` reads a piped stdin first
+    for command in ("ask", "models"):
+        argv = [command, *NO_CONFIG, "--base-url", url] + (["hi"] if command == "ask" else [])
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert needle in err and "the command line" in err
+        assert "ExceptionGroup" not in err and "unexpected error" not in err
+
+
+def test_a_bad_base_url_names_where_it_came_from(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TENSORX_BASE_URL", "http://user:pw-secret@127.0.0.1:70000/v1?key=k-secret")
+    assert main(["models", *NO_CONFIG]) == 2
+    err = capsys.readouterr().err
+    assert "TENSORX_BASE_URL" in err and "port 70000" in err
+    assert "pw-secret" not in err and "k-secret" not in err
 
 
 def test_chat_opens_a_saved_conversation_by_prefix_or_the_latest(

@@ -1,4 +1,4 @@
-"""build_client: the settings reach the ChatClient, and the handle closes the connection pool."""
+"""open_endpoint: the settings reach the Endpoint, and the handle closes the connection pool."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import httpx
 from tensorx_tui.core.events import ContentDelta
 from tensorx_tui.core.request import ChatRequest
 from tensorx_tui.core.secret import Secret
-from tensorx_tui.open_endpoint import build_client
+from tensorx_tui.open_endpoint import open_endpoint
 from tensorx_tui.settings import Settings
 
 SSE = (
@@ -33,7 +33,7 @@ async def test_settings_reach_the_request_and_the_handle_closes() -> None:
         seen.append(request)
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=SSE)
 
-    handle = build_client(
+    handle = open_endpoint(
         settings(api_key=Secret("sk-abcdef0123456789"), model="m"), httpx.MockTransport(handler)
     )
     async with handle as client:
@@ -54,7 +54,7 @@ async def test_no_key_no_authorization_header_and_timeouts() -> None:
         seen.append(request)
         return httpx.Response(200, json={"object": "list", "data": [{"id": "b"}, {"id": "a"}]})
 
-    handle = build_client(
+    handle = open_endpoint(
         settings(connect_timeout=3.0, idle_timeout=50.0), httpx.MockTransport(handler)
     )
     timeout = handle.http.timeout
@@ -63,3 +63,20 @@ async def test_no_key_no_authorization_header_and_timeouts() -> None:
     async with handle as client:
         assert await client.list_models() == ["a", "b"]
     assert "authorization" not in seen[0].headers
+
+
+async def test_the_think_tags_setting_reaches_the_stream() -> None:
+    body = (
+        b'data: {"choices":[{"index":0,"delta":{"content":"<think>r</think>a"}}]}\n\n'
+        b"data: [DONE]\n\n"
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+
+    for think_tags, expected in ((True, ("r", "a")), (False, ("", "<think>r</think>a"))):
+        handle = open_endpoint(settings(think_tags=think_tags), httpx.MockTransport(handler))
+        async with handle as client, client.stream(ChatRequest(model="m", messages=[])) as stream:
+            async for _ in stream:
+                pass
+        assert (stream.reply.reasoning, stream.reply.content) == expected

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from test_client import KEY, Server, make_client, only_error, run
 
-from tensorx_tui.core.client import APIError, ChatClient, RetryPolicy
+from tensorx_tui.core.endpoint import APIError, Endpoint, RetryPolicy
 from tensorx_tui.core.errors import (
     clean_text,
     describe_transport_error,
@@ -212,7 +212,7 @@ async def test_real_connection_refused_on_loopback() -> None:
         async def fake_sleep(delay: float) -> None:
             waits.append(delay)
 
-        client = ChatClient(
+        client = Endpoint(
             http,
             base_url=base,
             api_key=Secret(KEY),
@@ -281,8 +281,8 @@ def test_connect_error_classified_by_its_cause() -> None:
 async def test_unsupported_scheme_is_not_retried() -> None:
     client, waits = make_client(Server(httpx.Response(200)), base_url="ftp://example/v1")
     # MockTransport accepts any scheme, so use a real transport for this one.
-    client = ChatClient(
-        httpx.AsyncClient(), base_url="ftp://example/v1", api_key=None, sleep=client._sleep
+    client = Endpoint(
+        httpx.AsyncClient(), base_url="ftp://example/v1", api_key=None, sleep=client.sleep
     )
     events, reply = await run(client)
     assert only_error(events).message.startswith("Invalid base URL ftp://example/v1")
@@ -295,6 +295,7 @@ async def test_unsupported_scheme_is_not_retried() -> None:
 
 def test_display_url_hides_credentials_and_query() -> None:
     assert display_url("https://user:pw@host.example/v1?key=abc") == "https://host.example/v1"
+    assert display_url("https://h/v1?api-version=2&token=t#x") == "https://h/v1?api-version=2"
     assert display_url("http://127.0.0.1:9/v1") == "http://127.0.0.1:9/v1"
 
 

@@ -1,4 +1,4 @@
-"""ChatClient against a real HTTP/1.1 server on 127.0.0.1 (real sockets, real httpx transport).
+"""Endpoint against a real HTTP/1.1 server on 127.0.0.1 (real sockets, real httpx transport).
 
 What MockTransport cannot show: that cancelling really closes the socket (the server reads EOF),
 and that the exceptions a real broken chunked stream raises are the ones the client handles.
@@ -15,7 +15,7 @@ import pytest
 from streams import chunk, sse
 from test_client import REQUEST, hello_stream, only_error
 
-from tensorx_tui.core.client import ChatClient
+from tensorx_tui.core.endpoint import Endpoint
 from tensorx_tui.core.events import ContentDelta, Retrying, StreamEvent
 from tensorx_tui.core.reply import ReplyState
 from tensorx_tui.core.secret import Secret
@@ -76,11 +76,11 @@ async def serve(handler: Handler) -> AsyncIterator[str]:
             await asyncio.wait_for(asyncio.gather(*running, return_exceptions=True), 5)
 
 
-def client_for(http: httpx.AsyncClient, base: str, idle: float = 5.0) -> ChatClient:
+def client_for(http: httpx.AsyncClient, base: str, idle: float = 5.0) -> Endpoint:
     async def no_sleep(delay: float) -> None:
         return None
 
-    return ChatClient(
+    return Endpoint(
         http,
         base_url=base,
         api_key=Secret("sk-loopback-key-0000"),

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tensorx_tui.demo.longdoc import long_document
@@ -28,6 +28,7 @@ def ask(text: str, model: str = "demo", **extra: Any) -> Script:
     return script_for(model, {"messages": [{"role": "user", "content": text}], **extra})
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_tokens_join_back_to_the_text(text: str) -> None:
     tokens = tokenize(text)
@@ -179,6 +180,7 @@ _json = st.recursive(
 )
 
 
+@settings(deadline=None)
 @given(
     messages=st.lists(_json, min_size=1, max_size=4),
     tools=_json,
@@ -194,6 +196,7 @@ def test_odd_requests_never_crash_the_scripts(
     assert result.completion_tokens == len(result.steps) or result.tool_calls()
 
 
+@settings(deadline=None)
 @given(calls=_json, results=st.lists(_json, max_size=3), schema=_json, choice=_json)
 def test_odd_tool_conversations_never_crash_the_scripts(
     calls: Any, results: list[Any], schema: Any, choice: Any

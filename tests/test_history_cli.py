@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -53,9 +54,14 @@ def test_history_lists_newest_first(data_dir: Path, capsys: pytest.CaptureFixtur
     old, new = seed(data_dir)
     code, out, _ = run(capsys, "history")
     assert code == 0
-    lines = out.splitlines()
+    header, *lines = out.splitlines()
+    assert header.split() == ["ID", "UPDATED", "MSGS", "MODEL", "COST", "TITLE"]
     assert [line.split()[0] for line in lines] == [new, old]
     assert "Explain the platypus" in lines[1] and "qwen/qwen3-235b-a22b-2507" in lines[1]
+    # The header names the columns where they are.
+    assert lines[1][header.index("TITLE") :] == "Explain the platypus"
+    assert lines[1][header.index("MODEL") :].startswith("qwen/")
+    assert lines[1][header.index("MSGS") : header.index("MSGS") + 4] == "   2"
     assert "\x1b" not in out and "\x07" not in out  # the title's escape sequence is neutralised
 
 
@@ -79,7 +85,7 @@ def test_history_search(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> N
     (hit,) = json.loads(out)
     assert hit["id"] == old and hit["snippet"] == "A monotreme."
     code, out, _ = run(capsys, "history", "--search", "monotr*")
-    assert out.splitlines()[1].strip() == "A monotreme."
+    assert out.splitlines()[2].strip() == "A monotreme."
     assert run(capsys, "history", "--search", '"unclosed AND (')[0] == 0
 
 
@@ -197,3 +203,108 @@ def test_history_does_not_load_textual(data_dir: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def _unusable_data_dirs(tmp_path: Path) -> dict[str, Path]:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a directory")
+    garbage = tmp_path / "garbage"
+    garbage.mkdir()
+    (garbage / "conversations.db").write_bytes(b"this is not a database" * 100)
+    truncated = tmp_path / "truncated"
+    seed(truncated)
+    db = truncated / "conversations.db"
+    with Store.open(truncated):  # checkpoint the WAL into the file, then cut the file short
+        pass
+    for extra in ("conversations.db-wal", "conversations.db-shm"):
+        (truncated / extra).unlink(missing_ok=True)
+    db.write_bytes(db.read_bytes()[:5000])
+    damaged = tmp_path / "damaged"
+    seed(damaged)
+    with sqlite3.connect(damaged / "conversations.db") as conn:  # a hand-edited row
+        conn.execute("UPDATE messages SET usage = '{not json', state = 'weird'")
+        conn.execute("UPDATE conversations SET updated_at = 'yesterday-ish'")
+    return {
+        "a file": a_file,
+        "under a file": a_file / "data",
+        "not a database": garbage,
+        "truncated database": truncated,
+        "damaged rows": damaged,
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["a file", "under a file", "not a database", "truncated database", "damaged rows"]
+)
+@pytest.mark.parametrize(
+    "command", [["history"], ["history", "--search", "platypus"], ["export", "0"], ["import"]]
+)
+def test_an_unusable_data_dir_is_a_clear_error_not_a_crash(
+    kind: str,
+    command: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data_dir = _unusable_data_dirs(tmp_path)[kind]
+    monkeypatch.setenv("TENSORX_CONFIG", os.devnull)
+    transcript = tmp_path / "t.json"
+    transcript.write_text('{"messages": [{"role": "user", "content": "hi"}]}')
+    argv = [*command, "--data-dir", str(data_dir)]
+    if command == ["import"]:
+        argv.append(str(transcript))
+    if command[0] == "export":
+        argv[1] = _any_id(data_dir)
+    code, _, err = run(capsys, *argv)
+    if kind == "damaged rows" and command[0] == "import":
+        assert code == 0  # importing writes new rows; the damaged ones are not read
+        return
+    assert code == 1, err
+    assert err.startswith("tensorx-chat: ") and len(err.splitlines()) == 1, err
+    assert "unexpected error" not in err and "Traceback" not in err
+    assert str(data_dir) in err or "damaged" in err or "database" in err
+
+
+def _any_id(data_dir: Path) -> str:
+    try:
+        with sqlite3.connect(f"file:{data_dir / 'conversations.db'}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT id FROM conversations LIMIT 1").fetchone()
+    except sqlite3.Error:
+        return "0"
+    return str(row[0]) if row else "0"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every directory")
+def test_a_data_dir_without_permission_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TENSORX_CONFIG", os.devnull)
+    locked = tmp_path / "locked"
+    seed(locked / "data")
+    locked.chmod(0)
+    try:
+        for command in (["history"], ["export", "0"]):
+            code, _, err = run(capsys, *command, "--data-dir", str(locked / "data"))
+            assert code == 1 and "unexpected error" not in err and str(locked) in err
+    finally:
+        locked.chmod(0o700)
+
+
+TOO_DEEP = "the JSON is nested too deeply (more than 64 levels)"
+
+
+@pytest.mark.parametrize("where", ["top", "message"])
+def test_import_refuses_json_nested_100000_deep(
+    where: str, data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    text = deep if where == "top" else (
+        '{"messages": [{"role": "user", "content": "hi", "tensorx": {"usage": {"x": '
+        + deep + "}}}]}"
+    )  # fmt: skip
+    path = tmp_path / "deep.json"
+    path.write_text(text)
+    code, out, err = run(capsys, "import", str(path))
+    assert (code, out) == (1, "")
+    assert err == f"tensorx-chat: cannot import {path}: {TOO_DEEP}\n"
+    assert not data_dir.exists()  # nothing was saved

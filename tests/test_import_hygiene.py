@@ -1,6 +1,6 @@
 """Layering and import cost, checked in fresh interpreters through sys.modules.
 
-- core/ and store/ never import textual or rich (they serve `ask` and the tests headless);
+- core/, store/ and tools/ never import textual or rich (they serve `ask` and the tests headless);
 - `--help`, `ask` and `models` never load textual (startup cost, and no UI needed);
 - importing any module creates no file or directory and reads no config.
 """
@@ -52,7 +52,15 @@ def loaded_after(code: str, env: dict[str, str] | None = None) -> list[str]:
 
 def test_core_and_store_never_import_ui_libraries() -> None:
     modules = modules_under("tensorx_tui.core", "tensorx_tui.store")
-    assert "tensorx_tui.core.client" in modules and "tensorx_tui.store.db" in modules
+    assert "tensorx_tui.core.endpoint" in modules and "tensorx_tui.store.db" in modules
+    code = "\n".join(f"import {m}" for m in modules)
+    assert loaded_after(code) == []
+
+
+def test_tools_never_import_ui_libraries() -> None:
+    # Every module of tools/, the ones that load the MCP SDK included.
+    modules = modules_under("tensorx_tui.tools")
+    assert "tensorx_tui.tools._runner" in modules
     code = "\n".join(f"import {m}" for m in modules)
     assert loaded_after(code) == []
 
@@ -105,3 +113,10 @@ def test_importing_every_module_creates_and_reads_nothing(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert list(home.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == [config.name, "home"]
+
+
+def test_the_conversation_engine_never_imports_ui_libraries() -> None:
+    modules = modules_under("tensorx_tui.chat")
+    assert "tensorx_tui.chat.engine" in modules
+    code = "\n".join(f"import {m}" for m in modules)
+    assert loaded_after(code) == []

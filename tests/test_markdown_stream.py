@@ -80,6 +80,15 @@ def test_a_fence_closes_when_the_next_block_starts() -> None:
     assert change.tail == "Next paragraph" and change.tail_kind == "paragraph"
 
 
+def test_a_list_is_not_closed_by_a_line_that_may_still_become_its_next_item() -> None:
+    # "1" alone parses as a paragraph; "1. c" continues the list (one list, numbered on).
+    stream = MarkdownBlockStream()
+    stream.feed("1. a\n2. b\n\n1")
+    assert stream.flush().closed == []
+    stream.feed(". c\n\nAfter.\n")
+    assert stream.flush().closed == ["1. a\n2. b\n\n1. c\n\n"]
+
+
 def test_a_very_long_single_line_paragraph_is_cut_before_a_letter() -> None:
     stream = MarkdownBlockStream()
     drafts: list[str] = []

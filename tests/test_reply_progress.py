@@ -43,7 +43,7 @@ def test_phases_and_labels_follow_the_events_and_the_clock() -> None:
     progress.apply(UsageUpdated({"total_tokens": 3}))
     assert progress.phase is Phase.STREAMING
     progress.apply(Finished("length"))
-    assert progress.label() == "finishing (truncated at max_tokens)"
+    assert progress.label() == "finishing (cut at the token limit)"
 
 
 def test_only_keepalives_counts_the_silence_since_the_last_data() -> None:

@@ -21,7 +21,7 @@ from test_client import (
     text_of,
 )
 
-from tensorx_tui.core.client import RetryPolicy
+from tensorx_tui.core.endpoint import RetryPolicy
 from tensorx_tui.core.events import ResponseStarted, Retrying, StreamError
 from tensorx_tui.core.reply import ReplyState
 from tensorx_tui.core.retry import (
@@ -366,20 +366,20 @@ async def test_retry_wait_is_cancellable() -> None:
 
     server = Server(httpx.Response(503), ok(hello_stream()))
     client, _ = make_client(server)
-    client._sleep = real_sleep
+    client.sleep = real_sleep
     seen: list[object] = []
+    waiting = asyncio.Event()
 
     async def consume() -> None:
         async with client.stream(REQUEST) as stream:
             seen.append(stream)
             async for event in stream:
                 seen.append(event)
+                if isinstance(event, Retrying):
+                    waiting.set()  # the next step is the 30 s wait
 
     task = asyncio.create_task(consume())
-    for _ in range(100):
-        await asyncio.sleep(0.01)
-        if any(isinstance(e, Retrying) for e in seen):
-            break
+    await asyncio.wait_for(waiting.wait(), 30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

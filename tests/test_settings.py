@@ -142,6 +142,7 @@ def test_bad_toml_names_the_file_and_position(tmp_path: Path) -> None:
         ("[profiles.p]\nmodel = 1", "`profiles.p.model` must be a string"),
         ("tools = 5", "`tools` must be a path to a JSON file or a list of tables"),
         ("default_profile = 1", "`default_profile` must be a string"),
+        ('think_tags = "no"', "`think_tags` must be true or false, got a string"),
     ],
 )
 def test_wrong_types_name_the_key(tmp_path: Path, toml: str, needle: str) -> None:
@@ -150,6 +151,21 @@ def test_wrong_types_name_the_key(tmp_path: Path, toml: str, needle: str) -> Non
         load(cfg, profile="p" if "profiles.p" in toml else None)
     assert needle in str(info.value)
     assert str(cfg) in str(info.value)
+
+
+def test_think_tags_default_file_profile_and_environment(tmp_path: Path) -> None:
+    assert load(tmp_path / "missing.toml").think_tags is True
+    cfg = write_config(tmp_path, "think_tags = false\n[profiles.local]\nthink_tags = true\n")
+    assert load(cfg).think_tags is False
+    assert load(cfg, profile="local").think_tags is True
+    assert load(cfg, {"TENSORX_THINK_TAGS": "on"}).think_tags is True
+    assert load(tmp_path / "missing.toml", {"TENSORX_THINK_TAGS": " OFF "}).think_tags is False
+    assert load(tmp_path / "missing.toml", {"TENSORX_THINK_TAGS": "0"}).think_tags is False
+
+
+def test_a_bad_think_tags_variable_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="TENSORX_THINK_TAGS must be 1 or 0"):
+        load(tmp_path / "missing.toml", {"TENSORX_THINK_TAGS": "maybe"})
 
 
 def test_unknown_keys_are_warnings_not_errors(tmp_path: Path) -> None:

@@ -49,6 +49,33 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "state": "error",
         "error": {"message": "Provider overloaded", "status": 502, "type": None},
     },
+    "refusal": {
+        "content": "",
+        "refusal": "I’m sorry, I can’t help with that 🙅.",
+        "finish_reason": "stop",
+        "state": "complete",
+    },
+    "parts": {
+        "reasoning": "Überlegung…\n",
+        "content": "Ergebnis: 42 ✓",
+        "usage": {"prompt_tokens": 3, "completion_tokens": 4},
+        "state": "complete",
+    },
+    "think_inline": {
+        "reasoning": "Hmm, 東京 😀…\n",
+        "content": "Tokyo </think> ok",
+        "refusal": None,
+        "state": "complete",
+    },
+    "think_implicit": {
+        "reasoning": "Okay, the user greets me.\n\n`x` is fine.\n",
+        "content": "Hallo! A literal\n</think>\nstays.",
+        "state": "complete",
+    },
+    "think_literal": {
+        "reasoning": "",
+        "content": "Close it like this:\n\n```xml\n<answer/>\n</think>\n```\nDone.",
+    },
 }
 
 
@@ -122,4 +149,69 @@ def test_generated_streams_any_split(
     assert (events, reply) == replay([stream])
     assert reply.content == content
     assert [c.arguments for c in reply.tool_calls] == [arguments]
+    assert reply.state == "complete"
+
+
+# Reasoning and answers without "<", fences or leading/trailing whitespace, so that each shape
+# below has one exact expected result.
+words = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Zs", "Cc"])
+    | st.sampled_from("é😀/>`"),
+    min_size=1,
+    max_size=10,
+).filter(lambda t: "<" not in t and "```" not in t and "~~~" not in t)
+
+
+def pieces_of(text: str, cuts: list[int]) -> list[str]:
+    cuts = sorted(c % (len(text) + 1) for c in cuts)
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True) if b > a]
+
+
+@st.composite
+def shaped_streams(draw: st.DrawFn) -> tuple[bytes, dict[str, str]]:
+    """A reply in one of the newer shapes, its text cut into random deltas, and the result."""
+    thought, answer = draw(words), draw(words)
+    shape = draw(st.sampled_from(["explicit", "implicit", "parts", "refusal"]))
+    cuts = draw(st.lists(st.integers(0, 200), max_size=6))
+    deltas: list[dict[str, Any]]
+    expected = {"reasoning": thought, "content": answer, "refusal": ""}
+    if shape == "explicit":
+        deltas = [
+            {"content": p} for p in pieces_of(f"<think>\n{thought}</think>\n\n{answer}", cuts)
+        ]
+    elif shape == "implicit":
+        deltas = [{"content": p} for p in pieces_of(f"{thought}\n</think>\n\n{answer}", cuts)]
+        expected["reasoning"] = thought + "\n"
+    elif shape == "parts":
+        deltas = [
+            {"content": [{"type": "thinking", "thinking": [{"type": "text", "text": p}]}]}
+            for p in pieces_of(thought, cuts)
+        ] + [{"content": [{"type": "text", "text": p}]} for p in pieces_of(answer, cuts)]
+    else:
+        deltas = [{"refusal": p} for p in pieces_of(answer, cuts)]
+        expected = {"reasoning": "", "content": "", "refusal": answer}
+    payloads = [
+        chunk({"role": "assistant", "content": None}),
+        *(chunk(d) for d in deltas),
+        chunk({}, finish_reason="stop"),
+        "[DONE]",
+    ]
+    eol = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    body = "".join(
+        "data: " + (p if isinstance(p, str) else json.dumps(p, ensure_ascii=False)) + eol * 2
+        for p in payloads
+    )
+    return body.encode(), expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(shaped_streams(), st.data())
+def test_newer_shapes_any_split(
+    generated: tuple[bytes, dict[str, str]], data: st.DataObject
+) -> None:
+    stream, expected = generated
+    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=30))
+    events, reply = replay(split_at(stream, cuts))
+    assert (events, reply) == replay([stream])
+    assert {key: getattr(reply, key) for key in expected} == expected
     assert reply.state == "complete"

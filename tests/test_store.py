@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
+from tensorx_tui.core.secret import redact_url
 from tensorx_tui.store.conversations import ConversationNotFound, Store
 from tensorx_tui.store.db import StoreError
 from tensorx_tui.store.recorder import ReplyRecorder
-from tensorx_tui.store.records import StoredMessage, clean_title, redact_url
+from tensorx_tui.store.records import StoredMessage, clean_title
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -324,7 +325,6 @@ def test_api_key_never_reaches_the_database_file(tmp_path: Path) -> None:
 def test_redact_url_keeps_harmless_parts() -> None:
     assert redact_url("http://localhost:11434/v1") == "http://localhost:11434/v1"
     assert redact_url("https://a:b@h/v1?api-version=1&key=z") == "https://h/v1?api-version=1"
-    assert redact_url(None) is None
 
 
 def test_clean_title_neutralises_bidi_and_controls() -> None:
@@ -373,13 +373,12 @@ async def test_recorder_autoflush_saves_while_the_stream_is_quiet(store: Store) 
     reply = Reply(content="before a long pause")
     rec.update(reply)  # too early: pending
     task = asyncio.create_task(rec.autoflush())
-    for _ in range(100):
-        await asyncio.sleep(0.01)
-        if rec.checkpoints:
-            break
+    async with asyncio.timeout(30):
+        while not rec.checkpoints:  # noqa: ASYNC110 - the recorder's timer has no event to await
+            await asyncio.sleep(0.01)
     assert store.load_conversation(conv).messages[0].content == "before a long pause"
     rec.finish(reply)
-    await asyncio.wait_for(task, 1)
+    await asyncio.wait_for(task, 30)
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:

@@ -60,13 +60,16 @@ def test_migrates_a_version_1_database(tmp_path: Path) -> None:
     conn.close()
 
     with Store(path) as store:
-        assert db.schema_version(store._conn) == SCHEMA_VERSION == 2
-        assert {"error_status", "error_type"} <= columns(store._conn, "messages")
+        assert db.schema_version(store._conn) == SCHEMA_VERSION == 5
+        added = {"error_status", "error_type", "superseded", "tool_meta", "refusal", "cost"}
+        assert added <= columns(store._conn, "messages")
         conv = store.load_conversation("0123abcd")
+        assert not any(m.superseded or m.tool_meta for m in conv.messages)
         assert conv.meta.title == "Old talk" and conv.meta.params == {"temperature": 0.7}
         old_reply = conv.messages[1]
         assert old_reply.state is ReplyState.ERROR
         assert old_reply.error == ErrorInfo("Rate limit exceeded", None, None)
+        assert old_reply.refusal == "" and not old_reply.to_reply().refused
         # The old rows are searchable, and new rows use the new columns.
         assert [h.conversation.id for h in store.search("platypus")] == ["0123abcd"]
         mid = store.start_reply("0123abcd")
@@ -76,10 +79,15 @@ def test_migrates_a_version_1_database(tmp_path: Path) -> None:
         assert store.load_conversation("0123abcd").messages[2].error == ErrorInfo(
             "slow down", 429, "rate_limit"
         )
+        refused = store.start_reply("0123abcd")
+        store.finish_reply(
+            refused, Reply(refusal="I can't help with that.", state=ReplyState.COMPLETE)
+        )
+        assert store.load_conversation("0123abcd").messages[3].refusal == "I can't help with that."
     # Opening again changes nothing.
     with Store(path) as store:
         assert db.schema_version(store._conn) == SCHEMA_VERSION
-        assert len(store.load_conversation("0123abcd").messages) == 3
+        assert len(store.load_conversation("0123abcd").messages) == 4
 
 
 def test_a_failing_migration_changes_nothing(
@@ -192,7 +200,7 @@ STREAMER = textwrap.dedent(
     import asyncio, sys
     from pathlib import Path
     import httpx
-    from tensorx_tui.core.client import ChatClient
+    from tensorx_tui.core.endpoint import Endpoint
     from tensorx_tui.core.request import ChatRequest
     from tensorx_tui.store.conversations import Store
     from tensorx_tui.store.recorder import ReplyRecorder
@@ -207,7 +215,7 @@ STREAMER = textwrap.dedent(
             messages=[{"role": "user", "content": "tell me something, slowly"}],
         )
         async with httpx.AsyncClient() as http:
-            client = ChatClient(http, base_url=base_url, api_key=None)
+            client = Endpoint(http, base_url=base_url, api_key=None)
             async with client.stream(request) as stream:
                 async for _event in stream:
                     if recorder.update(stream.reply):

@@ -200,7 +200,9 @@ def test_split_marks() -> None:
     assert spans == ((2, 4), (7, 8))
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text())
 def test_no_text_makes_fts5_fail(store: Store, query: str) -> None:
     expr = match_query(query)
@@ -215,7 +217,9 @@ def test_no_text_makes_fts5_fail(store: Store, query: str) -> None:
         pytest.fail(f"{query!r} -> {expr!r}: {exc}")
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=12))
 def test_any_word_finds_the_message_holding_it(store: Store, word: str) -> None:
     conv = talk(store, f"before {word} after")
@@ -223,3 +227,17 @@ def test_any_word_finds_the_message_holding_it(store: Store, word: str) -> None:
         assert conv in found(store, word)
     finally:
         store.delete(conv)
+
+
+def test_snippets_show_text_not_markdown_escapes(store: Store) -> None:
+    talk(store, "units?", r"The column temp\_c holds \*Celsius\* (see `raw\_value`).")
+    (hit,) = store.search("temp_c")
+    assert hit.snippet == "The column temp_c holds *Celsius* (see `raw\\_value`)."
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["temp_c"]
+
+
+def test_snippets_neutralise_bidi_and_invisible_characters(store: Store) -> None:
+    talk(store, "name?", "file\u202etxt.exe and zero\u200bwidth\u2028line, findme")
+    (hit,) = store.search("findme")
+    assert not any(c in hit.snippet for c in "\u202e\u200b\u2028")
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["findme"]

@@ -5,24 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from textual.message import Message
 from ui_app_support import (
     SIZE,
     chat,
     client_factory,
     demo_app,
-    demo_server,
+    notes,
     reply_done,
     screen_text,
 )
 
 from tensorx_tui.core.ratelimits import summarise
 from tensorx_tui.demo.server import DemoServer
-from tensorx_tui.open_endpoint import ClientHandle
+from tensorx_tui.open_endpoint import EndpointHandle
 from tensorx_tui.settings import Settings
 from tensorx_tui.ui.app import ChatApp
 from tensorx_tui.ui.status_line import endpoint_label, rate_limit_text
-
-__all__ = ["demo_server"]
 
 
 async def test_theme_from_settings_and_unknown_theme_warns(demo_server: DemoServer) -> None:
@@ -30,17 +29,18 @@ async def test_theme_from_settings_and_unknown_theme_warns(demo_server: DemoServ
     async with app.run_test(size=SIZE):
         assert app.theme == "nord"
     app = demo_app(demo_server, theme="no-such-theme")
-    async with app.run_test(size=SIZE) as pilot:
+    seen: list[Message] = []
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await pilot.pause()
         assert app.is_running
-        assert any("no-such-theme" in str(n.message) for n in app._notifications)
+        assert any("no-such-theme" in note for note in notes(seen))
 
 
 async def test_http_client_is_closed_when_the_app_exits(demo_server: DemoServer) -> None:
-    handles: list[ClientHandle] = []
+    handles: list[EndpointHandle] = []
     build = client_factory()
 
-    def factory(settings: Settings) -> ClientHandle:
+    def factory(settings: Settings) -> EndpointHandle:
         handles.append(build(settings))
         return handles[-1]
 

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 
 from textual.app import App, ComposeResult
 from ui_app_support import SIZE, chat, demo_app, reply_done
-from ui_app_support import demo_server as demo_server
 
 from tensorx_tui.core.events import ContentDelta, Finished, ResponseStarted
 from tensorx_tui.core.reply import Reply, ReplyState

@@ -54,7 +54,8 @@ async def test_content_renders_and_fence_is_highlighted_after_finish() -> None:
         msg = await conv.add_assistant("demo")
         for i in range(0, len(text), 3):
             msg.apply(ContentDelta(text[i : i + 3]))
-        await pilot.pause(0.2)
+            if i % 30 == 0:
+                await msg.flush_now()  # rendered while streaming, as the timer would
         reply = Reply(content=text, finish_reason="stop", state=ReplyState.COMPLETE)
         await conv.finish_assistant(msg, reply)
         await pilot.pause()
@@ -133,7 +134,7 @@ async def test_tool_call_is_a_collapsed_collapsible_named_after_the_function() -
         )
         await conv.finish_assistant(msg, reply)
         await pilot.pause()
-        assert view._title.label.plain == "get_weather"
+        assert view._title.label.plain == "get_weather city=Paris days=3"  # name and arguments
         assert view.collapsed
         assert '"Paris"' not in screen_text(app)
         view.collapsed = False
@@ -182,7 +183,7 @@ async def test_footer_shows_usage_running_total_timing_and_length_warning() -> N
         await pilot.pause()
         shown = screen_text(app)
         assert "prompt 12 · completion 34 · total 46 · conversation 76" in shown
-        assert "truncated at max_tokens" in shown
+        assert "cut at the token limit" in shown
         assert "TTFT 0.25 s" in shown and "17.0 tok/s" in shown
         assert conv.total_tokens == 76
 
@@ -347,7 +348,7 @@ async def test_error_panel_shows_a_real_status_but_not_the_200_of_a_mid_stream_e
             await conv.finish_assistant(msg, reply)
         await pilot.pause()
         text = screen_text(app)
-        assert "Error 429: slow down" in text
+        assert "Error (HTTP 429): slow down" in text
         assert "Error: upstream broke" in text and "Error 200" not in text
 
 

@@ -35,9 +35,10 @@ def test_rate_limit_hint_uses_retry_after_then_the_headers() -> None:
 
 def test_finish_reasons() -> None:
     assert finish_reason_label("stop") == ("stop", "ok")
-    assert finish_reason_label("length") == ("truncated at max_tokens", "warning")
+    # A full context window ends a reply with `length` too: not only max_tokens.
+    assert finish_reason_label("length") == ("cut at the token limit", "warning")
     assert finish_reason_label("content_filter")[1] == "error"
-    assert finish_reason_label("tool_calls")[0] == "tool_calls"
+    assert finish_reason_label("tool_calls") == ("tool calls", "ok")
     assert finish_reason_label("error")[1] == "error"
     assert finish_reason_label("weird\x1b[2J")[0] == "weird␛[2J"  # verbatim, neutralised
 

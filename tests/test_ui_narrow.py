@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from ui_app_support import chat, demo_app, demo_server, reply_done, screen_text
+from ui_app_support import chat, demo_app, reply_done, screen_text
 
 from tensorx_tui.demo.server import DemoServer
-
-__all__ = ["demo_server"]  # the fixture, imported for pytest
 
 LONG_MODEL = "demo-a-very-long-model-name-from-a-provider-2026-instruct-preview-v2"
 

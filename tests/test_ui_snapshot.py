@@ -12,7 +12,14 @@ from pathlib import Path
 
 import httpx
 from streams import chunk, sse
-from ui_app_support import SIZE, client_factory, normalised_screen_text, reply_done, wait_for
+from ui_app_support import (
+    SIZE,
+    client_factory,
+    normalised_screen_text,
+    reply_done,
+    screen_text,
+    wait_for,
+)
 
 from tensorx_tui.settings import Settings
 from tensorx_tui.ui.app import ChatApp
@@ -50,7 +57,13 @@ def check(name: str, text: str) -> None:
 
 def scripted(handler_body: list[httpx.Response]) -> httpx.MockTransport:
     responses = iter(handler_body)
-    return httpx.MockTransport(lambda request: next(responses))
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":  # the model catalog, asked at start: this server has none
+            return httpx.Response(404, json={"error": {"message": "no such path"}})
+        return next(responses)
+
+    return httpx.MockTransport(handle)
 
 
 def stream(*payloads: object, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -116,5 +129,8 @@ async def test_snapshot_tool_call_modal() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"weather in Paris?", "enter")
         await wait_for(lambda: isinstance(app.screen, ToolResultModal))
+        # The conversation behind the modal repaints on its own time: wait for the finished
+        # tool call's title (a single pause sometimes caught "get_weather …").
+        await wait_for(lambda: "▶ get_weather city=Paris" in screen_text(app))
         await pilot.pause()
         check("tool_call_modal", normalised_screen_text(app))

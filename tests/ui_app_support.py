@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
+from textual.message import Message
+from textual.notifications import Notify
 
-from tensorx_tui.core.client import ChatClient, RetryPolicy
+from tensorx_tui.core.endpoint import Endpoint, RetryPolicy
 from tensorx_tui.demo.server import DemoServer
-from tensorx_tui.open_endpoint import ClientHandle
+from tensorx_tui.open_endpoint import EndpointHandle
 from tensorx_tui.settings import Settings
 from tensorx_tui.ui.app import ChatApp
 from tensorx_tui.ui.chat_screen import ChatScreen
 
 SIZE = (100, 34)
-
-
-@pytest.fixture(scope="module")
-def demo_server() -> Iterator[DemoServer]:
-    server = DemoServer(host="127.0.0.1", port=0, speed=0).start()
-    yield server
-    server.stop()
 
 
 async def _no_sleep(_seconds: float) -> None:
@@ -34,12 +28,12 @@ async def _no_sleep(_seconds: float) -> None:
 
 def client_factory(
     transport: httpx.AsyncBaseTransport | None = None, *, attempts: int = 4
-) -> Callable[[Settings], ClientHandle]:
-    """Like connect.build_client, with instant retries and an optional MockTransport."""
+) -> Callable[[Settings], EndpointHandle]:
+    """Like connect.open_endpoint, with instant retries and an optional MockTransport."""
 
-    def build(settings: Settings) -> ClientHandle:
-        handle = ClientHandle(settings, transport)
-        handle.client = ChatClient(
+    def build(settings: Settings) -> EndpointHandle:
+        handle = EndpointHandle(settings, transport)
+        handle.client = Endpoint(
             handle.http,
             base_url=settings.base_url,
             api_key=settings.api_key,
@@ -90,3 +84,9 @@ async def wait_for(condition: Callable[[], object], limit_s: float = 10.0) -> No
 async def reply_done(app: ChatApp) -> None:
     await chat(app).workers.wait_for_complete()
     await wait_for(lambda: not chat(app).busy)
+
+
+def notes(messages: list[Message]) -> list[str]:
+    """The texts of the notifications among `messages` (from `run_test(message_hook=...)`): read
+    through Textual's public Notify message, not the app's private list."""
+    return [str(m.notification.message) for m in messages if isinstance(m, Notify)]

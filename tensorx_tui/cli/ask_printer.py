@@ -10,13 +10,27 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from tensorx_tui.cli.shell import isatty
+from tensorx_tui.core import descriptions
+from tensorx_tui.core.cost import compute_cost, format_cost
+from tensorx_tui.core.descriptions import (
+    SHELL,
+    Endpoint,
+    finish_note,
+    reply_hint,
+    status_label,
+    timing_parts,
+    token_counts,
+)
 from tensorx_tui.core.events import (
     ContentDelta,
+    ContentReclassified,
     ReasoningDelta,
+    RefusalDelta,
     Retrying,
     StreamEvent,
 )
-from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.core.model_info import ModelInfo
+from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text, terminal_safe_json
 
 DIM, NORMAL = "\x1b[2m", "\x1b[22m"
@@ -50,7 +64,8 @@ class AskPrinter:
     def on_event(self, event: StreamEvent) -> None:
         if self.json_mode:
             return
-        if isinstance(event, ContentDelta) and event.text:
+        if isinstance(event, ContentDelta | RefusalDelta) and event.text:
+            # A refusal is what the model said instead of an answer: stdout too (noted at the end).
             self._close_reasoning()
             self.out.write(self._clean_out(event.text))
             self.out.flush()
@@ -60,15 +75,30 @@ class AskPrinter:
             self.err.write(f"{DIM}{text}{NORMAL}" if self.color else text)
             self.err.flush()
             self._reasoning_open = not event.text.endswith("\n")
+        elif isinstance(event, ContentReclassified):
+            # Already printed: stdout cannot take it back, so say what it was.
+            self._close_reasoning()
+            if self._content_tail and self._content_tail != "\n":
+                self.out.write("\n")
+                self._content_tail = "\n"
+            self.out.flush()
+            self.note("note: the text above was the model's reasoning (it ended with </think>)")
         elif isinstance(event, Retrying):
             self._close_reasoning()
             reason = one_line(event.reason).rstrip(". ")
             self.note(f"{reason}, retrying in {event.delay:.1f} s (try {event.attempt})")
 
-    def finish(self, reply: Reply, *, base_url: str = "") -> None:
-        """The end of the reply: JSON, or the closing newline, tool calls, error and usage."""
+    def finish(
+        self,
+        reply: Reply,
+        *,
+        endpoint: Endpoint | None = None,
+        steps: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """The end of the reply: JSON, or the closing newline, tool calls, error and usage.
+        `steps`: the tool round trips before it (`--json` gains a `steps` list)."""
         if self.json_mode:
-            text = json.dumps(reply.to_json(), ensure_ascii=False)
+            text = json.dumps({**reply.to_json(), "steps": steps or []}, ensure_ascii=False)
             self.out.write(terminal_safe_json(text) + "\n")
             self.out.flush()
             return
@@ -77,17 +107,19 @@ class AskPrinter:
             self.out.write("\n")
             self._content_tail = "\n"
         self.out.flush()
+        if reply.refused:
+            self.note("note: the model refused; the text above is its refusal, not an answer")
         for call in reply.tool_calls:
             line = f"tool call {one_line(call.name, 80)}({one_line(call.arguments_text)})"
             _, parse_error = call.parsed_arguments()
             if parse_error:
                 line += f"  [arguments are not valid JSON: {one_line(parse_error, 80)}]"
             self.note(line)
-        cut = _cut_short_note(reply.finish_reason) if reply.state is ReplyState.COMPLETE else None
+        cut = finish_note(reply.finish_reason) if reply.state is ReplyState.COMPLETE else None
         if cut:
-            self.note(cut)
+            self.note(f"note: {cut}")
         if reply.state is ReplyState.ERROR:
-            self._report_error(reply, base_url)
+            self._report_error(reply, endpoint)
         elif reply.state is ReplyState.INTERRUPTED:
             message = reply.error.message if reply.error else "the stream ended before the reply"
             self.note(f"error: {one_line(message, 1000)} (interrupted)")
@@ -96,14 +128,12 @@ class AskPrinter:
         if self.show_usage:
             self.note(usage_line(reply))
 
-    def _report_error(self, reply: Reply, base_url: str) -> None:
-        error = reply.error
-        message = one_line(error.message, 1000) if error else "unknown error"
-        status = error.status if error else None
-        self.note(f"error: {message}" + (f" (HTTP {status})" if status else ""))
-        hint = error_hint(status, base_url)
+    def _report_error(self, reply: Reply, endpoint: Endpoint | None) -> None:
+        error = reply.error or ErrorInfo("unknown error")
+        self.note(error_line(error))
+        hint = reply_hint(reply, SHELL, endpoint)
         if hint:
-            self.note(hint)
+            self.note(hint_line(hint))
 
     def _close_reasoning(self) -> None:
         if self._reasoning_open:
@@ -118,66 +148,68 @@ class AskPrinter:
         self.err.flush()
 
 
-_NORMAL_ENDS = (None, "stop", "tool_calls", "function_call", "end_turn", "eos")
+def error_line(error: ErrorInfo) -> str:
+    """`error: <the provider's words> (HTTP 404)` on one line; no status shown for a 2xx."""
+    label = status_label(error.status)
+    return f"error: {one_line(error.message, 1000)}" + (f" ({label})" if label else "")
 
 
-def _cut_short_note(reason: str | None) -> str | None:
-    """Why a complete reply may not be the whole answer (stdout alone cannot tell)."""
-    if reason in _NORMAL_ENDS:
-        return None
-    if reason == "length":
-        return "note: the reply was cut at the token limit (finish_reason length)"
-    if reason == "content_filter":
-        return "note: the provider's content filter stopped the reply"
-    return f"note: the reply ended with finish_reason {one_line(str(reason), 80)}"
+def hint_line(hint: str) -> str:
+    """A hint from core.descriptions as a `hint: ...` line."""
+    return "hint: " + hint[:1].lower() + hint[1:]
 
 
-def error_hint(status: int | None, base_url: str) -> str | None:
-    if status in (401, 403):
-        return (
-            "hint: check the API key: export TENSORX_API_KEY=..., pass --api-key, "
-            "or set api_key_env in the config file"
-        )
-    if status == 404:
-        return "hint: check --base-url and --model (`tensorx-chat models` lists the models)"
-    if status == 429:
-        return "hint: rate limited; wait a little and try again"
-    if status is None and base_url:
-        return f"hint: is {base_url} reachable? (--base-url, or --demo to try offline)"
-    return None
+def error_hint(
+    status: int | None,
+    base_url: str,
+    *,
+    message: str = "",
+    error_type: str | None = None,
+    now: float | None = None,
+) -> str | None:
+    """The `hint: ...` line for a failed request: core.descriptions with the shell's words."""
+    error = ErrorInfo(message, status, error_type)
+    hint = descriptions.error_hint(error, SHELL, Endpoint(base_url), now=now)
+    return hint_line(hint) if hint else None
 
 
 def usage_line(reply: Reply) -> str:
-    """`finish stop · tokens prompt 12, completion 30, total 42 · ttft 0.21 s · total 1.30 s`."""
+    """`finish stop · state complete · tokens prompt 12, completion 30, total 42 · TTFT 0.21 s ·
+    total 1.30 s · 41 tok/s · model x` (the words of core.descriptions, as in the UI)."""
     parts = [f"finish {reply.finish_reason or '-'}", f"state {reply.state}"]
-    if reply.usage:
-        tokens = ", ".join(
-            f"{key.removesuffix('_tokens')} {value}"
-            for key, value in reply.usage.items()
-            if isinstance(value, int | float) and not isinstance(value, bool)
-        )
-        parts.append(f"tokens {tokens}" if tokens else "usage " + json.dumps(reply.usage))
-    else:
-        parts.append("usage not reported")
-    timings = reply.timings
-    if timings.ttft_s is not None:
-        parts.append(f"ttft {timings.ttft_s:.2f} s")
-    if timings.total_s is not None:
-        parts.append(f"total {timings.total_s:.2f} s")
-    rate = _tokens_per_second(reply)
-    if rate is not None:
-        parts.append(f"{rate:.0f} tok/s")
+    counts = token_counts(reply.usage)
+    parts.append("tokens " + ", ".join(counts) if counts else "usage not reported")
+    parts += timing_parts(reply)
     if reply.model:
         parts.append(f"model {reply.model}")
     return " · ".join(parts)
 
 
-def _tokens_per_second(reply: Reply) -> float | None:
-    completion: Any = (reply.usage or {}).get("completion_tokens")
-    seconds = reply.timings.generation_s
-    if not isinstance(completion, int) or not seconds or seconds <= 0:
-        return None
-    return completion / seconds
+def cost_line(reply: Reply, model: ModelInfo | None, model_id: str) -> str:
+    """`cost $0.0042 (cached 900 of 1,200 prompt tokens saved $0.0002)`, or why it is unknown."""
+    cost = compute_cost(reply.usage, model)
+    if cost is None:
+        priced = model is not None and (
+            model.input_price is not None or model.output_price is not None
+        )
+        if not priced:
+            why = (
+                f"no prices known for {one_line(model_id, 80)} "
+                '(input_price and output_price in its [models."…"] config table)'
+            )
+        elif not reply.usage:
+            why = "the server reported no usage"
+        else:
+            why = "a price or a token count is missing"
+        return f"cost unknown: {why}"
+    line = f"cost {format_cost(cost.total)}"
+    details = (reply.usage or {}).get("prompt_tokens_details")
+    cached = details.get("cached_tokens") if isinstance(details, dict) else None
+    if isinstance(cached, int) and cached > 0 and cost.saved_by_cache is not None:
+        prompt = (reply.usage or {}).get("prompt_tokens")
+        of = f" of {prompt:,}" if isinstance(prompt, int) else ""
+        line += f" (cached {cached:,}{of} prompt tokens saved {format_cost(cost.saved_by_cache)})"
+    return line
 
 
 def _unchanged(text: str) -> str:

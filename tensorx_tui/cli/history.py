@@ -9,27 +9,19 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, TextIO
 
-from tensorx_tui.cli.shell import PROG, UsageError, isatty
-from tensorx_tui.core.reply import Reply
+from tensorx_tui.cli.shell import PROG, isatty
+from tensorx_tui.core.cost import format_cost
 from tensorx_tui.core.sanitize import one_line, safe_terminal_text, terminal_safe_json
-from tensorx_tui.settings import Settings, load_settings
+from tensorx_tui.settings import load_settings
 from tensorx_tui.store.conversations import ConversationNotFound, Store
-from tensorx_tui.store.db import DB_FILENAME, StoreError
-from tensorx_tui.store.records import Conversation, ConversationId
-from tensorx_tui.store.session import (
-    ConversationLog,
-    NewConversation,
-    continued_model,
-    request_params,
-)
+from tensorx_tui.store.db import StoreError
 from tensorx_tui.store.transcripts import (
     ExportFormat,
     TranscriptError,
-    from_json,
+    conversation_from_json,
     read_transcript,
     render,
 )
@@ -49,10 +41,7 @@ def open_store(args: argparse.Namespace) -> Store:
 
 def open_existing_store(args: argparse.Namespace) -> Store | None:
     """The store, or None when nothing was ever saved (reading creates no files)."""
-    data_dir = data_dir_for(args)
-    if not (data_dir / DB_FILENAME).exists():
-        return None
-    return Store.open(data_dir)
+    return Store.open_existing(data_dir_for(args))
 
 
 def _fail(message: str) -> int:
@@ -88,15 +77,41 @@ def run_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_ROW = "{id:<8}  {updated:<16}  {messages:>4}  {model:<28}  {cost:>9}  {title}\n"
+
+
 def print_history(rows: Sequence[dict[str, Any]], out: TextIO) -> None:
-    """One line per conversation (id, last update, messages, model, title), then its snippet."""
+    """A header, then one line per conversation (id, last update, messages, model, cost, title)
+    and its snippet. The cost is the sum of the replies' known costs ("-" when none is known).
+    For people: `--json` is the form for programs."""
     from datetime import datetime
 
+    if rows:
+        out.write(
+            _ROW.format(
+                id="ID",
+                updated="UPDATED",
+                messages="MSGS",
+                model="MODEL",
+                cost="COST",
+                title="TITLE",
+            )
+        )
     for row in rows:
         updated = datetime.fromisoformat(row["updated_at"]).astimezone().strftime("%Y-%m-%d %H:%M")
         model = one_line(row["model"] or "-", 28)
         title = one_line(row["title"] or "(untitled)", 80)
-        out.write(f"{row['id']}  {updated}  {row['messages']:>4}  {model:<28}  {title}\n")
+        cost = "-" if row.get("cost") is None else format_cost(row["cost"])
+        out.write(
+            _ROW.format(
+                id=row["id"],
+                updated=updated,
+                messages=row["messages"],
+                model=model,
+                cost=cost,
+                title=title,
+            )
+        )
         if row.get("snippet"):
             out.write(f"          {one_line(row['snippet'], 110)}\n")
 
@@ -141,7 +156,7 @@ def run_export(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     try:
         if args.file == "-":
-            conversation = from_json(sys.stdin.read())
+            conversation = conversation_from_json(sys.stdin.read())
         else:
             conversation = read_transcript(Path(args.file).expanduser())
     except TranscriptError as exc:
@@ -158,118 +173,3 @@ def run_import(args: argparse.Namespace) -> int:
         )
     print(conv_id)
     return EXIT_OK
-
-
-# -- saving for `ask` ------------------------------------------------------------------------------
-
-
-class AskConversation:
-    """The conversation an `ask` continues (-c / --conversation) and saves into (unless --no-save).
-
-    Inactive (no store) when there is nothing to load or save; every method is then a no-op, so
-    `ask` calls them unconditionally. Saving problems are warnings: the answer matters more.
-    """
-
-    def __init__(
-        self, store: Store | None, conversation: Conversation | None, *, save: bool
-    ) -> None:
-        self.store = store
-        self.conversation = conversation
-        self.save = save and store is not None
-        # The saving itself is shared with the chat UI (store/session.py).
-        self.log = ConversationLog(
-            store if self.save else None,
-            conversation.id if conversation else None,
-            on_error=_warn,
-        )
-
-    @property
-    def conv_id(self) -> ConversationId | None:
-        return self.log.conv_id
-
-    @classmethod
-    def open(cls, args: argparse.Namespace, settings: Settings) -> AskConversation:
-        """Raises UsageError when the conversation to continue cannot be loaded."""
-        wanted: str | None = getattr(args, "conversation", None)
-        cont = bool(getattr(args, "continue_", False))
-        save = not getattr(args, "no_save", False)
-        if not (save or wanted or cont):
-            return cls(None, None, save=False)
-        try:
-            store = Store.open(settings.data_dir)
-        except StoreError as exc:
-            if wanted or cont:
-                raise UsageError(str(exc)) from exc
-            _warn(f"the reply will not be saved: {exc}")
-            return cls(None, None, save=False)
-        try:
-            conversation = None
-            if wanted:
-                conversation = store.load_conversation(store.resolve_id(wanted))
-            elif cont:
-                latest = store.latest_conversation_id()
-                if latest is None:
-                    raise StoreError("no saved conversation to continue")
-                conversation = store.load_conversation(latest)
-        except StoreError as exc:
-            store.close()
-            raise UsageError(str(exc)) from exc
-        return cls(store, conversation, save=save)
-
-    def history(self) -> list[dict[str, Any]]:
-        """The earlier messages to send before the new prompt."""
-        return self.conversation.to_openai_messages() if self.conversation else []
-
-    def system(self, settings: Settings, given: str | None) -> str | None:
-        """-s wins; a continued conversation keeps its own system prompt; else the settings'."""
-        if given is not None:
-            return given
-        if self.conversation is not None:
-            return self.conversation.meta.system or None
-        return settings.system
-
-    def model(self, settings: Settings, given: str | None) -> str:
-        """-m wins; a continued conversation keeps its model when on the same endpoint."""
-        if given is not None:
-            return settings.model
-        meta = self.conversation.meta if self.conversation else None
-        return continued_model(meta, settings.base_url, settings.model)
-
-    def save_prompt(
-        self, prompt: str, *, settings: Settings, model: str, system: str | None
-    ) -> None:
-        """Commit the user's message (before the request is sent) and open the reply's row."""
-        if self.log.conv_id is not None:
-            self.log.update_settings(model=model, system=system or "")
-        self.log.add_user(
-            prompt,
-            NewConversation(
-                profile=settings.profile,
-                base_url=settings.base_url,
-                model=model,
-                system=system or "",
-                params=request_params(settings.temperature, settings.max_tokens),
-            ),
-        )
-        self.log.start_reply(model)
-        self.save = self.log.saving
-
-    def on_event(self, reply: Reply) -> None:
-        """After each stream event: a checkpoint at most once a second."""
-        self.log.update(reply)
-
-    def recording(self) -> AbstractAsyncContextManager[None]:
-        """Around the stream: also checkpoints while the stream is quiet."""
-        return self.log.recording()
-
-    def finish(self, reply: Reply) -> None:
-        """Save the final reply (its real state: complete, cancelled, error, interrupted)."""
-        self.log.finish(reply)
-
-    def close(self) -> None:
-        if self.store is not None:
-            self.store.close()
-
-
-def _warn(message: str) -> None:
-    print(f"{PROG}: warning: {one_line(message, 1000)}", file=sys.stderr)

@@ -16,7 +16,8 @@ from collections.abc import Callable
 
 from tensorx_tui import __version__
 from tensorx_tui.cli.shell import PROG, UsageError, settings_for
-from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.core.params import parse_max_tokens, parse_temperature
+from tensorx_tui.core.sanitize import one_line, safe_terminal_text
 from tensorx_tui.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_MODEL,
@@ -55,7 +56,8 @@ def _run(argv: list[str]) -> int:
     try:
         return handler(args)
     except (UsageError, SettingsError) as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        # It may quote a config file or a server: neutralised like any untrusted text.
+        print(f"{PROG}: {safe_terminal_text(str(exc))}", file=sys.stderr)
         return 2
 
 
@@ -132,24 +134,33 @@ def _lazy(module: str, function: str) -> Handler:
     return run
 
 
-def add_chat_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    chat = subcommands.add_parser(
-        "chat", parents=[_connection_options()], help="open the chat UI (the default)"
-    )
-    chat.add_argument("-s", "--system", help="system prompt")
-    chat.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
-    chat.add_argument("--data-dir", help="where conversations are stored (or TENSORX_DATA_DIR)")
-    chat.add_argument("--theme", help="Textual theme name")
-    earlier = chat.add_mutually_exclusive_group()
-    earlier.add_argument(
+def _chat_ui_options() -> argparse.ArgumentParser:
+    """Options of the chat UI, in a terminal (`chat`) or a browser (`serve` passes them on)."""
+    options = argparse.ArgumentParser(add_help=False)
+    options.add_argument("-s", "--system", help="system prompt")
+    options.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
+    options.add_argument("--data-dir", help="where conversations are stored (or TENSORX_DATA_DIR)")
+    options.add_argument("--theme", help="Textual theme name")
+    options.add_argument(
         "-c",
         "--continue",
         dest="continue_",
         action="store_true",
         help="open the latest saved conversation",
     )
-    earlier.add_argument(
-        "--conversation", metavar="ID", help="open conversation ID (a unique prefix is enough)"
+    options.add_argument(
+        "--conversation",
+        metavar="ID",
+        help="open conversation ID (a unique prefix is enough; wins over -c)",
+    )
+    return options
+
+
+def add_chat_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    chat = subcommands.add_parser(
+        "chat",
+        parents=[_connection_options(), _chat_ui_options()],
+        help="open the chat UI (the default)",
     )
     chat.set_defaults(run=run_chat)
 
@@ -167,9 +178,18 @@ def add_ask_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentPars
     )
     ask.add_argument("prompt", nargs="?", metavar="PROMPT", help="the prompt; - reads stdin")
     ask.add_argument("-s", "--system", help="system prompt")
-    ask.add_argument("-t", "--temperature", type=float, help="sampling temperature (0-2)")
-    ask.add_argument("--max-tokens", type=_positive_int, help="cap on the reply length")
+    ask.add_argument("-t", "--temperature", type=_temperature, help="sampling temperature (0-2)")
+    ask.add_argument("--max-tokens", type=_max_tokens, help="cap on the reply length")
     ask.add_argument("--tools", metavar="FILE", help="JSON list of OpenAI tool definitions")
+    ask.add_argument(
+        "--allow-tool",
+        action="append",
+        metavar="NAME",
+        help="run this MCP tool without asking (repeatable; NAME or SERVER.NAME)",
+    )
+    ask.add_argument(
+        "--allow-all-tools", action="store_true", help="run every MCP tool without asking"
+    )
     ask.add_argument(
         "--json", action="store_true", help="print one JSON object at the end instead of streaming"
     )
@@ -195,7 +215,15 @@ def add_models_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentP
     models = subcommands.add_parser(
         "models", parents=[_connection_options()], help="list the endpoint's models"
     )
-    models.add_argument("--json", action="store_true", help="print a JSON list")
+    models.add_argument(
+        "--json",
+        action="store_true",
+        help="a JSON list of {id, context, max_output, input_price, output_price, "
+        "cached_input_price, tools, vision, reasoning, source}; prices in $ per million tokens",
+    )
+    models.add_argument(
+        "-v", "--verbose", action="store_true", help="a table: context, prices, capabilities"
+    )
     models.set_defaults(run=_lazy("tensorx_tui.cli.models", "run_models"))
 
 
@@ -214,6 +242,27 @@ def add_serve_demo_parser(
         "--allow-remote", action="store_true", help="allow binding to a non-loopback address"
     )
     serve.set_defaults(run=run_serve_demo)
+
+
+def add_serve_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = subcommands.add_parser(
+        "serve",
+        parents=[_connection_options(), _chat_ui_options()],
+        help="serve the chat UI to a web browser (needs the `web` extra)",
+        description=(
+            "Serve the chat UI to a web browser: each tab runs its own app with these options. "
+            "Listens on loopback only unless --allow-remote. "
+            "Needs the web extra: pip install 'tensorx-chat[web]'."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host: anyone who can reach the port can use your API key",
+    )
+    serve.set_defaults(run=_lazy("tensorx_tui.cli.serve", "run_serve"))
 
 
 def _store_options() -> argparse.ArgumentParser:
@@ -239,7 +288,7 @@ def add_history_parser(subcommands: argparse._SubParsersAction[argparse.Argument
     history.add_argument(
         "--json",
         action="store_true",
-        help="a JSON list of {id, title, created_at, updated_at, model, profile, messages}",
+        help="a JSON list of {id, title, created_at, updated_at, model, profile, messages, cost}",
     )
     history.set_defaults(run=_lazy("tensorx_tui.cli.history", "run_history"))
 
@@ -271,6 +320,7 @@ SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]
     add_ask_parser,
     add_models_parser,
     add_serve_demo_parser,
+    add_serve_parser,
     add_history_parser,
     add_export_parser,
     add_import_parser,
@@ -284,6 +334,21 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _temperature(text: str) -> float:
+    """The UI's rule (core.params), so `ask -t 7` is refused as the parameters dialog refuses it."""
+    value = parse_temperature(text)
+    if isinstance(value, str):
+        raise argparse.ArgumentTypeError(value)
+    return value
+
+
+def _max_tokens(text: str) -> int:
+    value = parse_max_tokens(text)
+    if isinstance(value, str):
+        raise argparse.ArgumentTypeError(value)
     return value
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.settings import DEMO_MODEL, Settings, load_settings
 
 PROG = "tensorx-chat"
@@ -36,7 +37,7 @@ def settings_for(args: argparse.Namespace, *, require_key: bool = True) -> Itera
     """Settings from the flags; with --demo, a demo server runs for the duration of the block."""
     settings = load_settings(vars(args))
     for warning in settings.warnings:
-        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+        print(f"{PROG}: warning: {one_line(warning, 1000)}", file=sys.stderr)
     if not settings.demo:
         problem = settings.key_problem()
         if require_key and problem:
@@ -49,12 +50,17 @@ def settings_for(args: argparse.Namespace, *, require_key: bool = True) -> Itera
     )
     server.start()
     try:
+        # The offline demo runs its own MCP server too (weather, calculator, clock), so the
+        # whole tool loop can be seen with no key.
+        from tensorx_tui.demo.mcp_server import demo_server_config
+
         yield dataclasses.replace(
             settings,
             base_url=str(server.base_url),
             model=args.model or DEMO_MODEL,
             api_key=None,
             demo=True,
+            mcp_servers=[*settings.mcp_servers, demo_server_config()],
         )
     finally:
         server.stop()

@@ -6,7 +6,15 @@ wild (see shared/protocol.md) are normalised here:
 
 - usage on any chunk (also `choices: []`), merged key by key; a later `null` never erases it;
 - `reasoning_content`, else `reasoning` (never both, so servers sending both are not doubled);
-  OpenRouter's `reasoning_details` text only when neither is present;
+  OpenRouter's `reasoning_details` text and summary parts only when neither is present (encrypted
+  parts are opaque: never text);
+- content as a list of typed parts (Mistral): `text` parts are answer, `thinking` parts reasoning,
+  `refusal` parts refusal;
+- inline `<think>…</think>` in the content (models served without a reasoning parser) is split
+  into reasoning and answer as it streams, by the rule in think_tags.py (`think_tags=False` turns
+  it off); an implicit thought closed late gives a ContentReclassified event;
+- `refusal` (delta or message) is kept apart from the content, with RefusalDelta events;
+- Groq's usage in `x_groq.usage` counts when the chunk has no `usage`;
 - tool-call fragments are routed to dense 0-based positions: by wire `index` when there is one (a
   NEW id on a known index starts a new call), else to the current call (a new id, or a name arriving
   when the current call's arguments are already complete JSON, starts a new one). Repeated ids and
@@ -21,7 +29,8 @@ wild (see shared/protocol.md) are normalised here:
 Non-JSON data in an ordinary event is ignored and counted in `ignored_data` (proxies send stray
 heartbeats); non-JSON data in an `event: error` event is the error message.
 
-Hot path: a content chunk costs a few dict look-ups, one list append and one small event. The text
+Hot path: a content chunk costs a few dict look-ups, one list append and one small event (and,
+while a `</think>` could still end an implicit thought, one scan of the delta for "<"). The text
 is kept as a list of parts and joined only when `reply.content` (or `reasoning`, `tool_calls`) is
 read: `accumulator.reply` is one live object, always current, that can be read on every event at no
 cost and whose text costs one join per read after a change.
@@ -38,14 +47,17 @@ from typing import Any, cast
 
 from tensorx_tui.core.events import (
     ContentDelta,
+    ContentReclassified,
     Finished,
     ReasoningDelta,
+    RefusalDelta,
     StreamError,
     StreamEvent,
     ToolCallDelta,
     UsageUpdated,
 )
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
+from tensorx_tui.core.think_tags import BUSY, CONTENT, REASONING, WATCH, Op, ThinkTagSplitter
 
 _loads = json.loads
 _GENERIC_ERROR = 'The provider ended the reply with an error (finish_reason "error").'
@@ -94,14 +106,23 @@ class _LiveReply(Reply):
     """A Reply whose text fields are joined from the accumulator's parts when they are read.
 
     Everything else about Reply (fields, to_json, equality between live replies) is unchanged;
-    assigning `content`, `reasoning` or `tool_calls` works too (the value replaces the parts).
+    assigning `content`, `reasoning`, `refusal` or `tool_calls` works too (the value replaces the
+    parts).
     """
 
-    __slots__ = ("_calls", "_calls_dirty", "_content_parts", "_reasoning_parts", "_tool_calls")
+    __slots__ = (
+        "_calls",
+        "_calls_dirty",
+        "_content_parts",
+        "_reasoning_parts",
+        "_refusal_parts",
+        "_tool_calls",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._content_parts: list[str] = []
         self._reasoning_parts: list[str] = []
+        self._refusal_parts: list[str] = []
         self._calls: list[_Call] = []
         self._calls_dirty = False
         self._tool_calls: list[ToolCall] = []
@@ -124,6 +145,14 @@ class _LiveReply(Reply):
         self._reasoning_parts[:] = [value] if value else []
 
     @property
+    def refusal(self) -> str:
+        return _joined(self._refusal_parts)
+
+    @refusal.setter
+    def refusal(self, value: str) -> None:
+        self._refusal_parts[:] = [value] if value else []
+
+    @property
     def tool_calls(self) -> list[ToolCall]:
         if self._calls_dirty:
             self._calls_dirty = False
@@ -137,12 +166,19 @@ class _LiveReply(Reply):
 
 
 class Accumulator:
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, *, think_tags: bool = True
+    ) -> None:
+        """`think_tags=False` leaves `<think>` tags in the content as text (see think_tags.py)."""
         self._clock = clock
         self._reply = reply = _LiveReply()
         # The reply's own lists, appended to on the hot path.
         self._content = reply._content_parts
         self._reasoning = reply._reasoning_parts
+        self._refusal = reply._refusal_parts
+        # The inline-reasoning splitter, and its mode (PASS 0, WATCH 1, BUSY 2) for the hot path.
+        self._tags = ThinkTagSplitter(lambda: reply.content) if think_tags else None
+        self._tag_mode = self._tags.mode if self._tags is not None else 0
         self._calls = reply._calls
         self._by_index: dict[int, int] = {}  # wire index -> position of its current call
         self._by_id: dict[str, int] = {}  # tool-call id -> position
@@ -183,7 +219,7 @@ class Accumulator:
             return self._error_event(data)
         if data == "[DONE]" or (len(data) < 64 and data.strip() == "[DONE]"):
             self._done = self._done_marker = True
-            return []
+            return self._release_tags() if self._tag_mode == BUSY else []
         try:
             chunk = self._parse(data)
         except (ValueError, RecursionError):
@@ -229,6 +265,8 @@ class Accumulator:
         if self._finished:
             return r
         self._finished = True
+        if self._tag_mode == BUSY:
+            self._release_tags()  # into the reply only: the stream is over, no one reads events
         if state is not None:
             r.state = state
         elif self._error is not None:
@@ -262,8 +300,12 @@ class Accumulator:
                     if type(content) is str and len(delta) == 1:
                         # The hot path: a plain content delta.
                         if content:
-                            self._content.append(content)
-                            events.append(ContentDelta(content))
+                            mode = self._tag_mode  # 1 is WATCH (a literal: no global look-up)
+                            if (mode == 1 and "<" not in content) or not mode:
+                                self._content.append(content)
+                                events.append(ContentDelta(content))
+                            else:
+                                self._tagged(content, events)
                             tokens = True
                     else:
                         tokens = self._delta(delta, events, None) or tokens
@@ -276,11 +318,12 @@ class Accumulator:
                     else:
                         text = choice.get("text")  # legacy /completions shape
                         if isinstance(text, str) and text:
-                            self._content.append(text)
-                            events.append(ContentDelta(text))
+                            self._add_content(text, events)
                             tokens = True
                 reason = choice.get("finish_reason")
                 if reason and isinstance(reason, str) and reason != self._finish_reason:
+                    if self._tag_mode == BUSY:
+                        events += self._release_tags()
                     self._finish_reason = reply.finish_reason = reason
                     events.append(Finished(reason))
                     if reason == "error" and choice.get("error") is not None:
@@ -288,6 +331,9 @@ class Accumulator:
         elif chunk.get("object") == "error":
             self._record_error(chunk, events)  # vLLM's error body (it has no choices)
         usage = chunk.get("usage")
+        if usage is None and "x_groq" in chunk:
+            groq = chunk["x_groq"]
+            usage = groq.get("usage") if isinstance(groq, dict) else None
         if usage and isinstance(usage, dict):
             self._merge_usage(usage, events)
         error = chunk.get("error")
@@ -309,8 +355,7 @@ class Accumulator:
         content = delta.get("content")
         if content:
             if type(content) is str:
-                self._content.append(content)
-                events.append(ContentDelta(content))
+                self._add_content(content, events)
                 tokens = True
             elif isinstance(content, list):
                 tokens = self._content_parts(content, events)
@@ -322,8 +367,11 @@ class Accumulator:
             elif "reasoning_details" in delta:
                 reasoning = _details_text(delta["reasoning_details"])
         if reasoning and type(reasoning) is str:
-            self._reasoning.append(reasoning)
-            events.append(ReasoningDelta(reasoning))
+            self._add_reasoning(reasoning, events)
+            tokens = True
+        refusal = delta.get("refusal")
+        if refusal and type(refusal) is str:
+            self._add_refusal(refusal, events)
             tokens = True
         tool_calls = delta.get("tool_calls")
         if tool_calls is not None:
@@ -349,16 +397,68 @@ class Accumulator:
             if kind == "text":
                 text = part.get("text")
                 if isinstance(text, str) and text:
-                    self._content.append(text)
-                    events.append(ContentDelta(text))
+                    self._add_content(text, events)
                     tokens = True
             elif kind == "thinking":
                 text = _details_text(part.get("thinking"))
                 if text:
-                    self._reasoning.append(text)
-                    events.append(ReasoningDelta(text))
+                    self._add_reasoning(text, events)
+                    tokens = True
+            elif kind == "refusal":
+                text = part.get("refusal")
+                if isinstance(text, str) and text:
+                    self._add_refusal(text, events)
                     tokens = True
         return tokens
+
+    # ----------------------------------------------------------------------------- text
+
+    def _add_content(self, text: str, events: list[StreamEvent]) -> None:
+        mode = self._tag_mode
+        if not mode or (mode == WATCH and "<" not in text):
+            self._content.append(text)
+            events.append(ContentDelta(text))
+        else:
+            self._tagged(text, events)
+
+    def _add_reasoning(self, text: str, events: list[StreamEvent]) -> None:
+        if self._tag_mode and self._tags is not None:
+            self._apply(self._tags.reasoning_arrived(), events)
+        self._reasoning.append(text)
+        events.append(ReasoningDelta(text))
+
+    def _add_refusal(self, text: str, events: list[StreamEvent]) -> None:
+        self._refusal.append(text)
+        events.append(RefusalDelta(text))
+
+    def _tagged(self, text: str, events: list[StreamEvent]) -> None:
+        """Content through the inline-reasoning splitter."""
+        if self._tags is not None:
+            self._apply(self._tags.feed(text), events)
+
+    def _release_tags(self) -> list[StreamEvent]:
+        """The splitter's held text, released as the stream ends."""
+        events: list[StreamEvent] = []
+        if self._tags is not None:
+            self._apply(self._tags.flush(), events)
+        return events
+
+    def _apply(self, ops: list[Op], events: list[StreamEvent]) -> None:
+        for kind, text in ops:
+            if kind == CONTENT:
+                self._content.append(text)
+                events.append(ContentDelta(text))
+            elif kind == REASONING:
+                self._reasoning.append(text)
+                events.append(ReasoningDelta(text))
+            else:  # RECLASSIFY: the content so far was an implicit thought
+                moved = _joined(self._content)
+                if moved:
+                    self._content.clear()
+                    self._reasoning.append(moved)
+                    events.append(ContentReclassified(moved))
+        if self._tags is not None:
+            self._tag_mode = self._tags.mode
 
     def _merge_usage(self, usage: dict[str, Any], events: list[StreamEvent]) -> None:
         # Always a new dict: earlier UsageUpdated events keep the values they carried.
@@ -481,6 +581,8 @@ class Accumulator:
     def _record_error(self, error: Any, events: list[StreamEvent]) -> None:
         if self._error is not None:
             return  # the first error is the one to show
+        if self._tag_mode == BUSY:
+            events += self._release_tags()
         message, status, kind, code = _describe_error(error)
         self._error = ErrorInfo(message=message, status=status, type=kind)
         self._reply.error = self._error
@@ -497,7 +599,7 @@ def _details_text(details: Any) -> str:
         return ""
     pieces = []
     for item in details:
-        if isinstance(item, dict):
+        if isinstance(item, dict) and item.get("type") != "reasoning.encrypted":
             text = item.get("text")
             if not isinstance(text, str):
                 text = item.get("summary")

@@ -17,12 +17,16 @@ from typing import Any
 
 import httpx
 
+from tensorx_tui.core.retry import reset_time
+from tensorx_tui.core.sanitize import strip_unsafe
+from tensorx_tui.core.secret import redact_url
+
 MAX_MESSAGE = 2000  # a JSON error message longer than this is cut
 MAX_TEXT = 300  # a plain-text body is usually a traceback or a proxy page: keep the start
 
-# C0 controls except TAB and LF, DEL, C1 controls; and whole ANSI escape sequences first.
+# Whole ANSI escape sequences go first (so their parameters do not stay behind as text); then
+# every other unsafe character, by the one table in core.sanitize.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _H1 = re.compile(r"<h1[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
@@ -39,7 +43,7 @@ class ProviderError:
 def clean_text(text: str, limit: int = MAX_MESSAGE) -> str:
     """`text` without escape sequences or control characters (newlines and tabs kept), stripped,
     and cut at `limit` characters with an ellipsis."""
-    text = _CONTROL.sub("", _ANSI.sub("", text.replace("\r\n", "\n"))).strip()
+    text = strip_unsafe(_ANSI.sub("", text.replace("\r\n", "\n"))).strip()
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
@@ -60,21 +64,30 @@ def redact(text: str, secret: str | None) -> str:
     return text
 
 
+# TensorX (LiteLLM) writes an absent type, param or code as the string "None".
+_ABSENT = frozenset({"", "none", "null"})
+
+
 def _as_code(value: Any) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, str | int | float):
-        return str(value) or None
+        text = str(value)
+        return None if text.strip().lower() in _ABSENT else text
     return None
+
+
+def _as_type(value: Any) -> str | None:
+    if not isinstance(value, str) or value.strip().lower() in _ABSENT:
+        return None
+    return value
 
 
 def _from_error_value(error: Any, outer: dict[str, Any]) -> ProviderError | None:
     """The `error` member: an object with a message, or a bare string."""
     kind = outer.get("type")
     if isinstance(error, str) and error.strip():
-        return ProviderError(
-            clean_text(error), kind if isinstance(kind, str) else None, _as_code(outer.get("code"))
-        )
+        return ProviderError(clean_text(error), _as_type(kind), _as_code(outer.get("code")))
     if not isinstance(error, dict):
         return None
     message = error.get("message")
@@ -92,10 +105,10 @@ def _from_error_value(error: Any, outer: dict[str, Any]) -> ProviderError | None
         if isinstance(raw, str) and raw.strip() and raw not in message:
             origin = f" ({provider})" if isinstance(provider, str) and provider else ""
             message = f"{message}{origin}: {raw}"
-    kind = error.get("type", kind)
+    kind = _as_type(error.get("type")) or _as_type(kind)
     return ProviderError(
         clean_text(message),
-        kind if isinstance(kind, str) else None,
+        kind,
         _as_code(error.get("code", outer.get("code"))),
     )
 
@@ -122,12 +135,12 @@ def _from_detail(detail: Any) -> str | None:
     return None
 
 
-def from_json(value: Any) -> ProviderError | None:
+def error_from_json(value: Any) -> ProviderError | None:
     """The provider's error in a parsed JSON body, or None if the body names none."""
     if isinstance(value, list):
         # Gemini's OpenAI layer wraps the error object in a list.
         for item in value:
-            found = from_json(item)
+            found = error_from_json(item)
             if found is not None:
                 return found
         return None
@@ -137,8 +150,7 @@ def from_json(value: Any) -> ProviderError | None:
         found = _from_error_value(value["error"], value)
         if found is not None:
             return found
-    kind = value.get("type")
-    kind = kind if isinstance(kind, str) else None
+    kind = _as_type(value.get("type"))
     message = value.get("message")
     if isinstance(message, str) and message.strip():
         return ProviderError(clean_text(message), kind, _as_code(value.get("code")))
@@ -184,7 +196,7 @@ def parse_error_body(status: int, content_type: str, body: bytes) -> ProviderErr
         except (ValueError, RecursionError):
             value = None
         if value is not None:
-            found = from_json(value)
+            found = error_from_json(value)
             if found is not None:
                 return found
             return ProviderError(f"{status_line(status)}: {clean_text(stripped, MAX_TEXT)}")
@@ -195,13 +207,8 @@ def parse_error_body(status: int, content_type: str, body: bytes) -> ProviderErr
 
 
 def display_url(url: str) -> str:
-    """The URL to show in a message: no user:password, no query (either could hold a secret)."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError):
-        return clean_text(url.split("?", 1)[0].rsplit("@", 1)[-1], 200)
-    shown = parsed.copy_with(username=None, password=None, query=None, fragment=None)
-    return clean_text(str(shown), 200)
+    """The URL to show in a message: without credentials (`core.secret.redact_url`), cleaned."""
+    return clean_text(redact_url(url), 200)
 
 
 def _root_causes(exc: BaseException) -> str:
@@ -214,6 +221,24 @@ def _root_causes(exc: BaseException) -> str:
         current = current.__cause__ or current.__context__
         depth += 1
     return " | ".join(seen).lower()
+
+
+# Resolver answers that mean the name does not exist (glibc, macOS, Windows 11001), and ones that
+# mean the lookup itself failed for now (no DNS server reachable: worth another try).
+_NAME_NOT_FOUND = (
+    "name or service not known",
+    "nodename nor servname",
+    "no address associated",
+    "getaddrinfo failed",
+    "no such host",
+)
+_NAME_LOOKUP_FAILED = ("temporary failure in name resolution", "name resolution", "gaierror")
+
+
+def host_not_found(exc: BaseException) -> bool:
+    """True when the host name does not resolve: trying again cannot help, so it is said at once."""
+    causes = _root_causes(exc)
+    return any(marker in causes for marker in _NAME_NOT_FOUND)
 
 
 def _detail(exc: BaseException) -> str:
@@ -230,19 +255,10 @@ def describe_transport_error(exc: httpx.HTTPError, url: str) -> str:
     if isinstance(exc, httpx.ConnectError):
         if "refused" in causes or "errno 111" in causes or "errno 61" in causes:
             return f"Could not connect to {where}: connection refused"
-        if any(
-            marker in causes
-            for marker in (
-                "name or service not known",
-                "nodename nor servname",
-                "temporary failure in name resolution",
-                "getaddrinfo failed",
-                "no address associated",
-                "name resolution",
-                "gaierror",
-            )
-        ):
+        if host_not_found(exc):
             return f"Could not connect to {where}: host name not found (DNS)"
+        if any(marker in causes for marker in _NAME_LOOKUP_FAILED):
+            return f"Could not connect to {where}: the host name could not be looked up (DNS)"
         if "certificate" in causes or "ssl" in causes or "tls" in causes:
             return f"TLS error connecting to {where}: {_detail(exc)}"
         if "unreachable" in causes:
@@ -257,3 +273,58 @@ def describe_transport_error(exc: httpx.HTTPError, url: str) -> str:
     if isinstance(exc, httpx.UnsupportedProtocol):
         return f"Invalid base URL {where}: {_detail(exc)}"
     return f"Request to {where} failed: {_detail(exc)}"
+
+
+# -- account problems: the shared rules behind the hints of `ask` and the UI ----------------------
+
+# How providers say the money ran out. TensorX disables a key when its prepaid balance falls below
+# $0.05; LiteLLM (which TensorX runs) words it "ExceededTokenBudget: Current spend for token: …",
+# "Budget has been exceeded! Current cost: …" (type "budget_exceeded", sometimes under a 401
+# "Authentication Error"); OpenAI "insufficient_quota" (as a 429); OpenRouter 402 "Insufficient
+# credits"; DeepSeek 402 "Insufficient Balance"; Anthropic "Your credit balance is too low".
+_SEP = r"[\s_-]*"
+_LOW_BALANCE = re.compile(
+    "|".join(
+        (
+            rf"insufficient{_SEP}(?:funds|balance|credits?|quota)",
+            rf"exceeded{_SEP}(?:token{_SEP})?budget",
+            rf"budget{_SEP}(?:has{_SEP}been{_SEP})?exceeded",
+            rf"over{_SEP}budget",
+            rf"balance{_SEP}(?:is{_SEP})?too{_SEP}low",
+            rf"low{_SEP}balance",
+            rf"out{_SEP}of{_SEP}credits?",
+            rf"requires?{_SEP}more{_SEP}credits?",
+            rf"exceeded{_SEP}your{_SEP}current{_SEP}quota",
+            rf"top{_SEP}up{_SEP}your",
+        )
+    ),
+    re.IGNORECASE,
+)
+
+LOW_BALANCE_HINT = (
+    "The key's balance is too low: top up your account (TensorX disables a key when its "
+    "prepaid balance falls below $0.05; other providers call it a budget or credits)."
+)
+
+
+def is_low_balance(status: int | None, error_type: str | None, message: str) -> bool:
+    """Whether a failed request says the account ran out of money (not that the key is wrong)."""
+    if status == 402:  # Payment Required
+        return True
+    return bool(_LOW_BALANCE.search(f"{error_type or ''} {message}"))
+
+
+def low_balance_hint(status: int | None, error_type: str | None, message: str) -> str | None:
+    """The one rule both hint writers (ask and the UI) apply before the status-based ones."""
+    return LOW_BALANCE_HINT if is_low_balance(status, error_type, message) else None
+
+
+def describe_reset(message: str, *, now: float) -> str | None:
+    """`resets at 20:38:07 UTC` from TensorX's 429 text (`Limit resets at: 2026-03-21 20:38:07
+    UTC`), with the date when it is not within the next day of `now` (epoch seconds)."""
+    when = reset_time(message)
+    if when is None:
+        return None
+    if 0 <= when.timestamp() - now < 24 * 3600:
+        return f"resets at {when:%H:%M:%S} UTC"
+    return f"resets at {when:%Y-%m-%d %H:%M:%S} UTC"

@@ -32,6 +32,24 @@ class ReasoningDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class RefusalDelta:
+    """A piece of the model's refusal (`delta.refusal`): shown as the reply, marked as a refusal."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContentReclassified:
+    """Everything streamed as content so far was reasoning (an inline thought closed by `</think>`).
+
+    `text` is exactly the concatenation of the ContentDelta texts before this event. Consumers move
+    it from the answer to the reasoning; the answer starts again, empty, after this event.
+    """
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class ToolCallDelta:
     """A piece of one tool call.
 
@@ -93,6 +111,8 @@ StreamEvent = (
     ResponseStarted
     | ContentDelta
     | ReasoningDelta
+    | RefusalDelta
+    | ContentReclassified
     | ToolCallDelta
     | Finished
     | UsageUpdated

@@ -94,6 +94,8 @@ class ErrorInfo:
 class Reply:
     content: str = ""
     reasoning: str = ""
+    # The model declined (`refusal` instead of `content`, OpenAI structured outputs and safety).
+    refusal: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     finish_reason: str | None = None
     usage: dict[str, Any] | None = None
@@ -102,12 +104,21 @@ class Reply:
     error: ErrorInfo | None = None
     timings: Timings = field(default_factory=Timings)
     rate_limits: dict[str, str] = field(default_factory=dict)
+    # Dollars, when the model's prices were known at the time of the reply (see core/cost.py):
+    # set by whoever drives the stream, saved with the reply, never recomputed later.
+    cost: float | None = None
+
+    @property
+    def refused(self) -> bool:
+        """True when the model sent a refusal: the reply is not an (empty) answer."""
+        return bool(self.refusal)
 
     def to_json(self) -> dict[str, Any]:
         """The `tensorx-chat ask --json` object (exactly these keys)."""
         return {
             "content": self.content,
             "reasoning": self.reasoning,
+            "refusal": self.refusal or None,
             "tool_calls": [
                 {"id": c.id, "name": c.name, "arguments": c.arguments} for c in self.tool_calls
             ],
@@ -117,14 +128,17 @@ class Reply:
             "state": str(self.state),
             "error": self.error.to_json() if self.error else None,
             "timings": {"ttft_s": self.timings.ttft_s, "total_s": self.timings.total_s},
+            "cost": self.cost,
         }
 
-    def to_openai_message(self) -> dict[str, Any]:
+    def to_openai_message(self, *, reasoning_with_tool_calls: bool = True) -> dict[str, Any]:
         """The reply as an assistant message to send back in the next request."""
-        msg: dict[str, Any] = {"role": "assistant", "content": self.content or None}
+        # A refusal goes back as the text the model said: not every server knows `refusal`.
+        text = self.content or self.refusal
+        msg: dict[str, Any] = {"role": "assistant", "content": text or None}
         if self.tool_calls:
             msg["tool_calls"] = [c.to_openai() for c in self.tool_calls]
-            if self.reasoning:
+            if self.reasoning and reasoning_with_tool_calls:
                 # DeepSeek in thinking mode answers 400 when tool calls come back without it;
                 # elsewhere reasoning is not sent back (some servers reject unknown fields).
                 msg["reasoning_content"] = self.reasoning

@@ -69,16 +69,21 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float) -> float | None
     return max(0.0, when.timestamp() - now)
 
 
-def parse_reset_text(text: str, *, now: float) -> float | None:
-    """Seconds until the `Limit resets at: YYYY-MM-DD HH:MM:SS UTC` moment in an error message."""
+def reset_time(text: str) -> datetime | None:
+    """The `Limit resets at: YYYY-MM-DD HH:MM:SS UTC` moment in an error message (UTC)."""
     match = _RESET_TEXT.search(text)
     if match is None:
         return None
     try:
-        when = datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}").replace(tzinfo=UTC)
+        return datetime.fromisoformat(f"{match.group(1)}T{match.group(2)}").replace(tzinfo=UTC)
     except ValueError:
         return None
-    return max(0.0, when.timestamp() - now)
+
+
+def parse_reset_text(text: str, *, now: float) -> float | None:
+    """Seconds until the reset moment in an error message (see `reset_time`)."""
+    when = reset_time(text)
+    return None if when is None else max(0.0, when.timestamp() - now)
 
 
 def server_now(headers: Mapping[str, str], fallback: float) -> float:

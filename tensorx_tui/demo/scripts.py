@@ -266,8 +266,56 @@ def _forced_tool(choice: Any, names: list[str]) -> str | None:
     return None
 
 
+_CALCULATION = re.compile(
+    r"[-+(]*\s*\d+(?:\.\d+)?"
+    r"(?:\s*\)*\s*(?:\*\*|//|[-+*/%^×÷])\s*[-+(]*\s*\d+(?:\.\d+)?\s*\)*)+"
+)
+_CALCULATION_WORDS = re.compile(
+    r"\b(calculate|compute|evaluate|work out|what is|what's|whats|how much|solve)\b"
+)
+_TIME_QUESTION = re.compile(
+    r"\b(what time|the time|time is it|current time|clock|time now|what'?s the date|"
+    r"today'?s date|what day is it)\b"
+)
+
+
+def calculation_in(text: str) -> str | None:
+    """The arithmetic a prompt asks for ("what is 17 * (3 + 4)?" -> "17 * (3 + 4)"), or None.
+
+    Only when the prompt asks (or is nothing but the expression): "I have 2-3 apples" is not a
+    calculation. ^ x and ÷ are written the way Python arithmetic spells them.
+    """
+    match = _CALCULATION.search(text)
+    if match is None:
+        return None
+    expression = match.group().strip()
+    while expression.count("(") > expression.count(")") and expression.startswith("("):
+        expression = expression[1:].lstrip()
+    while expression.count(")") > expression.count("(") and expression.endswith(")"):
+        expression = expression[:-1].rstrip()
+    if expression.count("(") != expression.count(")"):
+        return None
+    rest = (text[: match.start()] + text[match.end() :]).strip(" ?.!=\n\t")
+    if rest and not _CALCULATION_WORDS.search(text.lower()):
+        return None
+    return expression.replace("^", "**").replace("×", "*").replace("÷", "/")
+
+
+def _tool_named_like(names: list[str], suffix: str) -> str | None:
+    return next((n for n in names if n.lower().endswith(suffix)), None)
+
+
+def _first_property(schema: dict[str, Any], preferred: tuple[str, ...]) -> str:
+    props = schema.get("properties")
+    if not isinstance(props, dict) or not props:
+        return preferred[0]
+    return next((k for k in preferred if k in props), next(iter(props)))
+
+
 def _tool_call_script(body: dict[str, Any], user_text: str) -> Script | None:
-    """Tool calls when the request offers tools and the prompt asks for weather or names a tool."""
+    """Tool calls when the request offers tools and the prompt asks for weather, a calculation
+    or the time (tools whose names end in weather / calculate / clock, e.g. the demo MCP
+    server's `demo__weather`), or names a tool."""
     names = _tool_names(body)
     if not names or body.get("tool_choice") == "none":
         return None
@@ -280,18 +328,27 @@ def _tool_call_script(body: dict[str, Any], user_text: str) -> Script | None:
         (n for n in names if "weather" in n.lower()), None
     )
     calls: list[ScriptedToolCall] = []
+
+    def add(name: str, arguments: dict[str, Any]) -> None:
+        text = json.dumps(arguments, ensure_ascii=False)
+        calls.append(ScriptedToolCall(_call_id(body, len(calls)), name, text))
+
     if weather_tool and ("weather" in lower or weather_tool in named or forced == weather_tool):
         schema = _tool_schema(body, weather_tool)
         for city in cities_in(user_text):
-            arguments = json.dumps(_weather_arguments(schema, city), ensure_ascii=False)
-            calls.append(ScriptedToolCall(_call_id(body, len(calls)), weather_tool, arguments))
+            add(weather_tool, _weather_arguments(schema, city))
     elif named:
         for name in named[:2]:
-            arguments = json.dumps(
-                _synth_arguments(_tool_schema(body, name), topic_of(user_text, markdown=False)),
-                ensure_ascii=False,
-            )
-            calls.append(ScriptedToolCall(_call_id(body, len(calls)), name, arguments))
+            schema = _tool_schema(body, name)
+            add(name, _synth_arguments(schema, topic_of(user_text, markdown=False)))
+    calculator = _tool_named_like(names, "calculate")
+    expression = calculation_in(user_text) if calculator else None
+    if calculator and expression and calculator not in (c.name for c in calls):
+        key = _first_property(_tool_schema(body, calculator), ("expression", "expr", "input"))
+        add(calculator, {key: expression})
+    clock = _tool_named_like(names, "clock")
+    if clock and _TIME_QUESTION.search(lower) and clock not in (c.name for c in calls):
+        add(clock, {})
     if not calls:
         return None
     return Script(tool_calls=calls, finish_reason="tool_calls")
@@ -332,7 +389,7 @@ def _pending_tool_results(messages: list[Any]) -> list[tuple[str, dict[str, Any]
     return out
 
 
-_TEMPERATURE_KEYS = ("temperature", "temp", "temp_c")
+_TEMPERATURE_KEYS = ("temperature", "temp", "temp_c", "temperature_c")
 
 
 def _describe_result(text: str) -> tuple[str, float | None]:
@@ -351,14 +408,27 @@ def _describe_result(text: str) -> tuple[str, float | None]:
     return topic_of(text, 200), None
 
 
+def _result_line(name: str, arguments: dict[str, Any], text: str) -> tuple[str, float | None]:
+    """The answer's line for one tool result, and a temperature to compare when there is one."""
+    lower = name.lower()
+    if lower.endswith("calculate") and arguments:
+        expression = topic_of(str(next(iter(arguments.values()))), 80)
+        return f"- **{expression}** = {topic_of(text, 200)}", None
+    if lower.endswith("clock"):
+        return f"- The time is **{topic_of(text, 80)}** (UTC)", None
+    label = topic_of(str(arguments.get("city") or arguments.get("location") or name), 40)
+    description, temperature = _describe_result(text)
+    return f"- **{label}**: {description}", temperature
+
+
 def _tool_answer(results: list[tuple[str, dict[str, Any], str]]) -> Script:
     lines = ["Here is what the tools returned:", ""]
     temperatures: list[tuple[str, float]] = []
     for name, arguments, text in results:
-        label = str(arguments.get("city") or arguments.get("location") or name)
-        description, temperature = _describe_result(text)
-        lines.append(f"- **{topic_of(label, 40)}**: {description}")
+        line, temperature = _result_line(name, arguments, text)
+        lines.append(line)
         if temperature is not None:
+            label = str(arguments.get("city") or arguments.get("location") or name)
             temperatures.append((topic_of(label, 40), temperature))
     lines.append("")
     if len(temperatures) >= 2:
@@ -373,7 +443,7 @@ def _tool_answer(results: list[tuple[str, dict[str, Any], str]]) -> Script:
     elif temperatures:
         lines.append(f"So it is {temperatures[0][1]:g} degrees in {temperatures[0][0]} right now.")
     else:
-        lines.append("That is everything the tool reported.")
+        lines.append("That is everything the tools reported.")
     lines.append("")
     lines.append("*(Scripted by the offline demo: the numbers come from your tool results.)*")
     return Script(content="\n".join(lines))

@@ -4,7 +4,8 @@
     srv.base_url                          # "http://127.0.0.1:PORT/v1"
     srv.stop()
 
-Endpoints: POST /v1/chat/completions (streamed as SSE or not), GET /v1/models, GET /v1/models/{id}.
+Endpoints: POST /v1/chat/completions (streamed as SSE or not), GET /v1/models, GET /v1/models/{id},
+GET /v1/model/info (LiteLLM's metadata: windows, prices, capabilities; see catalog.py).
 Any API key (or none) is accepted. Replies come from scripts.py, faults from faults.py; the
 wire format follows the shared protocol notes (shared/protocol.md) and real providers
 (see docs/demo.md).
@@ -30,6 +31,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from tensorx_tui.demo import faults
+from tensorx_tui.demo.catalog import cached_prompt_tokens, model_info_payload
 from tensorx_tui.demo.faults import FaultTimings, RateLimitToggle
 from tensorx_tui.demo.scripts import DEMO, DEMO_LONG, DEMO_REASONER, Plan, plan, script_for
 from tensorx_tui.demo.tokenizer import prompt_tokens
@@ -216,6 +218,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0].rstrip("/")
         if path == "/v1/models":
             self._send_json(200, {"object": "list", "data": [_model_object(m) for m in MODELS]})
+        elif path == "/v1/model/info":
+            self._send_json(200, model_info_payload(MODELS))
         elif path.startswith("/v1/models/"):
             model = path[len("/v1/models/") :]
             if model in MODELS:
@@ -362,6 +366,7 @@ class _Handler(BaseHTTPRequestHandler):
             created=int(time.time()),
             plan=the_plan,
             prompt_tokens=n_prompt,
+            cached_tokens=cached_prompt_tokens(messages),
         )
         if stream:
             self._stream(reply, speed, include_usage)
@@ -477,13 +482,21 @@ class _Reply:
     """One scripted completion, rendered as SSE events or as a chat.completion object."""
 
     def __init__(
-        self, *, model: str, completion_id: str, created: int, plan: Plan, prompt_tokens: int
+        self,
+        *,
+        model: str,
+        completion_id: str,
+        created: int,
+        plan: Plan,
+        prompt_tokens: int,
+        cached_tokens: int = 0,
     ) -> None:
         self.model = model
         self.id = completion_id
         self.created = created
         self.plan = plan
         self.prompt_tokens = prompt_tokens
+        self.cached_tokens = cached_tokens
 
     @property
     def total_tokens(self) -> int:
@@ -495,6 +508,8 @@ class _Reply:
             "completion_tokens": self.plan.completion_tokens,
             "total_tokens": self.total_tokens,
         }
+        if self.cached_tokens:
+            usage["prompt_tokens_details"] = {"cached_tokens": self.cached_tokens}
         if self.plan.reasoning_tokens:
             usage["completion_tokens_details"] = {"reasoning_tokens": self.plan.reasoning_tokens}
         return usage

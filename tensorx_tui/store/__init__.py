@@ -24,7 +24,7 @@ For a UI (all calls are short and thread-safe; each write is committed when it r
     store.update_conversation(conv_id, model=..., system=..., params=...)
 
     The same sequence with error handling (a failure is reported once, then saving stops for that
-    conversation) is `store.session.ConversationLog`, used by both `ask` and the chat UI.
+    conversation) is `chat.saving.ConversationLog`, driven by the conversation engine (chat/).
 
     from tensorx_tui.store.transcripts import export_to_file, render
     path = export_to_file(store.load_conversation(conv_id), directory_or_file, "md" | "json")

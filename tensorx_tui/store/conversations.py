@@ -10,17 +10,20 @@ All methods are thread-safe (one lock per Store), so a UI may call them from a w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
+from tensorx_tui.core.secret import redact_url
 from tensorx_tui.store import db
 from tensorx_tui.store.db import StoreError, format_time, now_text, parse_time
 from tensorx_tui.store.records import (
@@ -32,13 +35,13 @@ from tensorx_tui.store.records import (
     StoredMessage,
     clean_title,
     redact_params,
-    redact_url,
     timings_to_json,
 )
 from tensorx_tui.store.search import MARK_END, MARK_START, match_query, split_marks
 
 _ID_BYTES: Final = 4  # 8 hex characters: short enough to type, prefixes resolve too
 _SNIPPET_TOKENS: Final = 16
+CHECKPOINT_BUSY_MS: Final = 50  # how long a mid-stream checkpoint waits for another writer
 
 
 class ConversationNotFound(StoreError):
@@ -53,7 +56,8 @@ KEEP: Final = _Keep()
 
 _SUMMARY_COLUMNS: Final = """
     c.id, c.title, c.created_at, c.updated_at, c.model, c.profile,
-    (SELECT count(*) FROM messages m WHERE m.conversation_pk = c.pk)
+    (SELECT count(*) FROM messages m WHERE m.conversation_pk = c.pk),
+    (SELECT sum(m.cost) FROM messages m WHERE m.conversation_pk = c.pk AND m.cost IS NOT NULL)
 """
 
 
@@ -66,7 +70,13 @@ def _summary(row: sqlite3.Row | tuple[Any, ...]) -> ConversationSummary:
         model=row[4],
         profile=row[5],
         message_count=row[6],
+        cost=row[7],
     )
+
+
+def _redacted(url: str | None) -> str | None:
+    """A base URL is saved without credentials (`?api-key=`, `user:password@`)."""
+    return redact_url(url) if url else url
 
 
 def _json_or_none(value: Any) -> str | None:
@@ -95,18 +105,21 @@ def _tool_calls_from_json(text: str | None) -> list[ToolCall]:
 
 _MESSAGE_COLUMNS: Final = """
     id, role, content, reasoning, tool_calls, tool_call_id, finish_reason, usage, timings,
-    state, error, error_status, error_type, model, created_at
+    state, error, error_status, error_type, model, created_at, superseded, tool_meta,
+    refusal, cost
 """
 
 
 def _message(row: tuple[Any, ...]) -> StoredMessage:
     (mid, role, content, reasoning, calls, call_id, finish, usage, timings) = row[:9]
-    (state, error, error_status, error_type, model, created_at) = row[9:]
+    (state, error, error_status, error_type, model, created_at) = row[9:15]
+    (superseded, tool_meta, refusal, cost) = row[15:]
     return StoredMessage(
         id=mid,
         role=role,
         content=content,
         reasoning=reasoning,
+        refusal=refusal,
         tool_calls=_tool_calls_from_json(calls),
         tool_call_id=call_id,
         finish_reason=finish,
@@ -116,20 +129,24 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
         error=ErrorInfo(error, error_status, error_type) if error is not None else None,
         model=model,
         created_at=parse_time(created_at),
+        superseded=bool(superseded),
+        tool_meta=json.loads(tool_meta) if tool_meta else None,
+        cost=cost,
     )
 
 
 _UPDATE_REPLY_SQL: Final = """
     UPDATE messages SET content = ?, reasoning = ?, tool_calls = ?, finish_reason = ?, usage = ?,
         timings = ?, model = coalesce(?, model), state = ?, error = ?, error_status = ?,
-        error_type = ?
+        error_type = ?, refusal = ?, cost = ?
     WHERE id = ? AND role = 'assistant'
 """
 
 _INSERT_MESSAGE_SQL: Final = """
     INSERT INTO messages (conversation_pk, seq, role, content, reasoning, tool_calls, tool_call_id,
-        finish_reason, usage, timings, state, error, error_status, error_type, model, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        finish_reason, usage, timings, state, error, error_status, error_type, model, created_at,
+        superseded, tool_meta, refusal, cost)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -154,6 +171,10 @@ def _message_values(pk: int, seq: int, m: StoredMessage) -> tuple[Any, ...]:
         *_error_values(m.error),
         m.model,
         format_time(m.created_at),
+        int(m.superseded),
+        _json_or_none(m.tool_meta),
+        m.refusal,
+        m.cost,
     )
 
 
@@ -169,15 +190,18 @@ def _reply_values(message_id: int, reply: Reply, state: ReplyState) -> tuple[Any
         reply.model,
         str(state),
         *_error_values(reply.error),
+        reply.refusal,
+        reply.cost,
         message_id,
     )
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = db.BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._conn = db.connect(self.path)
+        self._busy_ms = busy_timeout_ms
+        self._conn = db.connect(self.path, busy_timeout_ms=busy_timeout_ms)
 
     @classmethod
     def open(cls, data_dir: Path) -> Store:
@@ -186,8 +210,30 @@ class Store:
         directory = Path(data_dir)
         try:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:  # a file where a directory goes
+            raise StoreError(f"the data directory {directory} is not a directory") from exc
         except OSError as exc:
-            raise StoreError(f"cannot create the data directory {directory}: {exc}") from exc
+            reason = exc.strerror or str(exc)
+            raise StoreError(f"cannot use the data directory {directory}: {reason}") from exc
+        return cls(directory / db.DB_FILENAME)
+
+    @classmethod
+    def open_existing(cls, data_dir: Path) -> Store | None:
+        """The store in `data_dir`, or None when nothing was ever saved there (no file is
+        created). A data dir that cannot be read is a StoreError, not "nothing saved"."""
+        directory = Path(data_dir)
+        try:
+            existing = next((p for p in (directory, *directory.parents) if p.exists()), None)
+            if existing is not None and not existing.is_dir():  # a file on the way
+                where = "" if existing == directory else f" ({existing} is a file)"
+                raise StoreError(f"the data directory {directory} is not a directory{where}")
+            if existing != directory:
+                return None
+            if not (directory / db.DB_FILENAME).exists():
+                return None
+        except OSError as exc:  # no permission to look inside
+            reason = exc.strerror or str(exc)
+            raise StoreError(f"cannot read the data directory {directory}: {reason}") from exc
         return cls(directory / db.DB_FILENAME)
 
     def close(self) -> None:
@@ -209,11 +255,27 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
+        """Reading, and turning rows into records: a row this code cannot read (bad JSON, a bad
+        time, an unknown state: a damaged or hand-edited file) is a StoreError, not a crash."""
         with self._lock:
             try:
                 yield self._conn
             except sqlite3.Error as exc:
                 raise StoreError(f"conversation database error: {exc}") from exc
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
+                raise StoreError(
+                    f"the conversation database {self.path} has a damaged entry: {exc}"
+                ) from exc
+
+    @contextmanager
+    def _impatient(self) -> Iterator[None]:
+        """Within: a busy database fails after CHECKPOINT_BUSY_MS instead of the busy timeout."""
+        with self._lock:
+            self._conn.execute(f"PRAGMA busy_timeout = {min(CHECKPOINT_BUSY_MS, self._busy_ms)}")
+            try:
+                yield
+            finally:
+                self._conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -266,7 +328,7 @@ class Store:
                     now,
                     now,
                     profile,
-                    redact_url(base_url),
+                    _redacted(base_url),
                     model,
                     system or "",
                     _params_json(params or {}),
@@ -295,7 +357,7 @@ class Store:
         if not isinstance(profile, _Keep):
             changes["profile"] = profile
         if not isinstance(base_url, _Keep):
-            changes["base_url"] = redact_url(base_url)
+            changes["base_url"] = _redacted(base_url)
         if not changes:
             return
         assignments = ", ".join(f"{name} = ?" for name in changes)
@@ -355,9 +417,16 @@ class Store:
     def add_user_message(self, conv_id: ConversationId, text: str) -> int:
         return self.add_message(conv_id, StoredMessage(role="user", content=text))
 
-    def add_tool_result(self, conv_id: ConversationId, tool_call_id: str, content: str) -> int:
+    def add_tool_result(
+        self,
+        conv_id: ConversationId,
+        tool_call_id: str,
+        content: str,
+        meta: dict[str, Any] | None = None,
+    ) -> int:
         return self.add_message(
-            conv_id, StoredMessage(role="tool", content=content, tool_call_id=tool_call_id)
+            conv_id,
+            StoredMessage(role="tool", content=content, tool_call_id=tool_call_id, tool_meta=meta),
         )
 
     def start_reply(self, conv_id: ConversationId, *, model: str | None = None) -> int:
@@ -367,14 +436,16 @@ class Store:
             conv_id, StoredMessage(role="assistant", state=ReplyState.INTERRUPTED, model=model)
         )
 
-    def checkpoint_reply(self, message_id: int, reply: Reply) -> None:
-        """Save what a reply holds so far (state stays "interrupted")."""
-        with self._write() as conn:
+    def checkpoint_reply(self, message_id: int, reply: Reply, *, wait: bool = True) -> None:
+        """Save what a reply holds so far (state stays "interrupted"). With `wait=False` a busy
+        database fails at once (see `finish_reply`)."""
+        with self._impatient() if not wait else contextlib.nullcontext(), self._write() as conn:
             self._update_reply(conn, message_id, reply, ReplyState.INTERRUPTED)
 
-    def finish_reply(self, message_id: int, reply: Reply) -> None:
-        """Save the final reply with its real state, and mark the conversation updated."""
-        with self._write() as conn:
+    def finish_reply(self, message_id: int, reply: Reply, *, wait: bool = True) -> None:
+        """Save the final reply with its real state, and mark the conversation updated. With
+        `wait=False` a busy database fails at once (the caller tries again later, elsewhere)."""
+        with self._impatient() if not wait else contextlib.nullcontext(), self._write() as conn:
             self._update_reply(conn, message_id, reply, reply.state)
             conn.execute(
                 "UPDATE conversations SET updated_at = max(updated_at, ?) WHERE pk ="
@@ -393,6 +464,19 @@ class Store:
     def add_reply(self, conv_id: ConversationId, reply: Reply) -> int:
         """Save a whole reply at once (non-streaming callers)."""
         return self.add_message(conv_id, StoredMessage.from_reply(reply))
+
+    def supersede_last_exchange(self, conv_id: ConversationId) -> int:
+        """Edit-and-resend: mark the last user message that is still in force, and everything
+        after it, superseded. Returns how many messages were marked."""
+        with self._write() as conn:
+            pk = self._pk(conn, conv_id)
+            cur = conn.execute(
+                "UPDATE messages SET superseded = 1 WHERE conversation_pk = ? AND seq >= (SELECT"
+                " max(seq) FROM messages WHERE conversation_pk = ? AND role = 'user'"
+                " AND superseded = 0)",
+                (pk, pk),
+            )
+            return cur.rowcount
 
     def drop_after_last_user(self, conv_id: ConversationId) -> int:
         """Regenerate: delete every message after the last user message (the replies and tool
@@ -416,7 +500,7 @@ class Store:
                 " ORDER BY c.updated_at DESC, c.pk DESC LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-        return [_summary(r) for r in rows]
+            return [_summary(r) for r in rows]
 
     def count_conversations(self) -> int:
         with self._read() as conn:
@@ -427,9 +511,19 @@ class Store:
             row = conn.execute(
                 f"SELECT {_SUMMARY_COLUMNS} FROM conversations c WHERE c.id = ?", (conv_id,)
             ).fetchone()
-        if row is None:
-            raise ConversationNotFound(f"no conversation {conv_id!r}")
-        return _summary(row)
+            if row is None:
+                raise ConversationNotFound(f"no conversation {conv_id!r}")
+            return _summary(row)
+
+    def cost_since(self, moment: datetime) -> float | None:
+        """Dollars of the replies saved since `moment` whose cost is known, in every
+        conversation (the chat UI's "today"); None when none is known."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT sum(cost) FROM messages WHERE role = 'assistant' AND created_at >= ?",
+                (format_time(moment),),
+            ).fetchone()
+        return None if row[0] is None else float(row[0])
 
     def latest_conversation_id(self) -> ConversationId | None:
         with self._read() as conn:
@@ -472,18 +566,18 @@ class Store:
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_pk = ? ORDER BY seq",
                 (row[0],),
             ).fetchall()
-        meta = ConversationMeta(
-            id=row[1],
-            title=row[2],
-            created_at=parse_time(row[3]),
-            updated_at=parse_time(row[4]),
-            profile=row[5],
-            base_url=row[6],
-            model=row[7],
-            system=row[8],
-            params=json.loads(row[9]),
-        )
-        return Conversation(meta=meta, messages=[_message(r) for r in rows])
+            meta = ConversationMeta(
+                id=row[1],
+                title=row[2],
+                created_at=parse_time(row[3]),
+                updated_at=parse_time(row[4]),
+                profile=row[5],
+                base_url=row[6],
+                model=row[7],
+                system=row[8],
+                params=json.loads(row[9]),
+            )
+            return Conversation(meta=meta, messages=[_message(r) for r in rows])
 
     def search(self, query: str, limit: int = 100) -> list[SearchHit]:
         """Conversations whose title or a message (content or reasoning) matches, newest first,
@@ -537,7 +631,7 @@ class Store:
         ).fetchall()
         hits: list[SearchHit] = []
         for row in rows:
-            message_id, marked = found[row[7]]
+            message_id, marked = found[row[-1]]
             snippet, spans = split_marks(marked)
             hits.append(SearchHit(_summary(row), snippet, spans, message_id))
         return hits
@@ -561,7 +655,7 @@ class Store:
                     format_time(meta.created_at),
                     format_time(meta.updated_at),
                     meta.profile,
-                    redact_url(meta.base_url),
+                    _redacted(meta.base_url),
                     meta.model,
                     meta.system,
                     _params_json(meta.params),

@@ -22,6 +22,20 @@ class StoreError(Exception):
     """A problem with the conversation store the user can act on (message is safe to show)."""
 
 
+def is_busy(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) is SQLite saying another connection holds the lock
+    past the busy timeout: the same write may well succeed a little later."""
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, sqlite3.OperationalError):
+            code = getattr(current, "sqlite_errorcode", None)
+            if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return True
+            return "locked" in str(current) or "busy" in str(current)
+        current = current.__cause__
+    return False
+
+
 def format_time(moment: datetime) -> str:
     """A moment as fixed-width ISO-8601 UTC text (sorts as text, exact round trip)."""
     return moment.astimezone(UTC).strftime(_TIME_FORMAT)
@@ -38,21 +52,21 @@ def now_text() -> str:
     return format_time(datetime.now(UTC))
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the database at `path`."""
     try:
         conn = sqlite3.connect(
             path,
             # Transactions are explicit (`write()` below); autocommit mode otherwise.
             isolation_level=None,
-            timeout=BUSY_TIMEOUT_MS / 1000,
+            timeout=busy_timeout_ms / 1000,
             # The Store serialises access with its own lock, so a UI worker thread may use it.
             check_same_thread=False,
         )
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the conversation database {path}: {exc}") from exc
     try:
-        _configure(conn)
+        _configure(conn, busy_timeout_ms)
         migrate(conn)
     except sqlite3.Error as exc:  # not a database, read-only, disk full, a broken migration
         conn.close()
@@ -63,8 +77,8 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _configure(conn: sqlite3.Connection) -> None:
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+def _configure(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":
         raise StoreError(f"the conversation database cannot use WAL journaling (got {mode!r})")

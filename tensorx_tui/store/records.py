@@ -5,57 +5,31 @@ Plain dataclasses, no SQL. A stored assistant message converts to and from the c
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
+from tensorx_tui.core.sanitize import blank_unsafe
+from tensorx_tui.core.secret import SECRET_NAME
 
 ConversationId = str
 
 ROLES: Final = frozenset({"system", "user", "assistant", "tool"})
 TITLE_MAX: Final = 80
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
-# Names that carry credentials, in URL query strings and in request parameters.
-# Matched as the last word of the name, so `max_tokens` and `top_k` stay.
-_SECRET_NAME = re.compile(
-    r"(?:^|[_.-])(?:api_?key|key|token|secret|passw(?:or)?d|auth(?:orization)?|signature|sig"
-    r"|credentials?|cookie)$",
-    re.IGNORECASE,
-)
 
 
 def clean_title(text: str) -> str:
     """One line of plain text: control characters and line breaks become spaces; TITLE_MAX long."""
-    line = " ".join(_CONTROL.sub(" ", text).split())
+    line = " ".join(blank_unsafe(text).split())
     if len(line) > TITLE_MAX:
         line = line[: TITLE_MAX - 1].rstrip() + "…"
     return line
 
 
-def redact_url(url: str | None) -> str | None:
-    """The base URL without anything that could be a credential (user:password@, ?api_key=...)."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    query = urlencode(
-        [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not _SECRET_NAME.search(k)
-        ]
-    )
-    return urlunsplit((parts.scheme, host, parts.path, query, parts.fragment))
-
-
 def redact_params(params: dict[str, Any]) -> dict[str, Any]:
     """Request parameters minus entries whose name looks like a credential (api_key, headers)."""
-    return {
-        k: v for k, v in params.items() if not _SECRET_NAME.search(k) and k.lower() != "headers"
-    }
+    return {k: v for k, v in params.items() if not SECRET_NAME.search(k) and k.lower() != "headers"}
 
 
 def _utc_now() -> datetime:
@@ -73,6 +47,8 @@ class ConversationSummary:
     model: str | None
     profile: str | None
     message_count: int
+    cost: float | None = None
+    """Dollars: the sum of the replies' costs that are known (None when none is)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -83,6 +59,7 @@ class ConversationSummary:
             "model": self.model,
             "profile": self.profile,
             "messages": self.message_count,
+            "cost": self.cost,
         }
 
 
@@ -154,6 +131,7 @@ class StoredMessage:
     role: str
     content: str = ""
     reasoning: str = ""
+    refusal: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_call_id: str | None = None
     finish_reason: str | None = None
@@ -164,6 +142,12 @@ class StoredMessage:
     model: str | None = None
     created_at: datetime = field(default_factory=_utc_now)
     id: int | None = None
+    # Replaced by an edit-and-resend: kept, but never sent again and not shown in the chat.
+    superseded: bool = False
+    # A tool result's run: {"server", "tool", "approval", "duration_s", "is_error"} (MCP tools).
+    tool_meta: dict[str, Any] | None = None
+    cost: float | None = None
+    """Dollars, for an assistant reply whose model's prices were known when it finished."""
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -175,6 +159,7 @@ class StoredMessage:
             role="assistant",
             content=reply.content,
             reasoning=reply.reasoning,
+            refusal=reply.refusal,
             tool_calls=[ToolCall(c.id, c.name, c.arguments) for c in reply.tool_calls],
             finish_reason=reply.finish_reason,
             usage=dict(reply.usage) if reply.usage is not None else None,
@@ -183,12 +168,14 @@ class StoredMessage:
             error=reply.error,
             model=reply.model,
             created_at=created_at or _utc_now(),
+            cost=reply.cost,
         )
 
     def to_reply(self) -> Reply:
         return Reply(
             content=self.content,
             reasoning=self.reasoning,
+            refusal=self.refusal,
             tool_calls=[ToolCall(c.id, c.name, c.arguments) for c in self.tool_calls],
             finish_reason=self.finish_reason,
             usage=dict(self.usage) if self.usage is not None else None,
@@ -196,6 +183,7 @@ class StoredMessage:
             state=self.state,
             error=self.error,
             timings=timings_from_json(self.timings),
+            cost=self.cost,
         )
 
     def to_openai(self) -> dict[str, Any]:
@@ -217,7 +205,9 @@ class Conversation:
     def id(self) -> ConversationId:
         return self.meta.id
 
-    def to_openai_messages(self, *, with_system: bool = False) -> list[dict[str, Any]]:
+    def to_openai_messages(
+        self, *, with_system: bool = False, reasoning_with_tool_calls: bool = True
+    ) -> list[dict[str, Any]]:
         """The history to send when continuing this conversation.
 
         Left out, because an endpoint would reject them (the same rules as the UI's
@@ -225,11 +215,17 @@ class Conversation:
         token), tool calls of a reply that did not complete (they may be cut in half), and tool
         calls that never got a result.
         """
-        answered = {m.tool_call_id for m in self.messages if m.role == "tool" and m.tool_call_id}
+        answered = {
+            m.tool_call_id
+            for m in self.messages
+            if m.role == "tool" and m.tool_call_id and not m.superseded
+        }
         out: list[dict[str, Any]] = []
         if with_system and self.meta.system:
             out.append({"role": "system", "content": self.meta.system})
         for message in self.messages:
+            if message.superseded:
+                continue
             if message.role != "assistant":
                 out.append(message.to_openai())
                 continue
@@ -238,7 +234,7 @@ class Conversation:
             reply.tool_calls = [
                 c for c in reply.tool_calls if complete and c.id and c.id in answered
             ]
-            if not reply.content and not reply.tool_calls:
+            if not reply.content and not reply.refusal and not reply.tool_calls:
                 continue
-            out.append(reply.to_openai_message())
+            out.append(reply.to_openai_message(reasoning_with_tool_calls=reasoning_with_tool_calls))
         return out

@@ -115,5 +115,32 @@ _MIGRATION_2: Final = (
     "ALTER TABLE messages ADD COLUMN error_type TEXT",
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_MIGRATION_1, _MIGRATION_2)
+# Edit-and-resend keeps the replaced exchange, marked superseded: never sent, not shown.
+# A tool result run through MCP keeps how it ran (server, tool, approval, duration, error) as JSON.
+_MIGRATION_3: Final = (
+    "ALTER TABLE messages ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE messages ADD COLUMN tool_meta TEXT",
+)
+
+# Version 4: a refusal (OpenAI's `refusal`, sent instead of `content`) is kept apart from the
+# content, so a refused reply is never mistaken for an empty answer. Not in the full-text index:
+# indexing it would mean rebuilding messages_fts, and refusals are short boilerplate.
+_MIGRATION_4: Final = ("ALTER TABLE messages ADD COLUMN refusal TEXT NOT NULL DEFAULT ''",)
+
+# Version 5: what a reply cost, in dollars, worked out from its usage and the model's prices when
+# it finished (prices change: a cost is a fact of its time, not recomputed). NULL when unknown.
+# A reply's cost; the partial index covers the per-conversation sum the history list shows, so
+# listing reads no message rows (without it, a page of 200 conversations read every message).
+_MIGRATION_5: Final = (
+    "ALTER TABLE messages ADD COLUMN cost REAL",
+    "CREATE INDEX messages_cost ON messages (conversation_pk, cost) WHERE cost IS NOT NULL",
+)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    _MIGRATION_1,
+    _MIGRATION_2,
+    _MIGRATION_3,
+    _MIGRATION_4,
+    _MIGRATION_5,
+)
 SCHEMA_VERSION: Final = len(MIGRATIONS)

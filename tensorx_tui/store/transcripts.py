@@ -8,8 +8,9 @@ JSON shape (`FORMAT`):
      "messages": [<OpenAI chat message> + {"tensorx": {<what OpenAI's format has no room for>}}]}
 
 The messages array is a valid OpenAI `messages` list as it is (the system prompt first, marked with
-`"tensorx": {"system_prompt": true}`); reasoning, states, usage, timings and errors live in each
-message's "tensorx" object. Export → import → export gives the same bytes.
+`"tensorx": {"system_prompt": true}`); a refusal is OpenAI's own `refusal` field of an assistant
+message; reasoning, states, usage, timings and errors live in each message's "tensorx" object.
+Export → import → export gives the same bytes.
 Import also accepts a plain OpenAI transcript: `{"messages": [...]}` or a bare list of messages.
 """
 
@@ -21,7 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from tensorx_tui.core.descriptions import status_label
 from tensorx_tui.core.reply import ErrorInfo, ReplyState, ToolCall
+from tensorx_tui.core.secret import redact_url
 from tensorx_tui.store.db import StoreError, format_time, parse_time
 from tensorx_tui.store.records import (
     ROLES,
@@ -48,6 +51,8 @@ def _message_json(m: StoredMessage) -> dict[str, Any]:
     meta: dict[str, Any] = {"created_at": format_time(m.created_at)}
     if m.role == "assistant":
         out["content"] = m.content or None
+        if m.refusal:
+            out["refusal"] = m.refusal
         if m.tool_calls:
             out["tool_calls"] = [c.to_openai() for c in m.tool_calls]
         meta.update(
@@ -63,8 +68,17 @@ def _message_json(m: StoredMessage) -> dict[str, Any]:
         out["content"] = m.content
         if m.role == "tool":
             out["tool_call_id"] = m.tool_call_id or ""
+    if m.superseded:
+        meta["superseded"] = True
+    if m.tool_meta:
+        meta["tool"] = m.tool_meta
     out["tensorx"] = meta
     return out
+
+
+def _shown_url(url: str | None) -> str | None:
+    """The store saves base URLs without credentials; a transcript is shared, so make sure."""
+    return redact_url(url) if url else url
 
 
 def to_json_data(conversation: Conversation) -> dict[str, Any]:
@@ -83,7 +97,7 @@ def to_json_data(conversation: Conversation) -> dict[str, Any]:
             "created_at": format_time(meta.created_at),
             "updated_at": format_time(meta.updated_at),
             "profile": meta.profile,
-            "base_url": meta.base_url,
+            "base_url": _shown_url(meta.base_url),
             "model": meta.model,
             "system": meta.system,
             "params": meta.params,
@@ -190,6 +204,7 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
         role=role,
         content=_text_content(raw.get("content"), f"{where}.content"),
         reasoning=_optional(reasoning, str, f"{where}.tensorx.reasoning") or "",
+        refusal=_optional(raw.get("refusal"), str, f"{where}.refusal") or "",
         tool_calls=_tool_calls(raw.get("tool_calls"), f"{where}.tool_calls"),
         tool_call_id=_optional(raw.get("tool_call_id"), str, f"{where}.tool_call_id"),
         finish_reason=_optional(extra.get("finish_reason"), str, f"{where}.tensorx.finish_reason"),
@@ -199,15 +214,46 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
         error=_error(extra.get("error"), f"{where}.tensorx.error"),
         model=_optional(extra.get("model"), str, f"{where}.tensorx.model"),
         created_at=_time(extra.get("created_at"), f"{where}.tensorx.created_at", default_time),
+        superseded=_optional(extra.get("superseded"), bool, f"{where}.tensorx.superseded") is True,
+        tool_meta=_optional(extra.get("tool"), dict, f"{where}.tensorx.tool"),
     )
 
 
-def from_json(text: str) -> Conversation:
+# No transcript needs more nesting than this (a message's usage or tool arguments are a few levels
+# deep). Deeper input is refused before anything else: json.loads gives up near 1,000 levels with
+# a RecursionError, and a few hundred levels that it does parse would fail when saved again.
+MAX_DEPTH: Final = 64
+
+
+def _too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when `value` nests lists/objects more than `limit` deep (checked without recursion)."""
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def conversation_from_json(text: str) -> Conversation:
     """Parse a JSON transcript. Raises TranscriptError saying what is wrong and where."""
     try:
         data = json.loads(text)
+    except RecursionError as exc:
+        raise TranscriptError(
+            f"the JSON is nested too deeply (more than {MAX_DEPTH} levels)"
+        ) from exc
     except ValueError as exc:
         raise TranscriptError(f"not valid JSON: {exc}") from exc
+    if _too_deep(data):
+        raise TranscriptError(f"the JSON is nested too deeply (more than {MAX_DEPTH} levels)")
     if isinstance(data, list):
         data = {"messages": data}
     data = _expect(data, dict, "transcript")
@@ -270,6 +316,57 @@ def _code(text: str) -> str:
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
+_FENCE_LINE: Final = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_ATX: Final = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
+_SETEXT: Final = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+# Lines that open a block other than a paragraph (quote, list item, heading, HTML, indented code).
+_OTHER_BLOCK: Final = re.compile(r"^ {0,3}(?:>|[*+-](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|#|<)|^ {4}")
+MESSAGE_HEADING_LEVEL: Final = 2  # `## User`, `## Assistant (model)`
+
+
+def headings_below(text: str, levels: int = MESSAGE_HEADING_LEVEL) -> str:
+    """Markdown with its own headings moved `levels` down (capped at `######`), so a reply's
+    `# Title` sits under the message's `##` heading instead of beside the transcript's title.
+    ATX (`# x`) and setext (`x` over `===`) headings; fenced code is left alone."""
+    out: list[str] = []
+    fence: tuple[str, int] | None = None  # the open fence's character and length
+    paragraph: int | None = None  # index in `out` where the current plain paragraph starts
+    in_container = False  # inside a list item or quote: its lines are not a plain paragraph
+    for line in text.split("\n"):
+        if fence is not None:
+            out.append(line)
+            closing = _FENCE_LINE.match(line)
+            if closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= fence[1]:
+                fence = None if not closing.group(2).strip() else fence
+            continue
+        opening = _FENCE_LINE.match(line)
+        if opening and not (opening.group(1)[0] == "`" and "`" in opening.group(2)):
+            fence, paragraph = (opening.group(1)[0], len(opening.group(1))), None
+            out.append(line)
+            continue
+        atx = _ATX.match(line)
+        if atx:
+            level = min(6, len(atx.group(2)) + levels)
+            out.append(atx.group(1) + "#" * level + line[atx.end() :])
+            paragraph = None
+            continue
+        underline = _SETEXT.match(line)
+        if underline and paragraph is not None:
+            level = min(6, (1 if underline.group(1)[0] == "=" else 2) + levels)
+            words = " ".join(part.strip() for part in out[paragraph:])
+            out[paragraph:] = ["#" * level + " " + words]
+            paragraph = None
+            continue
+        if not line.strip():
+            paragraph, in_container = None, False
+        elif _OTHER_BLOCK.match(line):
+            paragraph, in_container = None, True
+        elif paragraph is None and not in_container:
+            paragraph = len(out)
+        out.append(line)
+    return "\n".join(out)
+
+
 def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -292,7 +389,8 @@ def _reply_footer(m: StoredMessage) -> str:
         parts.append(f"{total:.2f} s")
     footer = "*" + " · ".join(parts) + "*"
     if m.error:
-        status = f" (HTTP {m.error.status})" if m.error.status else ""
+        label = status_label(m.error.status)  # none for a 2xx: an error inside a 200 stream
+        status = f" ({label})" if label else ""
         footer += f"\n\n> **Error{status}:** " + " ".join(m.error.message.split())
     return footer
 
@@ -309,22 +407,49 @@ def _tool_call_md(call: ToolCall) -> str:
 
 
 def _message_md(m: StoredMessage) -> str:
+    if m.superseded:
+        return _superseded_md(m)
     if m.role == "user":
-        return f"## User\n\n{m.content}"
+        return f"## User\n\n{headings_below(m.content)}"
     if m.role == "system":
-        return f"## System\n\n{m.content}"
+        return f"## System\n\n{headings_below(m.content)}"
     if m.role == "tool":
         ident = f" ({_code(m.tool_call_id)})" if m.tool_call_id else ""
-        return f"## Tool result{ident}\n\n" + _fence(m.content)
+        return f"## Tool result{ident}\n\n" + _tool_run_md(m.tool_meta) + _fence(m.content)
     head = f"## Assistant ({m.model})" if m.model else "## Assistant"
     blocks = [head]
     if m.reasoning:
-        blocks.append(f"<details><summary>Reasoning</summary>\n\n{m.reasoning}\n\n</details>")
+        reasoning = headings_below(m.reasoning)
+        blocks.append(f"<details><summary>Reasoning</summary>\n\n{reasoning}\n\n</details>")
     if m.content:
-        blocks.append(m.content)
+        blocks.append(headings_below(m.content))
+    if m.refusal:
+        refusal = headings_below(m.refusal)
+        blocks.append("**Refusal** (the model declined to answer):\n\n" + refusal)
     blocks.extend(_tool_call_md(c) for c in m.tool_calls)
     blocks.append(_reply_footer(m))
     return "\n\n".join(blocks)
+
+
+def _tool_run_md(meta: dict[str, Any] | None) -> str:
+    """How an MCP call ran: server, tool, approval, duration, error: one line before its output."""
+    if not meta:
+        return ""
+    facts = [f"{_code(str(meta.get('server', '')))} · {_code(str(meta.get('tool', '')))}"]
+    if meta.get("approval"):
+        facts.append(f"approval: {meta['approval']}")
+    if isinstance(meta.get("duration_s"), int | float):
+        facts.append(f"{meta['duration_s']:.2f} s")
+    if meta.get("is_error"):
+        facts.append("**error**")
+    return "*" + " · ".join(facts) + "*\n\n"
+
+
+def _superseded_md(m: StoredMessage) -> str:
+    """An edited-away message: quoted under a note, so the transcript reads as it was sent."""
+    who = {"user": "User", "assistant": "Assistant", "tool": "Tool result"}.get(m.role, m.role)
+    quoted = "\n".join(f"> {line}" for line in (m.content or "(empty)").splitlines())
+    return f"*{who}, replaced by an edit (not sent again):*\n\n{quoted}"
 
 
 def to_markdown(conversation: Conversation) -> str:
@@ -333,7 +458,7 @@ def to_markdown(conversation: Conversation) -> str:
     if meta.model:
         facts.append(f"- **Model:** {_code(meta.model)}")
     if meta.profile or meta.base_url:
-        where = " · ".join(x for x in (meta.profile, meta.base_url) if x)
+        where = " · ".join(x for x in (meta.profile, _shown_url(meta.base_url)) if x)
         facts.append(f"- **Endpoint:** {where}")
     facts.append(f"- **Created:** {_when(meta.created_at)} · **Updated:** {_when(meta.updated_at)}")
     if meta.params:
@@ -343,7 +468,7 @@ def to_markdown(conversation: Conversation) -> str:
         facts.append(f"- **Parameters:** {shown}")
     blocks = [f"# {meta.title or 'Untitled conversation'}", "\n".join(facts)]
     if meta.system:
-        blocks.append(f"## System prompt\n\n{meta.system}")
+        blocks.append(f"## System prompt\n\n{headings_below(meta.system)}")
     blocks.extend(_message_md(m) for m in conversation.messages)
     return "\n\n".join(blocks) + "\n"
 
@@ -384,4 +509,4 @@ def read_transcript(path: Path) -> Conversation:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TranscriptError(f"cannot read {path}: {exc}") from exc
-    return from_json(text)
+    return conversation_from_json(text)

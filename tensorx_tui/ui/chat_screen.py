@@ -1,64 +1,63 @@
-"""The chat screen: conversation, prompt, status line, footer; one worker owns the reply stream."""
+"""The chat screen: conversation, prompt, status line, footer. Layout and wiring: the conversation
+itself (what is sent, saved, continued) is the engine's (chat/); one worker runs the engine's tool
+loop, its events relayed to the widgets by `ReplyRelay` (reply_relay.py), and posts
+`ReplyFinished` when it is done. The MCP servers are the app's; this screen only offers their
+tools (`OfferedTools`, what the Tools screen switches) and keeps the session's approvals.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from tensorx_tui.core.events import ResponseStarted, StreamError, StreamEvent
-from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
+from tensorx_tui.chat.engine import ChatEngine
+from tensorx_tui.chat.events import SaveFailed
+from tensorx_tui.chat.offered_tools import OfferedTools
+from tensorx_tui.chat.saving import ConversationLog
+from tensorx_tui.chat.settings import TurnSettings
+from tensorx_tui.chat.state import SKIPPED_TOOL_RESULT, ConversationState
+from tensorx_tui.core.reply import Reply
 from tensorx_tui.core.sanitize import one_line
-from tensorx_tui.store.db import StoreError
-from tensorx_tui.store.records import Conversation, ConversationId
-from tensorx_tui.store.session import (
-    ConversationLog,
-    NewConversation,
-    continued_model,
-    request_params,
-)
-from tensorx_tui.store.transcripts import ExportFormat, export_to_file
+from tensorx_tui.open_endpoint import open_endpoint
+from tensorx_tui.profile_endpoints import ProfileEndpoints
+from tensorx_tui.store.records import ConversationId
+from tensorx_tui.store.transcripts import ExportFormat
+from tensorx_tui.ui.clipboard import copied_message, copy_text
 from tensorx_tui.ui.conversation import ConversationView
-from tensorx_tui.ui.conversation_state import SKIPPED_TOOL_RESULT, ConversationState
 from tensorx_tui.ui.footer import ChatFooter
+from tensorx_tui.ui.modals.confirm import ConfirmModal
 from tensorx_tui.ui.modals.copy_picker import CopyPickerModal
-from tensorx_tui.ui.modals.model_picker import ModelPickerModal
 from tensorx_tui.ui.modals.params import Params, ParamsModal
-from tensorx_tui.ui.modals.rename import RenameModal
-from tensorx_tui.ui.modals.tool_result import ToolResultModal
+from tensorx_tui.ui.modals.tools_screen import ToolsScreen
+from tensorx_tui.ui.model_facts import ModelFacts
 from tensorx_tui.ui.prompt import PromptInput
+from tensorx_tui.ui.reply_relay import ReplyRelay
+from tensorx_tui.ui.saved_conversations import SavedConversations
 from tensorx_tui.ui.sidebar import ConversationSidebar
 from tensorx_tui.ui.status_line import StatusLine
-from tensorx_tui.ui.transcript import AssistantMessage
-from tensorx_tui.ui.transcript.reply_progress import ReplyProgress
+from tensorx_tui.ui.transcript import AssistantMessage, Notice
+from tensorx_tui.ui.transcript.notice import start_notices
 
 if TYPE_CHECKING:
-    from tensorx_tui.core.client import ChatClient
+    from tensorx_tui.core.endpoint import Endpoint
     from tensorx_tui.settings import Settings
     from tensorx_tui.store.conversations import Store
+    from tensorx_tui.tools import ApprovalPolicy, ToolServers
 
 StoreSource = Callable[[], "Store | None"]
 
-HISTORY_SHOWN = 120  # messages of an opened conversation rendered (the rest stays in the state)
-
 REQUEST_FIRST_S = 0.05  # see send_prompt
-PLACEHOLDER_AFTER_S = 0.03  # see _mount_reply
-
-_END_STATE = {
-    ReplyState.COMPLETE: "idle",
-    ReplyState.CANCELLED: "cancelled",
-    ReplyState.INTERRUPTED: "error",
-    ReplyState.ERROR: "error",
-}
 
 
 class ChatScreen(Screen[None]):
@@ -71,33 +70,74 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+l", "copy_reply", "Copy"),
         Binding("ctrl+t", "answer_tools", "Answer tools"),
         Binding("ctrl+b", "toggle_sidebar", "Chats"),
+        Binding("ctrl+f", "show_tools", "Tools"),
         Binding("ctrl+s", "export('md')", "Export"),
         Binding("ctrl+down,ctrl+end", "follow_bottom", "Bottom", show=False),
     ]
 
+    @dataclass
+    class ReplyFinished(Message):
+        """The reply worker is done: every turn of it ended (tool round trips included) and was
+        saved. `reply` is the last one (None when the worker ended before any)."""
+
+        reply: Reply | None
+
     def __init__(
-        self, settings: Settings, client: ChatClient, store: StoreSource | None = None
+        self,
+        settings: Settings,
+        client: Endpoint,
+        store: StoreSource | None = None,
+        *,
+        tool_servers: ToolServers | None = None,
+        endpoints: ProfileEndpoints | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.client = client
-        # Saving: the store is asked for lazily (after the first frame, or at the first send).
+        # The app opens the store (once, at the first need) and hands this accessor down.
         self._store_source = store
         self._store_asked = False
-        self.saving = ConversationLog(None, on_error=self._saving_failed)
-        self._saved_settings: tuple[Any, ...] | None = None
-        self.state = ConversationState(
-            model=settings.model,
-            system=settings.system,
-            temperature=settings.temperature,
-            max_tokens=settings.max_tokens,
-            tools=settings.tools,
+        # The app owns the MCP servers (started in the background, stopped at exit).
+        self.tool_servers = tool_servers
+        self.tool_policy: ApprovalPolicy | None = None
+        if tool_servers is not None:
+            from tensorx_tui.tools import ApprovalPolicy
+
+            self.tool_policy = ApprovalPolicy(settings.mcp_servers)
+        self.offered_tools = OfferedTools(settings.tools, tool_servers)
+        self.engine = ChatEngine(
+            client,
+            ConversationLog(None, on_error=lambda _message: None),
+            TurnSettings(
+                settings.model, settings.system, settings.temperature, settings.max_tokens
+            ),
+            profile=settings.profile,
+            base_url=settings.base_url,
+            tool_source=self.offered_tools,
+            reasoning_with_tool_calls=settings.reasoning_with_tool_calls,
+            on_save_failed=self._saving_failed,
         )
+        self.saved = SavedConversations(self)
+        # The catalogs of every configured endpoint, the context meter, prices, today's spend.
+        self.facts = ModelFacts(self, endpoints or ProfileEndpoints(settings, open_endpoint))
         self.busy = False  # the reply worker runs (streaming, or waiting for tool results)
         self.streaming = False  # a response is on the wire: esc cancels it
-        self._last_user_widget: Widget | None = None
-        self._last_reply_widget: AssistantMessage | None = None
+        self.tools_running = False  # MCP calls run: esc cancels them, the model is told
+        self.relay: ReplyRelay | None = None  # the reply worker's, while it runs
+        self.editing_last = False  # ↑ recalled the last question: sending replaces that exchange
+        self.last_user_widget: Widget | None = None
+        self.last_reply_widget: AssistantMessage | None = None
         self.last_reply: Reply | None = None
+        self._asking_to_leave = False  # the "reply is still streaming" dialog is open
+        self._unanswered_notice: Notice | None = None  # "Tool call left unanswered" while true
+
+    @property
+    def state(self) -> ConversationState:
+        return self.engine.state
+
+    @property
+    def saving(self) -> ConversationLog:
+        return self.engine.log
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -138,57 +178,53 @@ class ChatScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         self.prompt.focus()
+        self.facts.start()
         await self.show_start_notices()
         self.call_after_refresh(self.get_store)
 
     def get_store(self) -> Store | None:
-        """The conversation store, opened at the first need (None: not saving)."""
+        """The conversation store (None: not saving), asked of the app at the first need."""
         if not self._store_asked:
             self._store_asked = True
             self.saving.store = self._store_source() if self._store_source else None
         return self.saving.store
 
-    def _saving_failed(self, message: str) -> None:
-        self.notify(one_line(message, 500), severity="warning", markup=False, timeout=8)
+    def _saving_failed(self, failure: SaveFailed) -> None:
+        self.notify(one_line(failure.message, 500), severity="warning", markup=False, timeout=8)
 
     async def show_start_notices(self) -> None:
-        for warning in self.settings.warnings:
-            await self.conversation.add_notice(warning, severity="warning")
-        problem = self.settings.key_problem()
-        if problem:
+        if self.settings.key_problem():
             self.status.set_state("no key")
-            # The problem text already says how to set a key and suggests --demo.
-            await self.conversation.add_notice(
-                "Requests will fail until a key is set: " + problem, severity="warning"
-            )
-        elif self.settings.demo:
-            await self.conversation.add_notice(
-                "Offline demo: replies are scripted by a local server; nothing leaves this machine."
-                " Try asking for a code example, or for the weather with --tools."
-            )
+        for text, severity in start_notices(self.settings):
+            await self.conversation.add_notice(text, severity=severity)
 
     # -- which keys work now (the footer shows only these) -----------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
-            return self.streaming
+            return self.streaming or self.tools_running
         if action == "regenerate":
-            return not self.busy and self.state.can_regenerate()
+            return not self.busy and self.engine.can_regenerate()
         if action == "answer_tools":
-            return not self.busy and bool(self.state.pending_tool_calls)
+            return not self.busy and bool(self.engine.pending_tool_calls)
         if action == "copy_reply":
-            return self._last_reply_widget is not None
+            return self.last_reply_widget is not None
         if action in ("export", "rename_conversation"):
-            return self.saving.conv_id is not None and self.saving.store is not None
+            return self.engine.conv_id is not None and self.saving.store is not None
         return True
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
         self.refresh_bindings()
 
-    def _set_streaming(self, streaming: bool) -> None:
+    def set_streaming(self, streaming: bool) -> None:
         self.streaming = streaming
         self.refresh_bindings()
+
+    def set_tools_running(self, count: int) -> None:
+        if self.tools_running != bool(count):
+            self.tools_running = bool(count)
+            self.refresh_bindings()
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -202,57 +238,58 @@ class ChatScreen(Screen[None]):
         # the new messages are drawn (a layout between the steps of connecting delayed it).
         self.app.delay_update(REQUEST_FIRST_S)
         text = self.prompt.take_text()
-        await self.skip_pending_tool_calls()
-        self.state.add_user(text)
-        self.save_user_message(text)
+        replacing = self.editing_last
+        self.set_editing_last(False)
+        skipped = self.engine.pending_tool_calls
+        # Saved before anything is drawn: the message is on disk before the request leaves.
+        if not (replacing and self.engine.edit_last(text)):
+            replacing = False
+            self.engine.add_user(text)
+        if replacing:
+            await self.remove_widgets_after(self.last_user_widget, including=True)
+        else:
+            for call in skipped:
+                await self.conversation.add_tool_result(call, SKIPPED_TOOL_RESULT)
+        await self.drop_unanswered_notice()  # skipped or replaced: no call waits any more
+        self.mark_saved_conversation()
         # perf: the request leaves before the user's message is drawn (the conversation mounts
         # messages in the order they were asked for, so the reply still comes after it).
         adding = self.conversation.add_user(text)
         self.run_reply()
-        self._last_user_widget = await adding
+        self.last_user_widget = await adding
         self.conversation.follow_bottom()
+
+    def mark_saved_conversation(self) -> None:
+        if self.engine.conv_id is not None:
+            self.sidebar.mark_current(self.engine.conv_id)
+        self.refresh_bindings()
 
     @on(PromptInput.RecallRequested, "#prompt")
     def recall_last_message(self, event: PromptInput.RecallRequested) -> None:
         event.stop()
-        text = self.state.last_user_text()
-        if text is not None:
-            self.prompt.recall(text)
+        self.action_recall()
 
-    async def skip_pending_tool_calls(self) -> None:
-        for call in self.state.pending_tool_calls:
-            self.state.add_tool_result(call, SKIPPED_TOOL_RESULT)
-            self.saving.add_tool_result(call.id, SKIPPED_TOOL_RESULT)
-            await self.conversation.add_tool_result(call, SKIPPED_TOOL_RESULT)
-
-    # -- saving -----------------------------------------------------------------------------
-
-    def _settings_now(self) -> tuple[str, str, dict[str, Any]]:
-        params = request_params(self.state.temperature, self.state.max_tokens)
-        return self.state.model, self.state.system or "", params
-
-    def save_user_message(self, text: str) -> None:
-        """Commit the user's message before the request is sent (the conversation is created
-        at its first message; a continued one first gets the settings it now runs with)."""
-        self.get_store()
-        self.save_settings()
-        model, system, params = self._settings_now()
-        new = NewConversation(self.settings.profile, self.settings.base_url, model, system, params)
-        created = self.saving.conv_id is None
-        self.saving.add_user(text, new)
-        if created and self.saving.conv_id is not None:
-            self._saved_settings = self._settings_now()
-            self.sidebar.mark_current(self.saving.conv_id)
-        self.refresh_bindings()
-
-    def save_settings(self) -> None:
-        """Save model / system prompt / parameters to the conversation when they changed."""
-        now = self._settings_now()
-        if self.saving.conv_id is None or now == self._saved_settings:
+    def action_recall(self) -> None:
+        """↑ in an empty prompt: the last question, to edit; sending replaces that exchange."""
+        text = self.engine.last_user_text()
+        if text is None or self.busy:
             return
-        model, system, params = now
-        self.saving.update_settings(model=model, system=system, params=params)
-        self._saved_settings = now
+        self.prompt.recall(text)
+        self.prompt.focus()
+        self.set_editing_last(True)
+
+    def set_editing_last(self, editing: bool) -> None:
+        self.editing_last = editing
+        self.prompt.border_title = (
+            "editing the last message: Enter replaces it · clear the prompt to cancel"
+            if editing
+            else None
+        )
+
+    @on(PromptInput.Changed, "#prompt")
+    def prompt_changed(self, event: PromptInput.Changed) -> None:
+        if self.editing_last and not event.text_area.text:
+            self.set_editing_last(False)
 
     def refresh_sidebar(self) -> None:
         if self.sidebar.is_open:
@@ -262,113 +299,29 @@ class ChatScreen(Screen[None]):
 
     @work(exclusive=True, group="reply", exit_on_error=False)
     async def run_reply(self, *, answer_tools_first: bool = False) -> None:
-        """Stream replies until one needs nothing more: tool calls are answered in between."""
+        """Stream replies until one needs nothing more: tool calls are run (or answered by hand)
+        in between (reply_relay.py)."""
         self._set_busy(True)
+        relay = self.relay = ReplyRelay(self)
         try:
-            if answer_tools_first and not await self.answer_tool_calls():
-                return
-            while True:
-                reply = await self.stream_one_reply()
-                if reply.state != ReplyState.COMPLETE or not self.state.pending_tool_calls:
-                    return
-                if not await self.answer_tool_calls():
-                    return
+            await relay.run(answer_tools_first=answer_tools_first)
         finally:
+            self.relay = None
             self._set_busy(False)
+            self.post_message(self.ReplyFinished(relay.last_reply))
 
-    async def stream_one_reply(self) -> Reply:
-        self._set_streaming(True)
-        try:
-            return await self._stream_one_reply()
-        finally:
-            self._set_streaming(False)
+    async def show_unanswered_notice(self) -> None:
+        """ "Tool call left unanswered": one notice, the latest, at the bottom."""
+        await self.drop_unanswered_notice()
+        self._unanswered_notice = await self.conversation.add_notice(
+            "Tool call left unanswered: ctrl+t answers it; sending a message skips it.",
+            severity="warning",
+        )
 
-    async def _stream_one_reply(self) -> Reply:
-        model = self.state.model
-        # perf: one progress (connecting, waiting, streaming, keep-alives) for the status line
-        # and the message's placeholder; the message is mounted while the request is already on
-        # its way, and only the first event waits for it. Shielded: an Esc during the mount
-        # must not leave a half-added, never-finished message.
-        progress = ReplyProgress()
-        self.status.track(progress)
-        mounting = asyncio.ensure_future(self._mount_reply(model, progress))
-        message: AssistantMessage | None = None
-        self.saving.start_reply(model)
-        stream = self.client.stream(self.state.build_request())
-        try:
-            async with stream, self.saving.recording():
-                async for event in stream:
-                    if message is None:
-                        try:
-                            message = self._last_reply_widget = await asyncio.shield(mounting)
-                        except asyncio.CancelledError:
-                            # Esc during the mount: ended like an Esc mid-stream (leaving the
-                            # stream early marks the reply cancelled), shown and saved as such.
-                            message = self._last_reply_widget = await mounting
-                            break
-                    message.apply(event)
-                    self.saving.update(stream.reply)
-                    self.show_event_status(event)
-        except asyncio.CancelledError:
-            # Esc: the client closed the connection and marked the reply cancelled; keep the text.
-            message = self._last_reply_widget = message or await mounting
-            await self.finish_reply(message, stream.reply)
-            raise
-        except Exception as exc:
-            # A bug, not a provider error (those arrive as StreamError): close the message as an
-            # error, then let the worker report it (on_worker_state_changed).
-            message = self._last_reply_widget = message or await mounting
-            reply = stream.reply
-            reply.state = ReplyState.ERROR
-            reply.error = ErrorInfo(f"Internal error: {exc!r}")
-            await self.finish_reply(message, reply)
-            raise
-        message = self._last_reply_widget = message or await mounting
-        await self.finish_reply(message, stream.reply)
-        return stream.reply
-
-    async def _mount_reply(self, model: str, progress: ReplyProgress) -> AssistantMessage:
-        # perf: a moment for the request to leave first (mounting a message is ~50 ms of work
-        # that would run between the steps of connecting); painting waits anyway (send_prompt).
-        await asyncio.sleep(PLACEHOLDER_AFTER_S)
-        return await self.conversation.add_assistant(model, progress)
-
-    async def finish_reply(self, message: AssistantMessage, reply: Reply) -> None:
-        self.saving.finish(reply)  # first: saved even if showing it fails
-        self.refresh_sidebar()
-        self.last_reply = reply
-        self.state.add_assistant(reply)
-        self.status.set_rate_limits(reply.rate_limits)
-        detail = self.status.detail if self.status.state == "error" else ""
-        self.status.set_state(_END_STATE.get(reply.state, "idle"), detail)
-        await self.conversation.finish_assistant(message, reply)
-
-    def show_event_status(self, event: StreamEvent) -> None:
-        # Only the rare events touch the status line: nothing is done per token here. (perf: the
-        # phases, retries included, come from the tracked ReplyProgress.)
-        if isinstance(event, ResponseStarted):
-            self.status.set_rate_limits(event.rate_limits)
-        elif isinstance(event, StreamError):
-            self.status.set_state("error", f"HTTP {event.status}" if event.status else "")
-
-    async def answer_tool_calls(self) -> bool:
-        """Ask for each pending tool call's result; False when the user left with Esc."""
-        calls = self.state.pending_tool_calls
-        self.status.set_state("waiting", "for tool results")
-        for position, call in enumerate(calls, 1):
-            modal = ToolResultModal(call, position=position, count=len(calls))
-            result = await self.app.push_screen_wait(modal)
-            if result is None:
-                await self.conversation.add_notice(
-                    "Tool call left unanswered: ctrl+t answers it; sending a message skips it.",
-                    severity="warning",
-                )
-                self.status.set_state("idle")
-                return False
-            self.state.add_tool_result(call, result)
-            self.saving.add_tool_result(call.id, result)
-            await self.conversation.add_tool_result(call, result)
-        return True
+    async def drop_unanswered_notice(self) -> None:
+        notice, self._unanswered_notice = self._unanswered_notice, None
+        if notice is not None and notice.is_attached:
+            await notice.remove()
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # A bug in the reply path must not pass silently (exit_on_error=False keeps the app up).
@@ -387,56 +340,80 @@ class ChatScreen(Screen[None]):
         ]
 
     def action_cancel(self) -> None:
+        """Esc: cancel the running tool calls (the reply goes on without them), else the reply."""
+        if self.tools_running and self.relay is not None and self.relay.cancel_running():
+            return
+        self._cancel_replies()
+
+    def _cancel_replies(self) -> None:
         # Once per worker: a second Esc would interrupt the cancelled reply while it is closed.
         for worker in self._running_replies():
             if not worker.is_cancelled:
                 worker.cancel()
 
     async def action_regenerate(self) -> None:
-        if self.busy or not self.state.drop_after_last_user():
+        if self.busy or not self.engine.regenerate():
             return
-        self.saving.drop_after_last_user()
-        await self.remove_widgets_after(self._last_user_widget)
+        await self.remove_widgets_after(self.last_user_widget)
         self.conversation.follow_bottom()
         self.run_reply()
 
-    async def remove_widgets_after(self, widget: Widget | None) -> None:
-        """Remove every message shown after `widget` (messages may sit in nested groups)."""
-        later: list[Widget] = []
-        node = widget
-        while node is not None and node is not self.conversation:
-            parent = node.parent
-            if not isinstance(parent, Widget):
-                return  # not in the conversation any more
-            siblings = list(parent.children)
-            later += siblings[siblings.index(node) + 1 :]
-            node = parent
-        for stale in later:
-            await stale.remove()
-        self._last_reply_widget = None
+    async def remove_widgets_after(self, widget: Widget | None, *, including: bool = False) -> None:
+        await self.conversation.remove_after(widget, including=including)
+        self.last_reply_widget = None
+
+    def forget_widgets(self) -> None:
+        self.last_user_widget = self.last_reply_widget = None
 
     def action_answer_tools(self) -> None:
-        if not self.busy and self.state.pending_tool_calls:
+        if not self.busy and self.engine.pending_tool_calls:
             self.run_reply(answer_tools_first=True)
 
     async def stop_reply(self) -> None:
         """Cancel a running reply and wait until it is saved (as cancelled)."""
         if not self.busy:
             return
-        self.action_cancel()
+        self._cancel_replies()
         for worker in self._running_replies():
             # Cancelled is the outcome asked for; a failure is reported by on_worker_state_changed.
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await worker.wait()
 
     async def action_new_conversation(self) -> None:
+        """ctrl+n: start over, after asking when a reply is streaming (as quitting does)."""
+        if self.streaming:
+            self._ask_to_leave_reply(
+                "start a new conversation", "New conversation", self.new_conversation
+            )
+            return
+        await self.new_conversation()
+
+    def _ask_to_leave_reply(
+        self, doing: str, yes: str, then: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Ask before `then` stops the streaming reply (it is kept, saved as cancelled)."""
+        if self._asking_to_leave:  # a second ctrl+n typed before the first dialog showed
+            return
+        self._asking_to_leave = True
+
+        async def answered(leave: bool | None) -> None:
+            self._asking_to_leave = False
+            if leave:
+                await then()
+
+        question = f"A reply is still streaming. Stop it and {doing}?"
+        self.app.push_screen(ConfirmModal(question, yes=yes), answered)
+
+    async def new_conversation(self) -> None:
         await self.stop_reply()
-        self.state.clear()
-        self.saving.switch(None)  # created at the first message
-        self._saved_settings = None
+        self.engine.new()
+        self.offered_tools.reset()  # switched off "for this conversation"
+        self.facts.conversation_new()
+        self.set_editing_last(False)
         self.sidebar.mark_current(None)
-        self._last_user_widget = self._last_reply_widget = None
+        self.forget_widgets()
         await self.conversation.clear_messages()
+        self.status.set_model(self.state.model)
         self.status.set_state("idle")
         self.refresh_bindings()
         self.prompt.clear()
@@ -445,57 +422,47 @@ class ChatScreen(Screen[None]):
     def action_follow_bottom(self) -> None:
         self.conversation.follow_bottom()
 
-    def action_pick_model(self) -> None:
-        def chosen(model: str | None) -> None:
-            if model and model != self.state.model:
-                self.state.model = model
-                self.status.set_model(model)
-                self.save_settings()
-                self.notify(f"Model: {model}", markup=False)
+    def action_show_tools(self) -> None:
+        self.app.push_screen(ToolsScreen(self.offered_tools))
 
-        self.app.push_screen(ModelPickerModal(self.client.list_models, self.state.model), chosen)
+    def action_pick_model(self) -> None:
+        self.facts.pick_model()
 
     def action_edit_params(self) -> None:
         current = Params(self.state.system, self.state.temperature, self.state.max_tokens)
 
         def saved(params: Params | None) -> None:
             if params is not None:
-                self.state.system = params.system
-                self.state.temperature = params.temperature
-                self.state.max_tokens = params.max_tokens
-                self.save_settings()
+                self.engine.set_params(params.system, params.temperature, params.max_tokens)
                 self.notify("Parameters saved for this conversation.", markup=False)
 
         self.app.push_screen(ParamsModal(current), saved)
 
-    def action_copy_reply(self) -> None:
-        message = self._last_reply_widget
+    async def action_copy_reply(self) -> None:
+        message = self.last_reply_widget
         if message is None:
             return
         text = message.reply_text
         blocks = message.code_blocks
         if not blocks:
-            self.copy(text, "the last reply")
+            await self.copy(text, "the last reply")
             return
 
-        def chosen(choice: str | None) -> None:
+        async def chosen(choice: str | None) -> None:
             if choice is not None:
-                self.copy(choice, "the reply" if choice == text else "the code block")
+                await self.copy(choice, "the reply" if choice == text else "the code block")
 
         self.app.push_screen(CopyPickerModal(text, blocks), chosen)
 
-    def copy(self, text: str, what: str) -> None:
+    async def copy(self, text: str, what: str) -> None:
+        """Copy, and say how: with a clipboard program, or sent to the terminal (OSC 52)."""
         if not text:
             self.notify("Nothing to copy yet.", markup=False, severity="warning")
             return
-        self.app.copy_to_clipboard(text)
-        self.notify(f"Copied {what} ({len(text)} characters).", markup=False)
-
-    def action_recall(self) -> None:
-        text = self.state.last_user_text()
-        if text is not None:
-            self.prompt.recall(text)
-            self.prompt.focus()
+        copied = await copy_text(text, self.app.copy_to_clipboard)
+        self.notify(
+            copied_message(copied, what, len(text)), markup=False, timeout=4 if copied.sure else 8
+        )
 
     # -- saved conversations ----------------------------------------------------------------
 
@@ -514,118 +481,31 @@ class ChatScreen(Screen[None]):
     @on(ConversationSidebar.OpenRequested)
     async def sidebar_open(self, event: ConversationSidebar.OpenRequested) -> None:
         event.stop()
+        if self.streaming and event.conv_id != self.engine.conv_id:
+
+            async def open_it() -> None:
+                await self.open_conversation(event.conv_id)
+
+            self._ask_to_leave_reply("open another conversation", "Open", open_it)
+            return
         await self.open_conversation(event.conv_id)
 
     @on(ConversationSidebar.Deleted)
     async def sidebar_deleted(self, event: ConversationSidebar.Deleted) -> None:
         event.stop()
-        if event.conv_id == self.saving.conv_id:
+        if event.conv_id == self.engine.conv_id:
             focused = self.app.focused
-            await self.action_new_conversation()
+            await self.new_conversation()  # nothing to ask: its reply was deleted with it
             if focused is not None:
                 focused.focus()  # stay in the sidebar
             self.notify("The open conversation was deleted; this is a new one.", markup=False)
 
     async def open_conversation(self, conv_id: ConversationId) -> None:
-        """Show a saved conversation and continue it: its history is what the next request
-        sends, with its model (same endpoint), system prompt and parameters."""
-        store = self.get_store()
-        if store is None:
-            return
-        await self.stop_reply()
-        try:
-            saved = store.load_conversation(conv_id)
-        except StoreError as exc:
-            self.notify(one_line(str(exc), 300), severity="error", markup=False)
-            self.sidebar.reload()
-            return
-        self.restore_state(saved)
-        self.saving.switch(saved.id)
-        # As saved: a model restored differently (another endpoint) is saved at the next send.
-        meta = saved.meta
-        self._saved_settings = (meta.model, meta.system, meta.params)
-        self.status.set_model(self.state.model)
-        self.status.set_state("idle")
-        await self.show_history(saved)
-        self.sidebar.mark_current(saved.id)
-        self.refresh_bindings()
-        self.prompt.focus()
-
-    def restore_state(self, saved: Conversation) -> None:
-        meta = saved.meta
-        self.state.clear()
-        self.state.model = continued_model(meta, self.settings.base_url, self.settings.model)
-        self.state.system = meta.system or None
-        temperature = meta.params.get("temperature")
-        max_tokens = meta.params.get("max_tokens")
-        self.state.temperature = (
-            float(temperature) if isinstance(temperature, int | float) else None
-        )
-        self.state.max_tokens = max_tokens if isinstance(max_tokens, int) else None
-        self.state.messages.extend(saved.to_openai_messages())
-
-    async def show_history(self, saved: Conversation) -> None:
-        view = self.conversation
-        await view.clear_messages()
-        self._last_user_widget = self._last_reply_widget = None
-        calls: dict[str, ToolCall] = {c.id: c for m in saved.messages for c in m.tool_calls if c.id}
-        shown = saved.messages[-HISTORY_SHOWN:]
-        hidden = saved.messages[: len(saved.messages) - len(shown)]
-        view.count_hidden_replies(m.to_reply() for m in hidden if m.role == "assistant")
-        if hidden:
-            # Each finished message costs ~15 ms to mount: a very long conversation would stall.
-            await view.add_notice(
-                f"{len(hidden)} earlier messages are not shown here; they are"
-                " still part of the conversation (ctrl+s exports all of it)."
-            )
-        for message in shown:
-            if message.role == "user":
-                self._last_user_widget = await view.add_user(message.content)
-            elif message.role == "assistant":
-                reply = message.to_reply()
-                self._last_reply_widget = await view.add_finished_assistant(reply)
-                self.last_reply = reply
-            elif message.role == "tool":
-                call = calls.get(message.tool_call_id or "") or ToolCall(
-                    message.tool_call_id, "tool", ""
-                )
-                await view.add_tool_result(call, message.content)
-        view.follow_bottom()
+        self.set_editing_last(False)
+        await self.saved.open(conv_id)
 
     def action_rename_conversation(self) -> None:
-        store, conv_id = self.get_store(), self.saving.conv_id
-        if store is None or conv_id is None:
-            return
-        try:
-            title = store.get_summary(conv_id).title
-        except StoreError as exc:
-            self.notify(one_line(str(exc), 300), severity="error", markup=False)
-            return
-
-        def renamed(new_title: str | None) -> None:
-            if not new_title:
-                return
-            try:
-                store.rename(conv_id, new_title)
-            except StoreError as exc:
-                self.notify(one_line(str(exc), 300), severity="error", markup=False)
-                return
-            self.refresh_sidebar()
-
-        self.app.push_screen(RenameModal(title), renamed)
+        self.saved.rename()
 
     def action_export(self, fmt: ExportFormat = "md") -> None:
-        """Write the conversation as Markdown or JSON into <data dir>/exports and say where."""
-        store = self.get_store()
-        conv_id = self.saving.conv_id
-        if store is None or conv_id is None:
-            self.notify("Nothing saved to export yet.", severity="warning", markup=False)
-            return
-        directory = self.settings.data_dir / "exports"
-        try:
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path = export_to_file(store.load_conversation(conv_id), directory, fmt)
-        except (OSError, StoreError) as exc:
-            self.notify(f"Export failed: {one_line(str(exc), 300)}", severity="error", markup=False)
-            return
-        self.notify(f"Exported to {path}", title="Transcript", markup=False, timeout=10)
+        self.saved.export(fmt)

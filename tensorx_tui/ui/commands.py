@@ -13,7 +13,11 @@ if TYPE_CHECKING:
 # (title, help, action on the chat screen)
 CHAT_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("New conversation", "Start over with an empty conversation (ctrl+n)", "new_conversation"),
-    ("Cancel reply", "Stop the reply that is streaming, keep its text (esc)", "cancel"),
+    (
+        "Cancel reply",
+        "Stop the streaming reply, keeping its text, or the running tool calls (esc)",
+        "cancel",
+    ),
     ("Regenerate reply", "Ask again for the last reply (ctrl+r)", "regenerate"),
     ("Switch model", "Pick a model from the endpoint's list (ctrl+o)", "pick_model"),
     ("Edit parameters", "System prompt, temperature, max_tokens (ctrl+g)", "edit_params"),
@@ -27,10 +31,16 @@ CHAT_COMMANDS: tuple[tuple[str, str, str], ...] = (
         "Give the results of the model's pending tool calls (ctrl+t)",
         "answer_tools",
     ),
+    (
+        "Tools",
+        "MCP servers and their tools: switch one off for this conversation (ctrl+f)",
+        "show_tools",
+    ),
     ("Jump to bottom", "Follow the conversation again (ctrl+down)", "follow_bottom"),
     (
         "Saved conversations",
-        "Show or hide the sidebar: filter, open, rename, delete (ctrl+b)",
+        "Show or hide the sidebar: type to filter, enter opens, F2 renames, Delete deletes"
+        " (ctrl+b)",
         "toggle_sidebar",
     ),
     ("Rename conversation", "Give this conversation another title", "rename_conversation"),

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 
+from tensorx_tui.core.model_info import ModelInfo
 from tensorx_tui.core.reply import Reply, ToolCall
 from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
 from tensorx_tui.ui.transcript import AssistantMessage, Notice, ToolResultMessage, UserMessage
+from tensorx_tui.ui.transcript.cost_line import cost_variants
 from tensorx_tui.ui.transcript.reply_progress import ReplyProgress
+from tensorx_tui.ui.transcript.tool_run import ToolRunMessage
 
 GROUP_SIZE = 10
 
@@ -45,6 +48,11 @@ class ConversationView(VerticalScroll):
         # of an opened conversation that are not shown.
         self._reply_tokens: dict[AssistantMessage, int] = {}
         self._hidden_tokens = 0
+        # The same for what replies cost (None: no cost known yet), and the prices behind the
+        # "saved by cache" figure (the screen sets it).
+        self._reply_costs: dict[AssistantMessage, float] = {}
+        self._hidden_cost: float | None = None
+        self.model_info: Callable[[Reply], ModelInfo | None] = lambda _reply: None
         # Messages are added in the order the calls were made, even when a call's mount is still
         # being awaited (the screen sends a request while the user's message mounts).
         self._adding = asyncio.Lock()
@@ -58,9 +66,20 @@ class ConversationView(VerticalScroll):
         }
         return self._hidden_tokens + sum(self._reply_tokens.values())
 
+    @property
+    def total_cost(self) -> float | None:
+        """Dollars of the replies still in this conversation whose cost is known, or None."""
+        self._reply_costs = {m: c for m, c in self._reply_costs.items() if m.is_attached}
+        if self._hidden_cost is None and not self._reply_costs:
+            return None
+        return (self._hidden_cost or 0.0) + sum(self._reply_costs.values())
+
     def count_hidden_replies(self, replies: Iterable[Reply]) -> None:
         """Count replies that belong to the conversation but are not shown (long history)."""
-        self._hidden_tokens += sum(_total_tokens(reply.usage) for reply in replies)
+        for reply in replies:
+            self._hidden_tokens += _total_tokens(reply.usage)
+            if reply.cost is not None:
+                self._hidden_cost = (self._hidden_cost or 0.0) + reply.cost
 
     def on_mount(self) -> None:
         self.anchor()
@@ -101,12 +120,18 @@ class ConversationView(VerticalScroll):
     def count_reply(self, message: AssistantMessage, reply: Reply) -> int:
         """Count a finished reply's usage (until `message` leaves); returns the new total."""
         self._reply_tokens[message] = _total_tokens(reply.usage)
+        if reply.cost is not None:
+            self._reply_costs[message] = reply.cost
         return self.total_tokens
+
+    def show_cost(self, message: AssistantMessage, reply: Reply) -> None:
+        message.footer.show_cost(cost_variants(reply, self.total_cost, self.model_info(reply)))
 
     async def finish_assistant(self, message: AssistantMessage, reply: Reply) -> None:
         """`message.finish` with the conversation total counted in: the usual way to end a reply."""
         try:
             await message.finish(reply, conversation_total=self.count_reply(message, reply))
+            self.show_cost(message, reply)
         finally:
             gc.unfreeze()  # see add_assistant
 
@@ -114,12 +139,17 @@ class ConversationView(VerticalScroll):
         message = AssistantMessage(reply.model)
         await self._add(message)
         await message.show_reply(reply, conversation_total=self.count_reply(message, reply))
+        self.show_cost(message, reply)
         return message
 
     async def add_tool_result(self, call: ToolCall, result: str) -> ToolResultMessage:
         message = ToolResultMessage(call, result)
         await self._add(message)
         return message
+
+    async def add_tool_run(self, run: ToolRunMessage) -> ToolRunMessage:
+        await self._add(run)
+        return run
 
     async def add_notice(
         self, text: str, *, severity: Literal["info", "warning", "error"] = "info"
@@ -128,11 +158,28 @@ class ConversationView(VerticalScroll):
         await self._add(notice)
         return notice
 
+    async def remove_after(self, widget: Widget | None, *, including: bool = False) -> None:
+        """Remove every message shown after `widget` (and it too, `including`); messages sit in
+        groups. Nothing happens when `widget` is no longer in the conversation."""
+        later: list[Widget] = [widget] if including and widget is not None else []
+        node = widget
+        while node is not None and node is not self:
+            parent = node.parent
+            if not isinstance(parent, Widget):
+                return
+            siblings = list(parent.children)
+            later += siblings[siblings.index(node) + 1 :]
+            node = parent
+        for stale in later:
+            await stale.remove()
+
     async def clear_messages(self) -> None:
         self._last = None
         await self.query_children(_MessageGroup).remove()
         self._reply_tokens.clear()
         self._hidden_tokens = 0
+        self._reply_costs.clear()
+        self._hidden_cost = None
 
     def follow_bottom(self) -> None:
         """Follow new output again (the jump-to-bottom key)."""

@@ -16,6 +16,7 @@ from textual.widgets import Footer
 # Actions whose keys are left out when the row is too narrow, first to go first. Keys not named
 # here (send, cancel, quit, answer tools) always stay.
 DROP_ORDER = (
+    "show_tools",
     "export",
     "edit_params",
     "copy_reply",
@@ -45,7 +46,9 @@ def _key_cells(key: Widget, *, compact: bool) -> int:
     display: str = getattr(key, "key_display", "")
     description: str = getattr(key, "description", "")
     label = cell_len(display) + (cell_len(description) + 1 if description else 0)
-    palette = 2 if key.has_class("-command-palette") else 0  # its border and padding
+    # Padding 1 each side, or in compact mode a right margin of 1; the palette key keeps one
+    # cell of padding in compact mode too.
+    palette = 1 if compact and key.has_class("-command-palette") else 0
     return label + (1 if compact else 2) + palette
 
 

@@ -19,7 +19,9 @@ class PromptInput(TextArea):
         # priority: TextArea would otherwise take Enter for a newline before any binding runs.
         Binding("enter", "submit", "Send", priority=True),
         # ctrl+j works in every terminal; shift+enter only where the Kitty keyboard protocol is on.
-        Binding("ctrl+j,shift+enter", "newline", "Newline", show=False),
+        # priority, like Enter: a plain binding runs only after the key has gone round the app,
+        # and letters typed after it (tmux send-keys, a fast typist) were inserted before it.
+        Binding("ctrl+j,shift+enter", "newline", "Newline", show=False, priority=True),
     ]
 
     @dataclass
@@ -59,7 +61,8 @@ class PromptInput(TextArea):
         self.post_message(self.Submitted(self, text))
 
     def action_newline(self) -> None:
-        self.insert("\n")
+        # Queued behind the keys already waiting in this widget, as the submit is.
+        self.call_later(self.insert, "\n")
 
     def action_cursor_up(self, select: bool = False) -> None:
         if not self.text and not select:

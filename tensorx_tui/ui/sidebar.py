@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import ClassVar, Final
 
-from rich.cells import cell_len
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -30,111 +28,72 @@ from tensorx_tui.store.db import StoreError
 from tensorx_tui.store.records import ConversationId, ConversationSummary, SearchHit
 from tensorx_tui.ui.modals.confirm import ConfirmModal
 from tensorx_tui.ui.modals.rename import RenameModal
+from tensorx_tui.ui.sidebar_rows import summary_prompt
 
 PAGE: Final = 200
 SEARCH_LIMIT: Final = 100
 FILTER_DEBOUNCE_S: Final = 0.15
-TEXT_WIDTH: Final = 34  # the sidebar list's inner width less its scrollbar (see app.tcss)
-SNIPPET_LINES: Final = 2
-# Every control character (C0, DEL, C1, line/paragraph separators) becomes one space.
-_CONTROL: Final = {c: " " for c in [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029]}
 
 StoreSource = Callable[[], Store | None]
 
 
-def relative_time(moment: datetime, now: datetime | None = None) -> str:
-    """How long ago, compactly: "now", "5m", "3h", "yesterday", "4d", then the date."""
-    now = now or datetime.now(UTC)
-    seconds = (now - moment).total_seconds()
-    if seconds < 60:
-        return "now"
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}h"
-    days = (now.astimezone().date() - moment.astimezone().date()).days
-    if days <= 1:
-        return "yesterday"
-    if days < 7:
-        return f"{days}d"
-    return moment.astimezone().strftime("%Y-%m-%d")
-
-
-def fit(text: str, width: int) -> str:
-    """`text` cut to `width` terminal cells, with an ellipsis when cut."""
-    if cell_len(text) <= width:
-        return text
-    out = ""
-    for char in text:
-        if cell_len(out + char) > width - 1:
-            break
-        out += char
-    return out + "…"
-
-
-def snippet_window(
-    snippet: str, spans: tuple[tuple[int, int], ...], length: int
-) -> tuple[str, list[tuple[int, int]]]:
-    """At most `length` characters of `snippet`, starting a little before the first match so it
-    is visible, with the spans moved to match (and clipped)."""
-    start = 0
-    if spans and spans[0][1] > length:
-        start = max(0, spans[0][0] - length // 4)
-    text = snippet[start : start + length]
-    if start + length < len(snippet):
-        text = text[:-1] + "…"
-    moved = [
-        (max(s - start, 0), min(e - start, len(text)))
-        for s, e in spans
-        if e > start and s < start + length
-    ]
-    prefix = "…" if start else ""
-    return prefix + text, [(s + len(prefix), e + len(prefix)) for s, e in moved]
-
-
-def summary_prompt(
-    summary: ConversationSummary, hit: SearchHit | None = None, *, current: bool = False
-) -> Content:
-    """One entry: the title, then "when · model · n msgs", then the snippet of a search hit."""
-    title = fit(one_line(summary.title or "(untitled)", 200), TEXT_WIDTH - 2)
-    model = one_line(summary.model or "-", 60)
-    messages = f"{summary.message_count} msg" + ("" if summary.message_count == 1 else "s")
-    details = fit(f"{relative_time(summary.updated_at)} · {model} · {messages}", TEXT_WIDTH)
-    parts: list[str | Content | tuple[str, str]] = [
-        ("▸ " if current else "", "$accent"),
-        (title, "bold"),
-        "\n",
-        (details, "$text-muted"),
-    ]
-    if hit is not None and hit.snippet:
-        text, spans = snippet_window(
-            hit.snippet.translate(_CONTROL), hit.highlights, (TEXT_WIDTH - 4) * SNIPPET_LINES
-        )
-        snippet = Content(text).stylize("italic $text-muted")
-        for start, end in spans:
-            snippet = snippet.stylize("bold reverse $accent", start, end)
-        parts += ["\n", snippet]
-    return Content.assemble(*parts)
-
-
 class ConversationList(OptionList):
-    """The list; its keys act on the highlighted conversation."""
+    """The list. Typing here refines the filter: a word typed while the list has the focus
+    (someone expecting the filter) must never run a command, so rename and delete sit on keys
+    nobody types inside a word (F2, Delete)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r,f2", "rename", "Rename"),
-        Binding("d,delete", "delete", "Delete"),
-        Binding("slash", "filter", "Filter", show=False),
+        Binding("f2", "rename", "Rename"),
+        Binding("delete", "delete", "Delete"),
     ]
 
     def action_rename(self) -> None:
-        self.post_message(ConversationSidebar.ListAction(self, "rename"))
+        self.query_ancestor(ConversationSidebar).rename_highlighted()
 
     def action_delete(self) -> None:
-        self.post_message(ConversationSidebar.ListAction(self, "delete"))
+        self.query_ancestor(ConversationSidebar).delete_highlighted()
 
-    def action_filter(self) -> None:
-        # set_focus, not focus(): that would queue the move behind keys already typed.
-        self.screen.set_focus(self.query_ancestor(ConversationSidebar).filter_input)
+    def action_cursor_up(self) -> None:
+        if not self.highlighted:  # on the first row (or none): up goes back to the filter
+            # set_focus, not focus(): that would queue the move behind keys already typed.
+            self.screen.set_focus(self.query_ancestor(ConversationSidebar).filter_input)
+            return
+        super().action_cursor_up()
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key (or backspace) edits the filter, at its end, and moves there."""
+        sidebar = self.query_ancestor(ConversationSidebar)
+        if sidebar.dialog_open:
+            # Typed on after F2 or Delete, before the dialog took the focus: the keys are the
+            # dialog's (an Enter there is Cancel's), never the list's (an Enter here opens).
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(event.copy())
+            return
+        if event.key in ("f2", "delete"):
+            # Run here, in this key's turn, not as a binding (bindings run later, in the app,
+            # against whatever has the focus then): the dialog must count as open before this
+            # widget reads the next key, which may already wait in its queue.
+            event.stop()
+            event.prevent_default()
+            if event.key == "f2":
+                self.action_rename()
+            else:
+                self.action_delete()
+            return
+        if event.key != "backspace" and not (event.is_printable and event.character):
+            return
+        event.stop()
+        event.prevent_default()
+        box = sidebar.filter_input
+        # Inserted here, in this key's turn: keys typed after it may already wait in this
+        # widget's queue, and they must land after it, in order.
+        box.cursor_position = len(box.value)
+        if event.key == "backspace":
+            box.action_delete_left()
+        else:
+            box.insert_text_at_cursor(event.character or "")
+        self.screen.set_focus(box)
 
 
 class FilterInput(Input):
@@ -144,7 +103,7 @@ class FilterInput(Input):
 
     def action_to_list(self) -> None:
         # set_focus, not focus(): that would queue the move behind keys already typed,
-        # and an `r` right after would land in the filter box.
+        # and a key typed right after would land in the filter box.
         self.screen.set_focus(self.query_ancestor(ConversationSidebar).option_list)
 
 
@@ -161,18 +120,8 @@ class ConversationSidebar(Vertical):
     class Deleted(Message):
         conv_id: ConversationId
 
-    @dataclass
-    class Renamed(Message):
-        conv_id: ConversationId
-        title: str
-
     class CloseRequested(Message):
         pass
-
-    @dataclass
-    class ListAction(Message):
-        source: object
-        action: str
 
     def __init__(self, store: StoreSource, *, id: str | None = "sidebar") -> None:
         super().__init__(id=id)
@@ -183,10 +132,15 @@ class ConversationSidebar(Vertical):
         self._total = 0
         self._query = ""
         self._debounce: Timer | None = None
+        self._dialog_open = False  # rename or delete asks: one dialog at a time
         self.current_id: ConversationId | None = None
 
     def compose(self) -> ComposeResult:
-        yield FilterInput(placeholder="Filter (full text)…", id="sidebar-filter")
+        # No select-all on focus: a key typed in the list is added to the filter, and the
+        # next one must not replace it.
+        yield FilterInput(
+            placeholder="Filter (full text)…", id="sidebar-filter", select_on_focus=False
+        )
         yield ConversationList(id="sidebar-list", markup=False)
         yield Static(Content(""), id="sidebar-status")
 
@@ -201,6 +155,11 @@ class ConversationSidebar(Vertical):
     @property
     def is_open(self) -> bool:
         return self.display
+
+    @property
+    def dialog_open(self) -> bool:
+        """A rename or delete dialog of this sidebar is open (or opening)."""
+        return self._dialog_open
 
     def open(self) -> None:
         self.display = True
@@ -329,44 +288,38 @@ class ConversationSidebar(Vertical):
         if event.option_index >= self.option_list.option_count - 10:
             self._load_more()
 
-    @on(ListAction)
-    def list_action(self, event: ListAction) -> None:
-        event.stop()
-        if event.action == "rename":
-            self.rename_highlighted()
-        elif event.action == "delete":
-            self.delete_highlighted()
-
     # -- rename / delete --------------------------------------------------------------------
 
     def rename_highlighted(self) -> None:
         conv_id = self.highlighted_id
         store = self._store()
-        if conv_id is None or store is None:
+        if conv_id is None or store is None or self._dialog_open:
             return
         summary = self._summaries[conv_id]
 
         def renamed(title: str | None) -> None:
+            self._dialog_open = False
             if not title:
                 return
             try:
-                saved = store.rename(conv_id, title)
+                store.rename(conv_id, title)
             except StoreError as exc:
                 self.notify(one_line(str(exc), 300), severity="error", markup=False)
                 return
             self.reload()
-            self.post_message(self.Renamed(conv_id, saved))
 
+        self._dialog_open = True
         self.app.push_screen(RenameModal(summary.title), renamed)
 
     def delete_highlighted(self) -> None:
         conv_id = self.highlighted_id
         store = self._store()
-        if conv_id is None or store is None:
+        if conv_id is None or store is None or self._dialog_open:
             return
         title = one_line(self._summaries[conv_id].title or "(untitled)", 80)
 
         def answered(yes: bool | None) -> None:
+            self._dialog_open = False
             if not yes:
                 return
             try:
@@ -387,6 +340,7 @@ class ConversationSidebar(Vertical):
             listing.focus()
             self.post_message(self.Deleted(conv_id))
 
+        self._dialog_open = True
         self.app.push_screen(
             ConfirmModal(f"Delete “{title}” and all its messages?", yes="Delete"), answered
         )

@@ -77,6 +77,7 @@ class StatusLine(Widget):
         self._state = "idle"
         self._detail = ""
         self.rate_limits = ""
+        self.spend = ""
         self._progress: ReplyProgress | None = None
         self._ticker: Timer | None = None
 
@@ -120,6 +121,16 @@ class StatusLine(Widget):
         self.model = model
         self.refresh()
 
+    def set_endpoint(self, profile: str | None, base_url: str) -> None:
+        """Another endpoint is in use (a model of another profile was picked)."""
+        self.profile, self.endpoint = profile, endpoint_label(base_url)
+        self.refresh()
+
+    def set_spend(self, text: str) -> None:
+        """What was spent ("today $0.0123"); "" shows nothing."""
+        self.spend = text
+        self.refresh()
+
     def set_rate_limits(self, headers: dict[str, str]) -> None:
         """From `ResponseStarted.rate_limits`; a response without them leaves the last value."""
         text = rate_limit_text(summarise(headers))
@@ -129,17 +140,19 @@ class StatusLine(Widget):
 
     def render(self) -> Content:
         """Everything that fits: when the line is too narrow, the least important parts go first
-        (endpoint, rate limits, profile, the long demo badge), then the model and the state's
-        detail are cut with an ellipsis."""
+        (endpoint, rate limits, what was spent, profile, the long demo badge), then the model and
+        the state's detail are cut with an ellipsis."""
         width = self.content_region.width
         word = self._progress.parts()[0] if self._progress is not None else self.state
         state, detail = "● " + word, (" " + self.detail if self.detail else "")
         model = one_line(self.model, 60)
         profile = one_line(self.profile, 30) if self.profile else ""
         badge, short_badge = (" OFFLINE DEMO ", " DEMO ") if self.demo else ("", "")
+        both = " · ".join(t for t in (self.rate_limits, self.spend) if t)
         variants = (
-            (badge, profile, self.endpoint, self.rate_limits),
-            (badge, profile, "", self.rate_limits),
+            (badge, profile, self.endpoint, both),
+            (badge, profile, "", both),
+            (badge, profile, "", self.spend),
             (badge, profile, "", ""),
             (badge, "", "", ""),
             (short_badge, "", "", ""),

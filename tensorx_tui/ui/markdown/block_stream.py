@@ -25,6 +25,7 @@ from tensorx_tui.ui.markdown.render import chat_parser
 FREEZE_CHARS = 1500
 FREEZE_LINES = 24
 
+_LIST_TOKENS = ("bullet_list_open", "ordered_list_open")
 _ITEM_START = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?: |\t|$)")
 _QUOTE_START = re.compile(r" {0,3}>")
 
@@ -114,8 +115,14 @@ class MarkdownBlockStream:
             for t in self._parser.parse(window)
             if t.level == 0 and t.map is not None and t.nesting >= 0
         ]
-        if len(starts) >= 2:
-            last_line = starts[-1][0]
+        # A list is closed by the start of another block on a complete line only: after a blank
+        # line, an incomplete "1" or "-" may yet become an item that continues the list.
+        closing = starts
+        if len(starts) >= 2 and starts[-2][1] in _LIST_TOKENS:
+            complete = window.count("\n")
+            closing = [start for start in starts if start[0] < complete]
+        if len(closing) >= 2:
+            last_line = closing[-1][0]
             cut = base + _line_offset(window, last_line) - (len(self._context) if drafting else 0)
             if cut > self._committed:
                 out.closed.append(self.text[self._committed : cut])

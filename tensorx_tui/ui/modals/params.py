@@ -13,6 +13,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
+from tensorx_tui.core.params import parse_max_tokens, parse_temperature
+
 
 @dataclass(frozen=True)
 class Params:
@@ -25,20 +27,16 @@ def parse_params(system: str, temperature: str, max_tokens: str) -> Params | str
     """The parameters, or a message saying what is wrong. Empty fields mean "server default"."""
     temp: float | None = None
     if temperature.strip():
-        try:
-            temp = float(temperature)
-        except ValueError:
-            return f"temperature must be a number, not {temperature.strip()!r}"
-        if not 0 <= temp <= 2:
-            return "temperature must be between 0 and 2"
+        parsed = parse_temperature(temperature)
+        if isinstance(parsed, str):
+            return parsed
+        temp = parsed
     tokens: int | None = None
     if max_tokens.strip():
-        try:
-            tokens = int(max_tokens)
-        except ValueError:
-            return f"max_tokens must be a whole number, not {max_tokens.strip()!r}"
-        if tokens < 1:
-            return "max_tokens must be at least 1"
+        count = parse_max_tokens(max_tokens)
+        if isinstance(count, str):
+            return count
+        tokens = count
     return Params(system=system.strip() or None, temperature=temp, max_tokens=tokens)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -16,6 +17,12 @@ from tensorx_tui.core.sanitize import safe_terminal_text
 from tensorx_tui.ui.prompt import PromptInput
 
 _MAX_ARGUMENTS_SHOWN = 2000
+ARGUMENTS_ROWS = 12  # the most rows the arguments take on a tall terminal
+RESULT_ROWS = 10  # the most rows the result box grows to
+# Rows besides the arguments and the result box: the dialog's border (2) and padding (2), the
+# title and its margin (2), the arguments' margin (1), the hint and its margin (2 while it fits
+# one line), the footer (1). See app.tcss.
+CHROME_ROWS = 10
 
 
 def _arguments_text(call: ToolCall) -> str:
@@ -42,15 +49,27 @@ class ToolResultModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         name = safe_terminal_text(self.call.name)
         of = f" ({self.position} of {self.count})" if self.count > 1 else ""
-        with Vertical(classes="dialog wide"):
+        with Vertical(classes="dialog wide tool"):
             yield Label(Content.assemble("The model calls ", (name, "bold $accent"), of))
             yield Static(Content(_arguments_text(self.call)), classes="tool-arguments")
-            yield Label("Result to send back (enter sends, ctrl+j newline, esc skips for now):")
+            yield Label("Result (enter sends · ctrl+j newline · esc skips for now):")
             yield PromptInput(id="tool-result", placeholder="type or paste the result")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(PromptInput).focus()
+        self.fit(self.app.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit(event.size.height)
+
+    def fit(self, screen_rows: int) -> None:
+        """Share the rows the terminal leaves between the arguments (they scroll) and the
+        result box (it grows as lines are typed), so the whole dialog stays on screen."""
+        rows = screen_rows - CHROME_ROWS
+        arguments = max(3, min(ARGUMENTS_ROWS, rows - 6))
+        self.query_one(".tool-arguments", Static).styles.max_height = arguments
+        self.query_one(PromptInput).styles.max_height = max(3, min(RESULT_ROWS, rows - arguments))
 
     def on_prompt_input_submitted(self, event: PromptInput.Submitted) -> None:
         event.stop()

@@ -1,4 +1,5 @@
-"""One assistant reply: reasoning, tool calls, the Markdown body, an error panel and a footer line.
+"""One assistant reply: reasoning, tool calls, the Markdown body (or a refusal), an error panel and
+a footer line.
 
 `apply(event)` is synchronous and cheap: it only queues text. A timer flushes the queue at most
 `FLUSHES_PER_SECOND` times a second, so rendering cost follows the clock, not the token rate; a
@@ -20,22 +21,30 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widget import Widget
 
+from tensorx_tui.core.descriptions import Endpoint
 from tensorx_tui.core.events import (
     ContentDelta,
+    ContentReclassified,
     Finished,
     ReasoningDelta,
+    RefusalDelta,
     StreamError,
     StreamEvent,
     ToolCallDelta,
 )
 from tensorx_tui.core.reply import Reply, ReplyState
+from tensorx_tui.core.sanitize import safe_terminal_text as safe_text
+from tensorx_tui.settings import Settings
 from tensorx_tui.ui.error_hints import hint_for
 from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
 from tensorx_tui.ui.markdown.streaming_view import StreamingMarkdown
-from tensorx_tui.ui.transcript.panels import ErrorPanel, MessageFooter
+from tensorx_tui.ui.transcript.panels import (
+    ErrorPanel,
+    MessageFooter,
+    RefusalPanel,
+)
 from tensorx_tui.ui.transcript.reasoning_view import ReasoningView
 from tensorx_tui.ui.transcript.reply_progress import ReplyProgress
-from tensorx_tui.ui.transcript.safe_text import safe_text
 from tensorx_tui.ui.transcript.tool_call_view import ToolCallView
 
 FLUSHES_PER_SECOND = 8
@@ -74,6 +83,11 @@ class AssistantMessage(Widget):
         # for every later frame.
         self.reasoning = ReasoningView()
         self.tools: Vertical | None = None
+        self.refusal: RefusalPanel | None = None  # mounted with the first piece of a refusal
+        self._refusal_text = ""
+        self._refusal_dirty = False
+        # A body whose text turned out to be reasoning, to swap for `body` at the next render.
+        self._stale_body: StreamingMarkdown | None = None
         self.error_panel = ErrorPanel()
         # The same progress the status line shows (the screen hands it over), or our own.
         self.progress = progress or ReplyProgress()
@@ -114,6 +128,20 @@ class AssistantMessage(Widget):
         elif isinstance(event, ReasoningDelta):
             self.reasoning.feed(safe_text(event.text))
             self._pending_chars += len(event.text)
+        elif isinstance(event, RefusalDelta):
+            self._refusal_text += event.text
+            self._refusal_dirty = True
+            self._pending_chars += len(event.text)
+        elif isinstance(event, ContentReclassified):
+            # The answer so far was an inline thought: it moves to the reasoning, the body restarts.
+            self._raw_content.clear()
+            self.reasoning.feed(safe_text(event.text))
+            if self._stale_body is None:
+                self._stale_body = self.body
+            self.body = StreamingMarkdown()
+            self._answer_started = False
+            self._collapse_reasoning(False)
+            self._pending_chars += FLUSH_BURST_CHARS  # shown at the next tick
         elif isinstance(event, ToolCallDelta):
             draft = self._calls.setdefault(event.position, _ToolCallDraft())
             if event.name:
@@ -176,6 +204,16 @@ class AssistantMessage(Widget):
         self.error_panel.show(message, status, hint)
 
     async def _render_pending(self, *, final: bool) -> None:
+        if self._stale_body is not None:
+            stale, self._stale_body = self._stale_body, None
+            await self.mount(self.body, after=stale)
+            await stale.remove()
+        if self._refusal_dirty:
+            self._refusal_dirty = False
+            if self.refusal is None:
+                self.refusal = RefusalPanel()
+                await self.mount(self.refusal, before=self.body)
+            self.refusal.show(self._refusal_text)
         if self.body.has_pending and not self._answer_started:
             self._answer_started = True
             self._collapse_reasoning(True)  # the answer started: reasoning steps aside
@@ -225,6 +263,8 @@ class AssistantMessage(Widget):
             for position, call in enumerate(reply.tool_calls):
                 draft = self._calls.setdefault(position, _ToolCallDraft())
                 draft.name, draft.arguments = call.name, call.arguments_text
+            if reply.refusal != self._refusal_text:
+                self._refusal_text, self._refusal_dirty = reply.refusal, bool(reply.refusal)
             await self._render_pending(final=True)
             # From here on nothing awaits for real: the finished body, the panels and the footer
             # (and the status line, set just before) reach the screen in the same frame.
@@ -236,7 +276,7 @@ class AssistantMessage(Widget):
             await self.body.finish()
             self._keep_room(before - self.body.reserved_lines)
             if reply.error is not None:
-                hint = hint_for(reply, retry_after=self._retry_after)
+                hint = hint_for(reply, retry_after=self._retry_after, endpoint=self._endpoint())
                 self._show_error(reply.error.message, reply.error.status, hint)
             elif reply.state is ReplyState.INTERRUPTED:
                 self._show_error("the stream ended early", None, hint_for(reply))
@@ -255,6 +295,11 @@ class AssistantMessage(Widget):
         if self._room:
             self._room = 0
             self.styles.clear_rule("margin")
+
+    def _endpoint(self) -> Endpoint | None:
+        """What a hint may name about the endpoint (its URL, the key variable): the app's."""
+        settings = getattr(self.app, "settings", None)
+        return settings.hint_endpoint() if isinstance(settings, Settings) else None
 
     async def show_reply(self, reply: Reply, *, conversation_total: int) -> None:
         """A finished reply from history: same panels, rendered in one go."""

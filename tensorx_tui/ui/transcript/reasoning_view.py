@@ -1,6 +1,14 @@
-"""The model's reasoning: a collapsible, open while it streams, closed once the answer starts."""
+"""The model's reasoning: a collapsible, open while it streams, closed once the answer starts.
+
+Its header says how much there is: "Reasoning · 1,234 chars", and while it streams live how long
+it took from its first to its latest piece ("· 4.2 s"; a saved reply does not know that).
+"""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import ClassVar
 
 from rich.text import Text
 from textual.content import Content
@@ -10,7 +18,13 @@ from textual.widgets import Collapsible, Static
 _PIECE_CHARS = 2000
 
 
+def reasoning_title(chars: int, seconds: float | None = None) -> Content:
+    duration = f" · {seconds:.1f} s" if seconds is not None else ""
+    return Content(f"Reasoning · {chars:,} chars{duration}")
+
+
 class ReasoningView(Collapsible):
+    clock: ClassVar[Callable[[], float]] = time.monotonic
     DEFAULT_CSS = """
     ReasoningView { display: none; height: auto; margin: 0 0 1 0; border: none; padding: 0; }
     ReasoningView.-shown { display: block; }
@@ -24,6 +38,11 @@ class ReasoningView(Collapsible):
         self._text = ""
         self._tail_start = 0
         self._pending: list[str] = []
+        # When the first and the latest pieces arrived. One piece (a saved reply given whole)
+        # says nothing about time.
+        self._first_at: float | None = None
+        self._latest_at = 0.0
+        self._pieces = 0
 
     @property
     def text(self) -> str:
@@ -35,6 +54,11 @@ class ReasoningView(Collapsible):
 
     def feed(self, text: str) -> None:
         self._pending.append(text)
+        self._pieces += 1
+        now = type(self).clock()
+        if self._first_at is None:
+            self._first_at = now
+        self._latest_at = now
 
     async def flush(self) -> None:
         if not self._pending:
@@ -42,6 +66,9 @@ class ReasoningView(Collapsible):
         self._text += "".join(self._pending)
         self._pending.clear()
         self.set_class(bool(self._text.strip()), "-shown")
+        first = self._first_at
+        seconds = self._latest_at - first if self._pieces > 1 and first is not None else None
+        self.title = reasoning_title(len(self._text), seconds)  # type: ignore[assignment]
         tail = self._text[self._tail_start :]
         if len(tail) > _PIECE_CHARS:
             cut = tail.rfind("\n", 0, len(tail) - 200) + 1
@@ -57,4 +84,5 @@ class ReasoningView(Collapsible):
         self._text = text
         self._tail.update(Text(text))
         self.set_class(bool(text.strip()), "-shown")
+        self.title = reasoning_title(len(text))  # type: ignore[assignment]
         self.collapsed = True

@@ -15,9 +15,11 @@ from enum import Enum
 
 from tensorx_tui.core.events import (
     ContentDelta,
+    ContentReclassified,
     Finished,
     KeepAlive,
     ReasoningDelta,
+    RefusalDelta,
     ResponseStarted,
     Retrying,
     StreamEvent,
@@ -36,7 +38,7 @@ class Phase(Enum):
     FINISHING = "finishing"  # a finish_reason arrived; the stream is closing
 
 
-_DATA_EVENTS = (ContentDelta, ReasoningDelta, ToolCallDelta)
+_DATA_EVENTS = (ContentDelta, ReasoningDelta, RefusalDelta, ContentReclassified, ToolCallDelta)
 KEEPALIVE_GRACE_S = 2.0
 
 

@@ -1,4 +1,6 @@
-"""One tool call: a collapsible titled with the function name, its arguments as highlighted JSON."""
+"""One tool call: a collapsible titled with the function name and a one-line summary of its
+arguments (`▶ get_weather city=Paris`, cut with … at the width), the arguments as highlighted JSON
+inside."""
 
 from __future__ import annotations
 
@@ -10,7 +12,31 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import Collapsible, Static
 
-from tensorx_tui.ui.transcript.safe_text import safe_text
+from tensorx_tui.core.sanitize import one_line
+from tensorx_tui.core.sanitize import safe_terminal_text as safe_text
+
+SUMMARY_CHARS = 300  # more than any terminal row; the title's CSS cuts it to the width
+
+
+def arguments_summary(arguments: str) -> str:
+    """ "city=Paris units=metric" for a JSON object's top-level keys (strings bare, anything else
+    as compact JSON), the compact JSON of any other value, or "" when the text does not parse.
+    One line of safe text: arguments come from the model."""
+    try:
+        value = json.loads(arguments) if arguments.strip() else {}
+    except (ValueError, RecursionError):
+        return ""
+
+    def shown(item: object) -> str:
+        if isinstance(item, str):
+            return item
+        return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+
+    if isinstance(value, dict):
+        text = " ".join(f"{key}={shown(item)}" for key, item in value.items())
+    else:
+        text = shown(value)
+    return one_line(text, SUMMARY_CHARS)
 
 
 def arguments_renderable(arguments: str, *, final: bool, dark: bool = True) -> RenderableType:
@@ -30,6 +56,9 @@ def arguments_renderable(arguments: str, *, final: bool, dark: bool = True) -> R
 class ToolCallView(Collapsible):
     DEFAULT_CSS = """
     ToolCallView { height: auto; margin: 0 0 1 0; padding: 0; border: none; }
+    ToolCallView > CollapsibleTitle {
+        max-width: 100%; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     def __init__(self, name: str) -> None:
@@ -40,9 +69,13 @@ class ToolCallView(Collapsible):
         self.arguments = ""
 
     @staticmethod
-    def _make_title(name: str, *, final: bool) -> Content:
-        label = safe_text(name) or "(unnamed tool)"
-        return Content(label if final else label + " …")
+    def _make_title(name: str, *, final: bool, arguments: str = "") -> Content:
+        # Content, never markup: the name and the arguments are the model's text.
+        label = one_line(name, 200) or "(unnamed tool)"
+        if not final:
+            return Content(label + " …")
+        summary = arguments_summary(arguments)
+        return Content.assemble(label, *((" ", (summary, "$text-muted")) if summary else ()))
 
     def set_name(self, name: str) -> None:
         if name != self.call_name:
@@ -54,4 +87,5 @@ class ToolCallView(Collapsible):
         dark = self.app.current_theme.dark
         self._args_view.update(arguments_renderable(arguments, final=final, dark=dark))
         if final:
-            self.title = self._make_title(self.call_name, final=True)  # type: ignore[assignment]
+            title = self._make_title(self.call_name, final=True, arguments=arguments)
+            self.title = title  # type: ignore[assignment]

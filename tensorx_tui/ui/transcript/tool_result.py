@@ -7,7 +7,7 @@ from textual.content import Content
 from textual.widgets import Collapsible, Static
 
 from tensorx_tui.core.reply import ToolCall
-from tensorx_tui.ui.transcript.safe_text import safe_text
+from tensorx_tui.core.sanitize import safe_terminal_text as safe_text
 
 
 class ToolResultMessage(Collapsible):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tensorx_tui.chat.state import SKIPPED_TOOL_RESULT, ConversationState
 from tensorx_tui.core.reply import Reply, ReplyState, ToolCall
-from tensorx_tui.ui.conversation_state import SKIPPED_TOOL_RESULT, ConversationState
 
 
 def _reply(content: str = "", *calls: ToolCall, state: ReplyState = ReplyState.COMPLETE) -> Reply:

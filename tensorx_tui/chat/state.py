@@ -24,6 +24,7 @@ class ConversationState:
     temperature: float | None = None
     max_tokens: int | None = None
     tools: list[dict[str, Any]] | None = None
+    reasoning_with_tool_calls: bool = True
     messages: list[dict[str, Any]] = field(default_factory=list)
     """Everything but the system prompt, in order, as sent to the API."""
     _pending: list[ToolCall] = field(default_factory=list)
@@ -48,12 +49,13 @@ class ConversationState:
         reply's calls may be cut in half, so they are not sent back at all.
         """
         complete_calls = reply.tool_calls if reply.state == ReplyState.COMPLETE else []
-        if not reply.content and not complete_calls:
+        if not reply.content and not reply.refusal and not complete_calls:
             self._pending = []
             return
-        message: dict[str, Any] = {"role": "assistant", "content": reply.content or None}
-        if complete_calls:
-            message = reply.to_openai_message()
+        message = reply.to_openai_message(reasoning_with_tool_calls=self.reasoning_with_tool_calls)
+        if not complete_calls:
+            message.pop("tool_calls", None)
+            message.pop("reasoning_content", None)
         self.messages.append(message)
         self._pending = list(complete_calls)
 
@@ -82,6 +84,18 @@ class ConversationState:
         for index in range(len(self.messages) - 1, -1, -1):
             if self.messages[index]["role"] == "user":
                 del self.messages[index + 1 :]
+                self._pending = []
+                return True
+        return False
+
+    def drop_last_exchange(self) -> bool:
+        """Edit-and-resend: forget the last user message and everything after it.
+
+        Returns False when there is no user message.
+        """
+        for index in range(len(self.messages) - 1, -1, -1):
+            if self.messages[index]["role"] == "user":
+                del self.messages[index:]
                 self._pending = []
                 return True
         return False

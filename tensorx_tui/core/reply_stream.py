@@ -1,9 +1,8 @@
-"""The HTTP client for OpenAI-compatible endpoints.
+"""One streamed reply from an endpoint (endpoint.py): retries, decoding, and the reply so far.
 
 Usage (the only pattern callers use):
 
-    client = ChatClient(http, base_url=..., api_key=Secret("...") or None)
-    async with client.stream(request) as stream:
+    async with endpoint.stream(request) as stream:
         async for event in stream:  # StreamEvent values; errors arrive as StreamError, never raised
             ...
     reply = stream.reply  # final Reply (state complete/interrupted/error/cancelled)
@@ -21,7 +20,7 @@ What a caller sees, in order:
   ERROR); "connection" (could not connect / send, ERROR); "interrupted" (the connection dropped or
   the server ended the stream before a finish_reason or [DONE]: the reply is INTERRUPTED, partial
   content kept, and `reply.error` holds the same message so it can be shown and saved);
-  "empty_response" (HTTP 200 with nothing in it), "not_an_api" (a web page), "invalid_response"
+  "empty_response" (a 2xx answer with nothing in it), "not_an_api" (a web page), "invalid_response"
   (JSON that is no completion), "internal" (a bug of ours): all ERROR.
 
 Use it inside `async with`: a bare `async for` left with `break` closes the connection only when
@@ -37,106 +36,54 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import random
-import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
 import httpx
 
-from tensorx_tui import __version__
 from tensorx_tui.core.accumulator import Accumulator
-from tensorx_tui.core.errors import (
-    MAX_TEXT,
-    ProviderError,
-    clean_text,
-    describe_transport_error,
-    display_url,
-    from_json,
-    parse_error_body,
-    redact,
-    status_line,
-)
+from tensorx_tui.core.endpoint import MAX_ERROR_BODY, BadKey, Endpoint, seconds
+from tensorx_tui.core.errors import MAX_TEXT, clean_text, display_url, error_from_json
 from tensorx_tui.core.events import (
     ContentDelta,
     KeepAlive,
     ReasoningDelta,
+    RefusalDelta,
     ResponseStarted,
     Retrying,
     StreamError,
     StreamEvent,
     ToolCallDelta,
 )
+from tensorx_tui.core.failures import (
+    Failure,
+    bare_json_error,
+    detail,
+    retry_reason,
+    status_failure,
+    status_from_code,
+    transport_failure,
+)
 from tensorx_tui.core.ratelimits import rate_limit_headers
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState
 from tensorx_tui.core.request import ChatRequest
-from tensorx_tui.core.retry import (
-    backoff_delay,
-    is_retryable_status,
-    requested_wait,
-    server_now,
-)
-from tensorx_tui.core.secret import Secret
+from tensorx_tui.core.retry import backoff_delay, is_retryable_status
 from tensorx_tui.core.sse import SSEDecoder
 
-USER_AGENT = f"tensorx-chat/{__version__}"
-_MAX_ERROR_BODY = 64 * 1024  # an error page bigger than this says nothing more useful
 _MAX_JSON_BODY = 32 * 1024 * 1024  # a non-streamed completion; bigger is not a chat reply
-_TOKEN_EVENTS = (ContentDelta, ReasoningDelta, ToolCallDelta)
-# Transport failures after which the request most likely never reached the model.
-_RETRYABLE_TRANSPORT = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.RemoteProtocolError,
-    httpx.ReadError,
-    httpx.WriteError,
-)
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    max_attempts: int = 4  # total tries, first included
-    base_delay: float = 0.5  # backoff: base * 2**(attempt-1), plus jitter
-    max_delay: float = 20.0  # cap on any single wait, Retry-After included
-
-
-class APIError(Exception):
-    """A failed non-streaming call (GET /models). Carries the provider's own message."""
-
-    def __init__(self, message: str, status: int | None = None, type: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.type = type
-
-
-class _BadKey(ValueError):
-    """The configured key cannot be sent in an HTTP header."""
-
-
-@dataclass(slots=True)
-class _Failure:
-    """Why one try ended without a reply."""
-
-    error: StreamError
-    retryable: bool
-    state: ReplyState = ReplyState.ERROR
-
-
-def _seconds(value: float) -> str:
-    return f"{value:g}"
+_TOKEN_EVENTS = (ContentDelta, ReasoningDelta, RefusalDelta, ToolCallDelta)
+_HEAD_LIMIT = 64 * 1024  # the start of an event-less body kept, in case it is a JSON error
 
 
 class ReplyStream:
     """One streamed reply: an async context manager and an async iterator of StreamEvent."""
 
-    def __init__(self, client: ChatClient, request: ChatRequest) -> None:
-        self._client = client
+    def __init__(self, endpoint: Endpoint, request: ChatRequest) -> None:
+        self._endpoint = endpoint
         self._request = request
-        self._acc = Accumulator(clock=client._clock)
+        self._acc = Accumulator(clock=endpoint.clock, think_tags=endpoint.think_tags)
         self._gen: AsyncGenerator[StreamEvent, None] | None = None
         self._response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
@@ -175,20 +122,20 @@ class ReplyStream:
     # ----------------------------------------------------------------------------- the stream
 
     async def _run(self) -> AsyncGenerator[StreamEvent, None]:
-        client = self._client
-        policy = client._retry
+        endpoint = self._endpoint
+        policy = endpoint.retry
         try:
             attempt = 0
             while True:
                 attempt += 1
                 self.attempts = attempt
                 if attempt > 1:
-                    self._acc = Accumulator(clock=client._clock)
-                failure: _Failure | None = None
+                    self._acc = Accumulator(clock=endpoint.clock, think_tags=endpoint.think_tags)
+                failure: Failure | None = None
                 try:
                     async with contextlib.aclosing(self._attempt()) as events:
                         async for event in events:
-                            if isinstance(event, _Failure):
+                            if isinstance(event, Failure):
                                 failure = event
                             else:
                                 yield event
@@ -215,11 +162,11 @@ class ReplyStream:
                                 attempt,
                                 base=policy.base_delay,
                                 cap=policy.max_delay,
-                                rand=client._rand,
+                                rand=endpoint.rand,
                             )
                         )
-                        yield Retrying(attempt + 1, delay, _reason(error))
-                        await client._sleep(delay)
+                        yield Retrying(attempt + 1, delay, self._safe(retry_reason(error)))
+                        await endpoint.sleep(delay)
                         continue
                 elif failure.retryable and not self._tokens and attempt > 1:
                     message = f"{error.message} (gave up after {attempt} tries)"
@@ -236,48 +183,56 @@ class ReplyStream:
 
     def _end_with(self, error: StreamError, state: ReplyState) -> StreamError:
         """Record `error` on the reply, close it in `state`, and return the event to yield."""
+        # Every error passes here: the last chance to take the key and URL credentials out.
+        error = replace(error, message=self._safe(error.message))
         reply = self._acc.reply
         reply.error = ErrorInfo(message=error.message, status=error.status, type=error.type)
         self._acc.finish(state)
         return error
 
-    async def _attempt(self) -> AsyncGenerator[StreamEvent | _Failure, None]:
-        """One try: yields events, then possibly one _Failure (always last)."""
-        client = self._client
+    async def _attempt(self) -> AsyncGenerator[StreamEvent | Failure, None]:
+        """One try: yields events, then possibly one Failure (always last)."""
+        endpoint = self._endpoint
         acc = self._acc
         timings = acc.reply.timings
-        url = client._url("chat/completions")
-        timings.request_sent = client._clock()
+        url = endpoint.url("chat/completions")
+        timings.request_sent = endpoint.clock()
+        problem = endpoint.url_problem()
+        if problem:
+            yield Failure(StreamError(problem, type="invalid_url"), retryable=False)
+            return
         try:
-            request = client._http.build_request(
+            request = endpoint.http.build_request(
                 "POST",
                 url,
                 json=self._request.payload(stream=True),
-                headers=client._headers("text/event-stream"),
+                headers=endpoint.headers("text/event-stream"),
             )
-            async with asyncio.timeout(client._idle_timeout):
-                response = self._response = await client._http.send(request, stream=True)
+            async with asyncio.timeout(endpoint.idle_timeout):
+                response = self._response = await endpoint.http.send(request, stream=True)
         except TimeoutError:
-            yield _Failure(
+            yield Failure(
                 StreamError(
                     f"No response from {display_url(url)} within "
-                    f"{_seconds(client._idle_timeout)} s",
+                    f"{seconds(endpoint.idle_timeout)} s",
                     type="timeout",
                 ),
                 retryable=False,
             )
             return
         except httpx.InvalidURL as exc:
-            yield _Failure(
-                StreamError(f"Invalid base URL {display_url(client._base_url)}: {exc}"),
+            yield Failure(
+                StreamError(
+                    f"Invalid base URL {display_url(endpoint.base_url)}: {exc}", type="invalid_url"
+                ),
                 retryable=False,
             )
             return
-        except _BadKey as exc:
-            yield _Failure(StreamError(str(exc), type="invalid_api_key"), retryable=False)
+        except BadKey as exc:
+            yield Failure(StreamError(str(exc), type="invalid_api_key"), retryable=False)
             return
         except httpx.HTTPError as exc:
-            yield self._transport_failure(exc)
+            yield transport_failure(self._endpoint, exc)
             return
 
         acc.reply.rate_limits = rate_limit_headers(response.headers.multi_items())
@@ -286,15 +241,15 @@ class ReplyStream:
         try:
             if not 200 <= status < 300:
                 try:
-                    body = await self._read_body(_MAX_ERROR_BODY)
+                    body = await self._read_body(MAX_ERROR_BODY)
                 except (TimeoutError, httpx.HTTPError):
                     body = b""  # the status alone still says what went wrong
-                yield self._status_failure(response, body)
+                yield status_failure(self._endpoint, response, body)
                 return
             yield ResponseStarted(status, dict(acc.reply.rate_limits))
             content_type = response.headers.get("content-type", "").lower()
             self._headers_at = asyncio.get_running_loop().time()
-            first = await self._next_chunk(self._headers_at + client._idle_timeout)
+            first = await self._next_chunk(self._headers_at + endpoint.idle_timeout)
             # The first bytes decide when the Content-Type is not an event stream: servers label
             # a JSON completion text/plain, or an event stream application/json.
             head = (first or b"").lstrip()[:1]
@@ -312,7 +267,7 @@ class ReplyStream:
                     async for item in items:
                         yield item
             elif kind == "html":
-                yield _Failure(
+                yield Failure(
                     StreamError(
                         f"{display_url(url)} answered with a web page, not an API response: "
                         "is the base URL right (it usually ends in /v1)?",
@@ -328,13 +283,13 @@ class ReplyStream:
         except TimeoutError:
             # After a finish_reason only the usage chunk or [DONE] is missing: the reply stands.
             if acc.reply.finish_reason is None:
-                yield _Failure(
+                yield Failure(
                     StreamError(self._idle_message(), type="timeout"),
                     retryable=False,
                 )
         except httpx.HTTPError as exc:
             if acc.reply.finish_reason is None:
-                yield self._transport_failure(exc)
+                yield transport_failure(self._endpoint, exc)
 
     # ----------------------------------------------------------------------------- bodies
 
@@ -348,14 +303,14 @@ class ReplyStream:
                 return None
         timings = self._acc.reply.timings
         if timings.first_byte is None:
-            timings.first_byte = self._client._clock()
+            timings.first_byte = self._endpoint.clock()
         return chunk
 
     async def _read_body(self, limit: int, first: bytes = b"") -> bytes:
         """The whole body (up to `limit` bytes, `first` already read); any bytes restart the idle
         timer."""
         loop = asyncio.get_running_loop()
-        idle = self._client._idle_timeout
+        idle = self._endpoint.idle_timeout
         parts: list[bytes] = [first]
         size = len(first)
         self._keepalive_only = False
@@ -368,17 +323,17 @@ class ReplyStream:
         return b"".join(parts)[:limit]
 
     def _idle_message(self) -> str:
-        idle = _seconds(self._client._idle_timeout)
+        idle = seconds(self._endpoint.idle_timeout)
         if self._keepalive_only:
             return f"No data from the server for {idle} s (only keep-alives)"
         return f"No data from the server for {idle} s"
 
-    async def _sse_reply(self, first: bytes | None) -> AsyncGenerator[StreamEvent | _Failure, None]:
+    async def _sse_reply(self, first: bytes | None) -> AsyncGenerator[StreamEvent | Failure, None]:
         """The event stream; `first` is its first read, already made (None: the body was empty)."""
         acc = self._acc
         decoder = SSEDecoder()
         loop = asyncio.get_running_loop()
-        idle = self._client._idle_timeout
+        idle = self._endpoint.idle_timeout
         deadline = self._headers_at + idle  # the first read, made by the caller, counts
         received = False  # any body bytes at all
         data_events = 0
@@ -421,11 +376,11 @@ class ReplyStream:
             if acc.reply.finish_reason is not None:
                 return  # the reply had finished; only the end of the body ([DONE]) was lost
             if not self._tokens:
-                yield self._transport_failure(exc)
+                yield transport_failure(self._endpoint, exc)
                 return
-            yield _Failure(
+            yield Failure(
                 StreamError(
-                    f"Connection dropped before the reply finished: {_detail(exc)}",
+                    f"Connection dropped before the reply finished: {detail(exc)}",
                     type="interrupted",
                 ),
                 retryable=False,
@@ -436,13 +391,13 @@ class ReplyStream:
         if acc.done or reply.finish_reason is not None:
             return  # complete (or an in-stream error, already reported)
         if data_events == 0:
-            found = _bare_json_error(bytes(head))
+            found = bare_json_error(bytes(head))
             if found is not None:
                 # An error body labelled text/event-stream (no `data:` line): show its message.
-                yield _Failure(
+                yield Failure(
                     StreamError(
                         self._safe(found.message),
-                        status=_status_from_code(found.code) or 200,
+                        status=status_from_code(found.code) or 200,
                         type=found.type,
                         code=found.code,
                     ),
@@ -450,16 +405,16 @@ class ReplyStream:
                 )
                 return
             what = "an empty body" if not received else "only keep-alives and no data"
-            yield _Failure(
+            yield Failure(
                 StreamError(
-                    f"The server answered HTTP 200 with {what} and closed the connection",
+                    f"The server accepted the request but sent {what} and closed the connection",
                     status=200,
                     type="empty_response",
                 ),
                 retryable=False,
             )
             return
-        yield _Failure(
+        yield Failure(
             StreamError(
                 "Connection dropped: the server ended the stream before the reply finished",
                 type="interrupted",
@@ -468,13 +423,13 @@ class ReplyStream:
             state=ReplyState.INTERRUPTED,
         )
 
-    async def _json_reply(self, body: bytes) -> AsyncGenerator[StreamEvent | _Failure, None]:
+    async def _json_reply(self, body: bytes) -> AsyncGenerator[StreamEvent | Failure, None]:
         """A 200 with a JSON body: a non-streamed completion, or an error in disguise."""
         text = body.decode("utf-8", "replace").strip()
         if not text:
-            yield _Failure(
+            yield Failure(
                 StreamError(
-                    "The server answered HTTP 200 with an empty body",
+                    "The server accepted the request but sent an empty body",
                     status=200,
                     type="empty_response",
                 ),
@@ -484,9 +439,10 @@ class ReplyStream:
         try:
             value: Any = json.loads(text)
         except (ValueError, RecursionError):
-            yield _Failure(
+            yield Failure(
                 StreamError(
-                    f"The server answered HTTP 200 with invalid JSON: {clean_text(text, MAX_TEXT)}",
+                    "The server accepted the request but sent invalid JSON: "
+                    + clean_text(text, MAX_TEXT),
                     status=200,
                     type="invalid_response",
                 ),
@@ -494,10 +450,10 @@ class ReplyStream:
             )
             return
         if not (isinstance(value, dict) and isinstance(value.get("choices"), list)):
-            found = from_json(value)
+            found = error_from_json(value)
             if found is not None:
-                status = _status_from_code(found.code)
-                yield _Failure(
+                status = status_from_code(found.code)
+                yield Failure(
                     StreamError(
                         self._safe(found.message),
                         status=status or 200,
@@ -516,9 +472,9 @@ class ReplyStream:
                 self._tokens = True
             yield event
         if not self._tokens and acc.reply.finish_reason is None:
-            yield _Failure(
+            yield Failure(
                 StreamError(
-                    "The server answered HTTP 200 with JSON that is not a chat completion: "
+                    "The server accepted the request but sent JSON that is not a chat completion: "
                     + clean_text(text, MAX_TEXT),
                     status=200,
                     type="invalid_response",
@@ -532,10 +488,9 @@ class ReplyStream:
     # ----------------------------------------------------------------------------- failures
 
     def _safe(self, message: str) -> str:
-        key = self._client._api_key
-        return redact(message, key.reveal() if key else None)
+        return self._endpoint.redact(message)
 
-    def _stream_error(self, event: StreamError) -> StreamError | _Failure:
+    def _stream_error(self, event: StreamError) -> StreamError | Failure:
         """An error the provider sent inside a 200 stream. Before any token, one with a retryable
         status (OpenRouter sends 429/502 this way) is retried like the HTTP status would be."""
         cleaned = replace(event, message=self._safe(clean_text(event.message)))
@@ -543,39 +498,8 @@ class ReplyStream:
         if reply.error is not None:
             reply.error.message = cleaned.message
         if not self._tokens and cleaned.status is not None and is_retryable_status(cleaned.status):
-            return _Failure(cleaned, retryable=True)
+            return Failure(cleaned, retryable=True)
         return cleaned
-
-    def _status_failure(self, response: httpx.Response, body: bytes) -> _Failure:
-        client = self._client
-        status = response.status_code
-        found = parse_error_body(status, response.headers.get("content-type", ""), body)
-        message = self._safe(found.message)
-        if message == status_line(status):
-            if status in (401, 403) and not client._api_key:
-                message += " (no API key is set)"
-            elif status in (404, 405):
-                message += f" at {display_url(str(response.request.url))}"
-            elif 300 <= status < 400 and response.headers.get("location"):
-                # Redirects are not followed (the POST body would be lost): say where it points,
-                # usually http -> https or a missing /v1.
-                location = display_url(str(response.request.url.join(response.headers["location"])))
-                message += f" (redirected to {location}: check the base URL)"
-        now = server_now(response.headers, client._wall_clock())
-        wait = requested_wait(response.headers, found.message, now=now)
-        return _Failure(
-            StreamError(message, status=status, type=found.type, code=found.code, retry_after=wait),
-            retryable=is_retryable_status(status),
-        )
-
-    def _transport_failure(self, exc: httpx.HTTPError) -> _Failure:
-        """Named by the base URL: the host and path the user configured, easiest to check."""
-        retryable = isinstance(exc, _RETRYABLE_TRANSPORT)
-        message = describe_transport_error(exc, self._client._base_url)
-        return _Failure(
-            StreamError(self._safe(message), type="connection"),
-            retryable=retryable,
-        )
 
     async def _close_response(self) -> None:
         chunks, self._chunks = self._chunks, None
@@ -590,159 +514,3 @@ class ReplyStream:
             # sees the disconnect and stops generating.
             with contextlib.suppress(httpx.HTTPError):
                 await response.aclose()
-
-
-def _detail(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return clean_text(text, 200) if text else type(exc).__name__
-
-
-def _reason(error: StreamError) -> str:
-    message = error.message
-    if error.status is not None and not message.startswith("HTTP "):
-        message = f"{status_line(error.status)}: {message}"
-    return clean_text(message, 200)
-
-
-_HEAD_LIMIT = 64 * 1024
-
-
-def _bare_json_error(head: bytes) -> ProviderError | None:
-    """The provider's error when an event stream's body is a plain JSON error object."""
-    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
-        return None
-    found = parse_error_body(200, "application/json", head)
-    return None if found.message.startswith(status_line(200)) else found
-
-
-def _status_from_code(code: str | None) -> int | None:
-    if code is not None and len(code) == 3 and code.isdigit() and 100 <= int(code) <= 599:
-        return int(code)
-    return None
-
-
-class ChatClient:
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        *,
-        base_url: str,
-        api_key: Secret | None,
-        retry: RetryPolicy | None = None,
-        idle_timeout: float = 120.0,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        wall_clock: Callable[[], float] = time.time,
-        rand: Callable[[], float] = random.random,
-    ) -> None:
-        self._http = http
-        self._base_url = base_url.strip().rstrip("/")
-        self._api_key = api_key if api_key else None
-        self._retry = retry or RetryPolicy()
-        self._idle_timeout = idle_timeout
-        self._sleep = sleep
-        self._clock = clock
-        # Wall-clock epoch seconds: for reset times given as dates (Retry-After, TensorX's text).
-        self._wall_clock = wall_clock
-        self._rand = rand  # backoff jitter in [0, 1)
-
-    def __repr__(self) -> str:
-        key = self._api_key.masked() if self._api_key else None
-        return f"ChatClient(base_url={display_url(self._base_url)!r}, api_key={key!r})"
-
-    @property
-    def base_url(self) -> str:
-        return self._base_url
-
-    def _url(self, path: str) -> str:
-        return f"{self._base_url}/{path.lstrip('/')}"
-
-    def _headers(self, accept: str) -> dict[str, str]:
-        """Request headers. Raises _BadKey (with a message that does not quote the key) when the
-        key cannot go in a header: the HTTP layer's own error would print the header value."""
-        headers = {"Accept": accept, "User-Agent": USER_AGENT}
-        if self._api_key:
-            key = self._api_key.reveal()
-            if not (key.isascii() and key.isprintable()) or key != key.strip():
-                raise _BadKey(
-                    "The API key has surrounding spaces, line breaks or non-ASCII characters, "
-                    "so it cannot be sent: check for a stray character from copying it"
-                )
-            headers["Authorization"] = f"Bearer {key}"
-        return headers
-
-    def stream(self, request: ChatRequest) -> ReplyStream:
-        return ReplyStream(self, request)
-
-    async def list_models(self) -> list[str]:
-        """GET /models ids, sorted. Raises APIError."""
-        url = self._url("models")
-        secret = self._api_key.reveal() if self._api_key else None
-        try:
-            async with asyncio.timeout(self._idle_timeout):
-                response = await self._http.get(url, headers=self._headers("application/json"))
-        except TimeoutError:
-            raise APIError(
-                f"No response from {display_url(url)} within {_seconds(self._idle_timeout)} s",
-                type="timeout",
-            ) from None
-        except httpx.InvalidURL as exc:
-            raise APIError(f"Invalid base URL {display_url(self._base_url)}: {exc}") from None
-        except _BadKey as exc:
-            raise APIError(str(exc), type="invalid_api_key") from None
-        except httpx.HTTPError as exc:
-            raise APIError(
-                redact(describe_transport_error(exc, self._base_url), secret), type="connection"
-            ) from None
-        status = response.status_code
-        content_type = response.headers.get("content-type", "")
-        if not 200 <= status < 300:
-            found = parse_error_body(status, content_type, response.content[:_MAX_ERROR_BODY])
-            message = redact(found.message, secret)
-            if message == status_line(status) and status in (404, 405):
-                message += f" at {display_url(url)} (this server may not list models)"
-            raise APIError(message, status=status, type=found.type)
-        try:
-            value: Any = json.loads(response.content)
-        except (ValueError, RecursionError):
-            raise APIError(
-                f"{display_url(url)} did not answer with JSON: "
-                + clean_text(response.text, MAX_TEXT),
-                status=status,
-                type="invalid_response",
-            ) from None
-        ids = _model_ids(value)
-        if ids is None:
-            error = from_json(value)
-            if error is not None:
-                raise APIError(redact(error.message, secret), status=status, type=error.type)
-            raise APIError(
-                f"{display_url(url)} answered with JSON that is not a model list",
-                status=status,
-                type="invalid_response",
-            )
-        return sorted(set(ids))
-
-
-def _model_ids(value: Any) -> list[str] | None:
-    """Ids from `{"data": [...]}`, a bare list, or Ollama's `{"models": [...]}`; None if neither."""
-    items: Any
-    if isinstance(value, list):
-        items = value
-    elif isinstance(value, dict) and isinstance(value.get("data"), list):
-        items = value["data"]
-    elif isinstance(value, dict) and isinstance(value.get("models"), list):
-        items = value["models"]
-    else:
-        return None
-    ids: list[str] = []
-    for item in items:
-        if isinstance(item, str) and item:
-            ids.append(item)
-        elif isinstance(item, dict):
-            for key in ("id", "model", "name"):
-                found = item.get(key)
-                if isinstance(found, str) and found:
-                    ids.append(clean_text(found, 300))
-                    break
-    return ids

@@ -1,4 +1,4 @@
-"""Saving one conversation as it happens: the calls `ask` and the chat UI share.
+"""Saving one conversation as it happens (the engine's calls into the store).
 
     log = ConversationLog(store, on_error=warn)      # store None: every call is a no-op
     log.add_user(text, meta)          # creates the conversation at the first message, commits
@@ -11,13 +11,18 @@
 A store error is reported once through `on_error` and saving stops for this conversation (a
 half-saved conversation, a reply without its question, would be worse than none); `switch()` to
 another conversation tries again. Never imports textual.
+
+Except a busy database (another instance holds the write lock past the busy timeout) at the final
+save: that reply is kept and tried again, in the background while an event loop runs and by
+`settle()` at exit, for the recorder's patience; the user hears of it only if it finally fails.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,22 +30,19 @@ from typing import Any
 from tensorx_tui.core.reply import Reply
 from tensorx_tui.store.conversations import KEEP, Store, _Keep
 from tensorx_tui.store.db import StoreError
-from tensorx_tui.store.recorder import ReplyRecorder
-from tensorx_tui.store.records import ConversationId, ConversationMeta
+from tensorx_tui.store.recorder import CHECKPOINT_INTERVAL_S, ReplyRecorder
+from tensorx_tui.store.records import ConversationId
 
 
-def request_params(temperature: float | None, max_tokens: int | None) -> dict[str, Any]:
-    """The parameters saved with a conversation (the ones that were set)."""
-    params = {"temperature": temperature, "max_tokens": max_tokens}
-    return {k: v for k, v in params.items() if v is not None}
-
-
-def continued_model(meta: ConversationMeta | None, base_url: str, default: str) -> str:
-    """A continued conversation keeps its model when it is on the same endpoint (another
-    endpoint may not know that model)."""
-    if meta and meta.model and meta.base_url == base_url:
-        return meta.model
-    return default
+def _try_all(recorders: list[ReplyRecorder]) -> list[tuple[ReplyRecorder, bool | StoreError]]:
+    """Each recorder's final save tried once: saved (True), still busy (False), or failed."""
+    results: list[tuple[ReplyRecorder, bool | StoreError]] = []
+    for recorder in recorders:
+        try:
+            results.append((recorder, recorder.retry_final()))
+        except StoreError as exc:
+            results.append((recorder, exc))
+    return results
 
 
 @dataclass
@@ -61,12 +63,19 @@ class ConversationLog:
         conv_id: ConversationId | None = None,
         *,
         on_error: Callable[[str], None],
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.store = store
         self.conv_id = conv_id
         self.on_error = on_error
         self.failed = False
         self.recorder: ReplyRecorder | None = None
+        # Final saves the database was too busy for, and the task trying them again.
+        self.unsaved: list[ReplyRecorder] = []
+        self.retrying: asyncio.Task[None] | None = None
+        self._clock = clock
+        self._sleep = sleep
 
     @property
     def saving(self) -> bool:
@@ -105,7 +114,9 @@ class ConversationLog:
         if not self.saving or self.store is None or self.conv_id is None:
             return
         try:
-            self.recorder = ReplyRecorder.start(self.store, self.conv_id, model=model)
+            self.recorder = ReplyRecorder.start(
+                self.store, self.conv_id, model=model, clock=self._clock
+            )
         except StoreError as exc:
             self._fail("the reply is not saved", exc)
 
@@ -130,22 +141,86 @@ class ConversationLog:
                 await task
 
     def finish(self, reply: Reply) -> None:
-        """Save the final reply with its real state."""
+        """Save the final reply with its real state (kept and tried again if the database is
+        busy, see the module doc)."""
         recorder, self.recorder = self.recorder, None
         if recorder is None or recorder.finished:
             return
         try:
-            recorder.finish(reply)
+            saved = recorder.finish(reply)
         except StoreError as exc:
             self._fail("the reply was not saved", exc)
+            return
+        if not saved:
+            self.unsaved.append(recorder)
+            self._retry_in_background()
 
-    def add_tool_result(self, tool_call_id: str | None, content: str) -> None:
+    def retry_unsaved(self) -> bool:
+        """Try the waiting final saves once more; True when none is left waiting. One that is
+        out of patience is reported (the only time the user hears of it) and dropped."""
+        self._settle(_try_all(list(self.unsaved)))
+        return not self.unsaved
+
+    def settle(
+        self,
+        sleep: Callable[[float], None] = time.sleep,
+        interval: float = CHECKPOINT_INTERVAL_S,
+    ) -> None:
+        """At exit: retry the waiting final saves until they are written or out of patience."""
+        while not self.retry_unsaved():
+            sleep(interval)
+
+    def _settle(self, results: list[tuple[ReplyRecorder, bool | StoreError]]) -> None:
+        for recorder, result in results:
+            if recorder not in self.unsaved:  # settled meanwhile (by the other path)
+                continue
+            if result is True:
+                self.unsaved.remove(recorder)
+            elif isinstance(result, StoreError):
+                self.unsaved.remove(recorder)
+                self.on_error(f"the reply was not saved: {result}")
+            elif recorder.out_of_patience:
+                self.unsaved.remove(recorder)
+                self.on_error(
+                    f"the reply was not saved: the database stayed busy ({recorder.last_error})"
+                )
+
+    def _retry_in_background(self) -> None:
+        """While an event loop runs (the UI), retry every interval off the loop's thread: each
+        try may wait the whole busy timeout, which would freeze the screen."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop (`ask` after its stream): settle() at exit does it
+        if self.retrying is None or self.retrying.done():
+            self.retrying = asyncio.create_task(self._retry_loop())
+
+    async def _retry_loop(self) -> None:
+        while self.unsaved:
+            await self._sleep(CHECKPOINT_INTERVAL_S)
+            waiting = list(self.unsaved)
+            results = await asyncio.to_thread(_try_all, waiting)
+            self._settle(results)
+
+    def add_tool_result(
+        self, tool_call_id: str | None, content: str, meta: dict[str, Any] | None = None
+    ) -> None:
         if not self.saving or self.store is None or self.conv_id is None:
             return
         try:
-            self.store.add_tool_result(self.conv_id, tool_call_id or "", content)
+            self.store.add_tool_result(self.conv_id, tool_call_id or "", content, meta)
         except StoreError as exc:
             self._fail("the tool result is not saved", exc)
+
+    def supersede_last_exchange(self) -> None:
+        """Edit-and-resend: the last question and its replies stay on disk, marked superseded
+        (never sent again, not shown when the conversation is opened)."""
+        if not self.saving or self.store is None or self.conv_id is None:
+            return
+        try:
+            self.store.supersede_last_exchange(self.conv_id)
+        except StoreError as exc:
+            self._fail("the conversation is not saved", exc)
 
     def drop_after_last_user(self) -> None:
         """Regenerate: the replies to the last user message go, on disk too."""
@@ -162,11 +237,20 @@ class ConversationLog:
         model: str | _Keep = KEEP,
         system: str | _Keep = KEEP,
         params: dict[str, Any] | _Keep = KEEP,
+        profile: str | _Keep | None = KEEP,
+        base_url: str | _Keep | None = KEEP,
     ) -> None:
-        """The model, system prompt or parameters the conversation continues with."""
+        """The model, system prompt, parameters or endpoint the conversation continues with."""
         if not self.saving or self.store is None or self.conv_id is None:
             return
         try:
-            self.store.update_conversation(self.conv_id, model=model, system=system, params=params)
+            self.store.update_conversation(
+                self.conv_id,
+                model=model,
+                system=system,
+                params=params,
+                profile=profile,
+                base_url=base_url,
+            )
         except StoreError as exc:
             self._fail("the conversation settings are not saved", exc)
