@@ -1,7 +1,6 @@
 """The streaming body pays only for what changed: which lines are repainted, when it relays out.
 
-Also pins the two reaches into Textual's internals in ui/markdown/layout_cache.py: if an upgrade
-changes what they rely on, these fail instead of the app quietly costing more CPU.
+The reaches into Textual's internals it relies on are pinned in test_textual_internals.py.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.widget import Widget
 
-from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
 from tensorx_tui.ui.markdown.streaming_view import HEIGHT_STEP, StreamingMarkdown
 
 WORDS = [
@@ -107,44 +105,6 @@ async def test_a_resize_rerenders_every_block_at_the_new_width() -> None:
         await pilot.pause()
         assert body.line_count > wide
         assert all(strip.cell_length <= 40 for strip in body._kept)
-
-
-# -- pins of ui/markdown/layout_cache.py ------------------------------------------------------
-
-
-def test_textual_still_declares_virtual_size_with_layout_and_repaint() -> None:
-    # Why virtual_size_without_relayout exists: without it, a resized widget asks for a second
-    # layout pass and a full repaint. If Textual stops doing that, the override can go.
-    declared = Widget.__dict__["virtual_size"]
-    assert declared._layout and declared._repaint
-    ours = virtual_size_without_relayout()
-    assert not ours._layout and not ours._repaint
-
-
-async def test_a_height_only_resize_leaves_no_full_repaint_queued() -> None:
-    # Textual queues a repaint of the whole widget when its size changes (`_size_updated`), on top
-    # of the layout pass that already painted it; the body drops it (forget_resize_repaint).
-    class Plain(Widget):
-        virtual_size = virtual_size_without_relayout()  # else a second layout pass hides it
-        DEFAULT_CSS = "Plain { height: 3; }"
-
-    class Both(App[None]):
-        def compose(self) -> ComposeResult:
-            yield StreamingMarkdown()
-            yield Plain()
-
-    app = Both()
-    async with app.run_test(size=(60, 30)) as pilot:
-        body, plain = app.query_one(StreamingMarkdown), app.query_one(Plain)
-        body.feed("one line")
-        await body.flush()
-        await pilot.pause()
-        body.feed("\n\n" + "more words " * 40)  # taller, same width
-        await body.flush()
-        plain.styles.height = 5
-        await pilot.pause()
-        assert plain._repaint_regions  # what Textual does: a full repaint left queued
-        assert not body._repaint_regions
 
 
 BLOCKS = [

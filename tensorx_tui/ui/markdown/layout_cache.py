@@ -1,7 +1,7 @@
 """The two reaches into Textual's layout internals that keep a streaming reply cheap (Textual 8.2).
 
-Both are pinned by tests (tests/test_layout_cache.py), so an upgrade that changes what they rely on
-fails there instead of quietly costing CPU.
+Both are pinned by tests (tests/test_textual_internals.py), so an upgrade that changes what they
+rely on fails there instead of quietly costing CPU.
 """
 
 from __future__ import annotations
