@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from textual.app import App, ComposeResult
-from ui_app_support import SIZE, chat, demo_app, reply_done
+from ui_app_support import SIZE, chat, demo_app, reply_done, wait_for
 
 from tensorx_tui.core.events import ContentDelta, Finished, ResponseStarted
 from tensorx_tui.core.reply import Reply, ReplyState
@@ -133,3 +133,17 @@ async def test_the_placeholder_says_what_the_status_line_says_before_the_first_t
         await pilot.pause()
         assert "● waiting for the first token… 0 s" in "\n".join(lines(app))
         assert msg.progress is progress
+
+
+async def test_the_cursor_is_steady_while_a_reply_streams(demo_server: DemoServer) -> None:
+    # Each blink repainted the prompt twice a second on top of the reply's frames.
+    app = demo_app(demo_server, model="demo-fault-slow")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        assert screen.prompt.cursor_blink
+        await pilot.press(*"story", "enter")
+        await wait_for(lambda: screen.status.state == "streaming")
+        assert not screen.prompt.cursor_blink
+        await pilot.press("escape")
+        await reply_done(app)
+        assert screen.prompt.cursor_blink
