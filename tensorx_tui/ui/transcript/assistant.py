@@ -173,14 +173,15 @@ class AssistantMessage(Widget):
         self._timer = None
         now = time.monotonic()
         pending = self._pending_chars
-        due = (
-            pending >= FLUSH_BURST_CHARS
-            or (pending >= FLUSH_MIN_CHARS and now - self._flushed_at >= 1 / FLUSHES_PER_SECOND)
-            or now - self._pending_since >= FLUSH_MAX_WAIT_S
-        )
-        if not due:
-            self._timer = self.set_timer(FLUSH_TICK_S, self._flush_due)
-            return
+        if pending < FLUSH_BURST_CHARS:
+            # Not a burst: wait for the pace (enough text) or for the longest wait (a trickle).
+            # One timer for the rest of the wait, not a tick per fraction of it.
+            wait = FLUSH_MAX_WAIT_S - (now - self._pending_since)
+            if pending >= FLUSH_MIN_CHARS:
+                wait = min(wait, 1 / FLUSHES_PER_SECOND - (now - self._flushed_at))
+            if wait > 0.005:
+                self._timer = self.set_timer(wait, self._flush_due)
+                return
         await self._flush()
 
     async def _flush(self) -> None:
