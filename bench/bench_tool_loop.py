@@ -16,84 +16,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the scripted model the tool-loop tests use
 
-from tensorx_tui.chat import ChatEngine, TurnSettings
-from tensorx_tui.chat.saving import ConversationLog
-from tensorx_tui.chat.tool_loop import (
+from scripted_model import ToolCallingModel  # noqa: E402
+
+from tensorx_tui.chat import ChatEngine, TurnSettings  # noqa: E402
+from tensorx_tui.chat.saving import ConversationLog  # noqa: E402
+from tensorx_tui.chat.tool_loop import (  # noqa: E402
     ApprovalRequest,
     Decision,
     ToolLoop,
     ToolRunFinished,
 )
-from tensorx_tui.core.accumulator import Accumulator
-from tensorx_tui.core.events import Finished, StreamEvent
-from tensorx_tui.core.reply import Reply, ReplyState
-from tensorx_tui.core.request import ChatRequest
-
-
-class _Stream:
-    def __init__(self, chunks: list[dict[str, Any]], model: _Model) -> None:
-        self.acc = Accumulator()
-        self.chunks = chunks
-        self.model = model
-
-    @property
-    def reply(self) -> Reply:
-        return self.acc.reply
-
-    async def __aenter__(self) -> _Stream:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.acc.finish(ReplyState.CANCELLED)
-
-    async def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        for chunk in self.chunks:
-            for event in self.acc.feed(chunk):
-                if isinstance(event, Finished):
-                    self.model.finished_at = time.perf_counter()
-                yield event
-        self.acc.finish()
-
-
-class _Model:
-    """Calls `demo__calculate` on every request, `rounds` times, then answers."""
-
-    def __init__(self, rounds: int) -> None:
-        self.rounds = rounds
-        self.requests = 0
-        self.finished_at = 0.0
-        self.gaps: list[float] = []  # finish_reason -> next request, seconds
-
-    def stream(self, request: ChatRequest) -> _Stream:
-        if self.requests:
-            self.gaps.append(time.perf_counter() - self.finished_at)
-        self.requests += 1
-        if self.requests > self.rounds:
-            done = {"choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": "stop"}]}
-            return _Stream([done], self)
-        call = {
-            "index": 0,
-            "id": f"call_{self.requests}",
-            "type": "function",
-            "function": {"name": "demo__calculate", "arguments": json.dumps({"expression": "2+2"})},
-        }
-        return _Stream(
-            [
-                {"choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": None}]},
-                {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
-            ],
-            self,
-        )
 
 
 async def _allow(request: ApprovalRequest) -> Decision:
@@ -107,7 +48,7 @@ async def tool_round_trips(rounds: int) -> None:
     config = demo_server_config()
     async with ToolServers([config]) as servers:
         await servers.wait_ready()
-        model = _Model(rounds)
+        model = ToolCallingModel("demo__calculate", {"expression": "2+2"}, stop_after=rounds)
         engine = ChatEngine(
             model,
             ConversationLog(None, on_error=lambda message: None),
@@ -121,8 +62,10 @@ async def tool_round_trips(rounds: int) -> None:
         async for event in loop.run():
             if isinstance(event, ToolRunFinished):
                 tool_s.append(event.result.duration_s)
-    overhead_ms = [(gap - tool) * 1000 for gap, tool in zip(model.gaps, tool_s, strict=False)]
-    total_ms = [gap * 1000 for gap in model.gaps]
+    # From each reply's finish_reason to the request after it.
+    gaps = [sent - done for done, sent in zip(model.finished_at, model.sent_at[1:], strict=False)]
+    overhead_ms = [(gap - tool) * 1000 for gap, tool in zip(gaps, tool_s, strict=False)]
+    total_ms = [gap * 1000 for gap in gaps]
     print(f"tool round trips through the demo MCP server: {len(overhead_ms)}")
     print(f"  finish_reason -> next request       median {statistics.median(total_ms):7.2f} ms")
     print(

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from mcp_servers import stdio_config, wait_for_path, write_server
 from recording import RecordingTransport
+from scripted_model import ToolCallingModel
 
 from tensorx_tui.chat import ChatEngine, TurnSettings
 from tensorx_tui.chat.events import TurnStarted
@@ -26,11 +27,8 @@ from tensorx_tui.chat.tool_loop import (
     ToolRunFinished,
     ToolRunStarted,
 )
-from tensorx_tui.core.accumulator import Accumulator
 from tensorx_tui.core.endpoint import Endpoint
-from tensorx_tui.core.events import StreamEvent
-from tensorx_tui.core.reply import Reply, ReplyState
-from tensorx_tui.core.request import ChatRequest
+from tensorx_tui.core.reply import ReplyState
 from tensorx_tui.demo.mcp_server import demo_server_config
 from tensorx_tui.demo.server import DemoServer
 from tensorx_tui.store.conversations import Store
@@ -47,56 +45,6 @@ class Approvals:
     async def __call__(self, request: ApprovalRequest) -> Decision:
         self.asked.append(request)
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-
-
-class ScriptedStream:
-    """A reply stream from chunk dicts (through the real accumulator)."""
-
-    def __init__(self, chunks: list[dict[str, Any]]) -> None:
-        self.acc = Accumulator()
-        self.chunks = chunks
-
-    @property
-    def reply(self) -> Reply:
-        return self.acc.reply
-
-    async def __aenter__(self) -> ScriptedStream:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.acc.finish(ReplyState.CANCELLED)
-
-    async def __aiter__(self) -> AsyncIterator[StreamEvent]:
-        for chunk in self.chunks:
-            for event in self.acc.feed(chunk):
-                yield event
-        self.acc.finish()
-
-
-def tool_call_chunks(name: str, arguments: dict[str, Any], call_id: str) -> list[dict[str, Any]]:
-    call = {"index": 0, "id": call_id, "type": "function"}
-    call["function"] = {"name": name, "arguments": json.dumps(arguments)}
-    return [
-        {"choices": [{"index": 0, "delta": {"tool_calls": [call]}, "finish_reason": None}]},
-        {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
-    ]
-
-
-class ToolCallingModel:
-    """A model that calls `name` with `arguments` on every request (until `stop_after`)."""
-
-    def __init__(self, name: str, arguments: dict[str, Any], stop_after: int = 10**6) -> None:
-        self.name, self.arguments, self.stop_after = name, arguments, stop_after
-        self.requests: list[ChatRequest] = []
-
-    def stream(self, request: ChatRequest) -> ScriptedStream:
-        self.requests.append(request)
-        n = len(self.requests)
-        if n > self.stop_after:
-            return ScriptedStream(
-                [{"choices": [{"index": 0, "delta": {"content": "done"}, "finish_reason": "stop"}]}]
-            )
-        return ScriptedStream(tool_call_chunks(self.name, self.arguments, f"call_{n}"))
 
 
 def make_engine(endpoint: Any, store: Store | None = None, base_url: str = "x") -> ChatEngine:

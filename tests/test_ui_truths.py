@@ -78,12 +78,12 @@ async def test_a_collapsed_tool_call_shows_name_and_arguments_cut_to_the_width(
         await wait_for(lambda: isinstance(app.screen, ToolResultModal))
         await pilot.press("escape")
         await reply_done(app)
-        await pilot.pause()
-        assert "▶ get_weather city=Paris" in screen_text(app)
+        # Waited for, not paused once: the view follows the bottom on its own frame.
+        await wait_for(lambda: "▶ get_weather city=Paris" in screen_text(app))
         view = app.screen.query_one(ToolCallView)
         hostile = json.dumps({"q": "[red]x[/red] [/nope] " + "long words " * 30})
         view.show_arguments(hostile, final=True)
-        await pilot.pause()
+        await wait_for(lambda: "[/nope] long words" in screen_text(app))
         (row,) = [line for line in screen_text(app).splitlines() if "▶ get_weather" in line]
         assert "q=[red]x[/red] [/nope] long words" in row  # literal, never markup
         assert row.rstrip().endswith("…") and len(row.rstrip()) <= SMALL[0]

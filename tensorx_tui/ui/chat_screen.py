@@ -8,7 +8,7 @@ tools (`OfferedTools`, what the Tools screen switches) and keeps the session's a
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -21,11 +21,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
-from tensorx_tui.chat.engine import ChatEngine
 from tensorx_tui.chat.events import SaveFailed
 from tensorx_tui.chat.offered_tools import OfferedTools
 from tensorx_tui.chat.saving import ConversationLog
-from tensorx_tui.chat.settings import TurnSettings
 from tensorx_tui.chat.state import SKIPPED_TOOL_RESULT, ConversationState
 from tensorx_tui.core.reply import Reply
 from tensorx_tui.core.sanitize import one_line
@@ -33,12 +31,15 @@ from tensorx_tui.open_endpoint import open_endpoint
 from tensorx_tui.profile_endpoints import ProfileEndpoints
 from tensorx_tui.store.records import ConversationId
 from tensorx_tui.store.transcripts import ExportFormat
-from tensorx_tui.ui.clipboard import copied_message, copy_text
+from tensorx_tui.ui.chat_actions import (
+    LeaveStreamingReply,
+    approval_policy,
+    conversation_engine,
+    copy_last_reply,
+    edit_params,
+)
 from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.footer import ChatFooter
-from tensorx_tui.ui.modals.confirm import ConfirmModal
-from tensorx_tui.ui.modals.copy_picker import CopyPickerModal
-from tensorx_tui.ui.modals.params import Params, ParamsModal
 from tensorx_tui.ui.modals.tools_screen import ToolsScreen
 from tensorx_tui.ui.model_facts import ModelFacts
 from tensorx_tui.ui.prompt import PromptInput
@@ -46,14 +47,14 @@ from tensorx_tui.ui.reply_relay import ReplyRelay
 from tensorx_tui.ui.saved_conversations import SavedConversations
 from tensorx_tui.ui.sidebar import ConversationSidebar
 from tensorx_tui.ui.status_line import StatusLine
-from tensorx_tui.ui.transcript import AssistantMessage, Notice
+from tensorx_tui.ui.transcript import AssistantMessage
 from tensorx_tui.ui.transcript.notice import start_notices
 
 if TYPE_CHECKING:
     from tensorx_tui.core.endpoint import Endpoint
     from tensorx_tui.settings import Settings
     from tensorx_tui.store.conversations import Store
-    from tensorx_tui.tools import ApprovalPolicy, ToolServers
+    from tensorx_tui.tools import ToolServers
 
 StoreSource = Callable[[], "Store | None"]
 
@@ -99,23 +100,10 @@ class ChatScreen(Screen[None]):
         self._store_asked = False
         # The app owns the MCP servers (started in the background, stopped at exit).
         self.tool_servers = tool_servers
-        self.tool_policy: ApprovalPolicy | None = None
-        if tool_servers is not None:
-            from tensorx_tui.tools import ApprovalPolicy
-
-            self.tool_policy = ApprovalPolicy(settings.mcp_servers)
+        self.tool_policy = approval_policy(settings, tool_servers)
         self.offered_tools = OfferedTools(settings.tools, tool_servers)
-        self.engine = ChatEngine(
-            client,
-            ConversationLog(None, on_error=lambda _message: None),
-            TurnSettings(
-                settings.model, settings.system, settings.temperature, settings.max_tokens
-            ),
-            profile=settings.profile,
-            base_url=settings.base_url,
-            tool_source=self.offered_tools,
-            reasoning_with_tool_calls=settings.reasoning_with_tool_calls,
-            on_save_failed=self._saving_failed,
+        self.engine = conversation_engine(
+            settings, client, self.offered_tools, on_save_failed=self._saving_failed
         )
         self.saved = SavedConversations(self)
         # The catalogs of every configured endpoint, the context meter, prices, today's spend.
@@ -124,12 +112,10 @@ class ChatScreen(Screen[None]):
         self.streaming = False  # a response is on the wire: esc cancels it
         self.tools_running = False  # MCP calls run: esc cancels them, the model is told
         self.relay: ReplyRelay | None = None  # the reply worker's, while it runs
-        self.editing_last = False  # ↑ recalled the last question: sending replaces that exchange
         self.last_user_widget: Widget | None = None
         self.last_reply_widget: AssistantMessage | None = None
         self.last_reply: Reply | None = None
-        self._asking_to_leave = False  # the "reply is still streaming" dialog is open
-        self._unanswered_notice: Notice | None = None  # "Tool call left unanswered" while true
+        self.leaving = LeaveStreamingReply(self)
 
     @property
     def state(self) -> ConversationState:
@@ -241,8 +227,8 @@ class ChatScreen(Screen[None]):
         # the new messages are drawn (a layout between the steps of connecting delayed it).
         self.app.delay_update(REQUEST_FIRST_S)
         text = self.prompt.take_text()
-        replacing = self.editing_last
-        self.set_editing_last(False)
+        replacing = self.prompt.editing_last
+        self.prompt.set_editing_last(False)
         skipped = self.engine.pending_tool_calls
         # Saved before anything is drawn: the message is on disk before the request leaves.
         if not (replacing and self.engine.edit_last(text)):
@@ -253,7 +239,9 @@ class ChatScreen(Screen[None]):
         else:
             for call in skipped:
                 await self.conversation.add_tool_result(call, SKIPPED_TOOL_RESULT)
-        await self.drop_unanswered_notice()  # skipped or replaced: no call waits any more
+        await (
+            self.conversation.drop_unanswered_notice()
+        )  # skipped or replaced: no call waits any more
         self.mark_saved_conversation()
         # perf: the request leaves before the user's message is drawn (the conversation mounts
         # messages in the order they were asked for, so the reply still comes after it).
@@ -279,24 +267,7 @@ class ChatScreen(Screen[None]):
             return
         self.prompt.recall(text)
         self.prompt.focus()
-        self.set_editing_last(True)
-
-    def set_editing_last(self, editing: bool) -> None:
-        self.editing_last = editing
-        self.prompt.border_title = (
-            "editing the last message: Enter replaces it · clear the prompt to cancel"
-            if editing
-            else None
-        )
-
-    @on(PromptInput.Changed, "#prompt")
-    def prompt_changed(self, event: PromptInput.Changed) -> None:
-        if self.editing_last and not event.text_area.text:
-            self.set_editing_last(False)
-
-    def refresh_sidebar(self) -> None:
-        if self.sidebar.is_open:
-            self.sidebar.reload()
+        self.prompt.set_editing_last(True)
 
     # -- the reply worker -------------------------------------------------------------------
 
@@ -312,19 +283,6 @@ class ChatScreen(Screen[None]):
             self.relay = None
             self._set_busy(False)
             self.post_message(self.ReplyFinished(relay.last_reply))
-
-    async def show_unanswered_notice(self) -> None:
-        """ "Tool call left unanswered": one notice, the latest, at the bottom."""
-        await self.drop_unanswered_notice()
-        self._unanswered_notice = await self.conversation.add_notice(
-            "Tool call left unanswered: ctrl+t answers it; sending a message skips it.",
-            severity="warning",
-        )
-
-    async def drop_unanswered_notice(self) -> None:
-        notice, self._unanswered_notice = self._unanswered_notice, None
-        if notice is not None and notice.is_attached:
-            await notice.remove()
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # A bug in the reply path must not pass silently (exit_on_error=False keeps the app up).
@@ -385,34 +343,16 @@ class ChatScreen(Screen[None]):
     async def action_new_conversation(self) -> None:
         """ctrl+n: start over, after asking when a reply is streaming (as quitting does)."""
         if self.streaming:
-            self._ask_to_leave_reply(
-                "start a new conversation", "New conversation", self.new_conversation
-            )
+            self.leaving.ask("start a new conversation", "New conversation", self.new_conversation)
             return
         await self.new_conversation()
-
-    def _ask_to_leave_reply(
-        self, doing: str, yes: str, then: Callable[[], Awaitable[None]]
-    ) -> None:
-        """Ask before `then` stops the streaming reply (it is kept, saved as cancelled)."""
-        if self._asking_to_leave:  # a second ctrl+n typed before the first dialog showed
-            return
-        self._asking_to_leave = True
-
-        async def answered(leave: bool | None) -> None:
-            self._asking_to_leave = False
-            if leave:
-                await then()
-
-        question = f"A reply is still streaming. Stop it and {doing}?"
-        self.app.push_screen(ConfirmModal(question, yes=yes), answered)
 
     async def new_conversation(self) -> None:
         await self.stop_reply()
         self.engine.new()
         self.offered_tools.reset()  # switched off "for this conversation"
         self.facts.conversation_new()
-        self.set_editing_last(False)
+        self.prompt.set_editing_last(False)
         self.sidebar.mark_current(None)
         self.forget_widgets()
         await self.conversation.clear_messages()
@@ -432,40 +372,10 @@ class ChatScreen(Screen[None]):
         self.facts.pick_model()
 
     def action_edit_params(self) -> None:
-        current = Params(self.state.system, self.state.temperature, self.state.max_tokens)
-
-        def saved(params: Params | None) -> None:
-            if params is not None:
-                self.engine.set_params(params.system, params.temperature, params.max_tokens)
-                self.notify("Parameters saved for this conversation.", markup=False)
-
-        self.app.push_screen(ParamsModal(current), saved)
+        edit_params(self)
 
     async def action_copy_reply(self) -> None:
-        message = self.last_reply_widget
-        if message is None:
-            return
-        text = message.reply_text
-        blocks = message.code_blocks
-        if not blocks:
-            await self.copy(text, "the last reply")
-            return
-
-        async def chosen(choice: str | None) -> None:
-            if choice is not None:
-                await self.copy(choice, "the reply" if choice == text else "the code block")
-
-        self.app.push_screen(CopyPickerModal(text, blocks), chosen)
-
-    async def copy(self, text: str, what: str) -> None:
-        """Copy, and say how: with a clipboard program, or sent to the terminal (OSC 52)."""
-        if not text:
-            self.notify("Nothing to copy yet.", markup=False, severity="warning")
-            return
-        copied = await copy_text(text, self.app.copy_to_clipboard)
-        self.notify(
-            copied_message(copied, what, len(text)), markup=False, timeout=4 if copied.sure else 8
-        )
+        await copy_last_reply(self)
 
     # -- saved conversations ----------------------------------------------------------------
 
@@ -484,27 +394,15 @@ class ChatScreen(Screen[None]):
     @on(ConversationSidebar.OpenRequested)
     async def sidebar_open(self, event: ConversationSidebar.OpenRequested) -> None:
         event.stop()
-        if self.streaming and event.conv_id != self.engine.conv_id:
-
-            async def open_it() -> None:
-                await self.open_conversation(event.conv_id)
-
-            self._ask_to_leave_reply("open another conversation", "Open", open_it)
-            return
-        await self.open_conversation(event.conv_id)
+        await self.saved.open_asked(event.conv_id)
 
     @on(ConversationSidebar.Deleted)
     async def sidebar_deleted(self, event: ConversationSidebar.Deleted) -> None:
         event.stop()
-        if event.conv_id == self.engine.conv_id:
-            focused = self.app.focused
-            await self.new_conversation()  # nothing to ask: its reply was deleted with it
-            if focused is not None:
-                focused.focus()  # stay in the sidebar
-            self.notify("The open conversation was deleted; this is a new one.", markup=False)
+        await self.saved.deleted(event.conv_id)
 
     async def open_conversation(self, conv_id: ConversationId) -> None:
-        self.set_editing_last(False)
+        self.prompt.set_editing_last(False)
         await self.saved.open(conv_id)
 
     def action_rename_conversation(self) -> None:

@@ -44,6 +44,7 @@ class ConversationView(VerticalScroll):
 
     def __init__(self, *, id: str | None = "conversation", classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        self._unanswered_notice: Notice | None = None  # "Tool call left unanswered" while true
         # Tokens per reply shown, so a reply removed (regenerate) stops counting; plus the replies
         # of an opened conversation that are not shown.
         self._reply_tokens: dict[AssistantMessage, int] = {}
@@ -157,6 +158,19 @@ class ConversationView(VerticalScroll):
         notice = Notice(text, severity=severity)
         await self._add(notice)
         return notice
+
+    async def show_unanswered_notice(self) -> None:
+        """ "Tool call left unanswered": one notice, the latest, at the bottom."""
+        await self.drop_unanswered_notice()
+        self._unanswered_notice = await self.add_notice(
+            "Tool call left unanswered: ctrl+t answers it; sending a message skips it.",
+            severity="warning",
+        )
+
+    async def drop_unanswered_notice(self) -> None:
+        notice, self._unanswered_notice = self._unanswered_notice, None
+        if notice is not None and notice.is_attached:
+            await notice.remove()
 
     async def remove_after(self, widget: Widget | None, *, including: bool = False) -> None:
         """Remove every message shown after `widget` (and it too, `including`); messages sit in

@@ -70,6 +70,21 @@ class PromptInput(TextArea):
             return
         super().action_cursor_up(select)
 
+    editing_last = False
+    """↑ recalled the last question: sending replaces that exchange (chat_screen.send_prompt)."""
+
+    def set_editing_last(self, editing: bool) -> None:
+        self.editing_last = editing
+        self.border_title = (
+            "editing the last message: Enter replaces it · clear the prompt to cancel"
+            if editing
+            else None
+        )
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if self.editing_last and not self.text:
+            self.set_editing_last(False)  # cleared: a new message, not an edit
+
     def recall(self, text: str) -> None:
         """Put `text` in the prompt with the cursor at its end, to edit and send again."""
         self.load_text(text)

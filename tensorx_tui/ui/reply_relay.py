@@ -185,7 +185,7 @@ class ReplyRelay:
 
     async def _show_finished(self, message: AssistantMessage, reply: Reply) -> None:
         screen = self.screen
-        screen.refresh_sidebar()
+        screen.sidebar.reload_if_open()
         status = screen.status
         status.set_rate_limits(reply.rate_limits)
         detail = status.detail if status.state == "error" else ""
@@ -270,10 +270,10 @@ class ReplyRelay:
             modal = ToolResultModal(call, position=position, count=len(calls))
             result = await screen.app.push_screen_wait(modal)
             if result is None:
-                await screen.show_unanswered_notice()
+                await screen.conversation.show_unanswered_notice()
                 screen.status.set_state("idle")
                 return False
             screen.engine.add_tool_result(call, result)
             await screen.conversation.add_tool_result(call, result)
-        await screen.drop_unanswered_notice()  # answered: the notice is no longer true
+        await screen.conversation.drop_unanswered_notice()  # answered: the notice is no longer true
         return True

@@ -38,6 +38,29 @@ class SavedConversations:
     def _error(self, text: str) -> None:
         self.screen.notify(one_line(text, 300), severity="error", markup=False)
 
+    async def open_asked(self, conv_id: ConversationId) -> None:
+        """Picked in the sidebar: opened, after asking when a reply is streaming."""
+        screen = self.screen
+        if screen.streaming and conv_id != screen.engine.conv_id:
+
+            async def open_it() -> None:
+                await screen.open_conversation(conv_id)
+
+            screen.leaving.ask("open another conversation", "Open", open_it)
+            return
+        await screen.open_conversation(conv_id)
+
+    async def deleted(self, conv_id: ConversationId) -> None:
+        """Deleted in the sidebar: if it was the open one, a new conversation takes its place."""
+        screen = self.screen
+        if conv_id != screen.engine.conv_id:
+            return
+        focused = screen.app.focused
+        await screen.new_conversation()  # nothing to ask: its reply was deleted with it
+        if focused is not None:
+            focused.focus()  # stay in the sidebar
+        screen.notify("The open conversation was deleted; this is a new one.", markup=False)
+
     async def open(self, conv_id: ConversationId) -> None:
         """Show a saved conversation and continue it: its history is what the next request
         sends, with the settings the engine's continue rule gives."""
@@ -116,7 +139,7 @@ class SavedConversations:
             except StoreError as exc:
                 self._error(str(exc))
                 return
-            screen.refresh_sidebar()
+            screen.sidebar.reload_if_open()
 
         screen.app.push_screen(RenameModal(title), renamed)
 

@@ -175,6 +175,11 @@ class ConversationSidebar(Vertical):
 
     # -- loading ----------------------------------------------------------------------------
 
+    def reload_if_open(self) -> None:
+        """After a conversation changed: the list follows, when it is shown."""
+        if self.is_open:
+            self.reload()
+
     def reload(self) -> None:
         """Fill the list again from the store (the filter's matches, or the newest page)."""
         if self._debounce is not None:
