@@ -67,7 +67,7 @@ async def test_a_turn_reports_start_events_and_a_saved_finish(
         assert saved.messages[1].content == finished.reply.content
 
 
-async def test_edit_and_resend_sends_only_the_new_question_and_keeps_the_old_on_disk(
+async def test_edit_and_resend_sends_only_the_new_question_and_keeps_the_old_as_a_branch(
     endpoint: tuple[Endpoint, RecordingTransport], demo_server: DemoServer, tmp_path: Path
 ) -> None:
     client, recorder = endpoint
@@ -80,20 +80,61 @@ async def test_edit_and_resend_sends_only_the_new_question_and_keeps_the_old_on_
         assert recorder.bodies[-1]["messages"] == [{"role": "user", "content": "better question"}]
         assert engine.conv_id is not None
         saved = store.load_conversation(engine.conv_id)
-        assert [(m.role, m.superseded) for m in saved.messages] == [
-            ("user", True),
-            ("assistant", True),
-            ("user", False),
-            ("assistant", False),
-        ]
+        assert [m.role for m in saved.messages] == ["user", "assistant", "user", "assistant"]
+        assert saved.path()[0].content == "better question"
+        first, better = saved.messages[0], saved.messages[2]
+        assert first.parent_id is None and better.parent_id is None  # two alternatives
+        assert first.id is not None
+        assert saved.tree().position(first.id) == (1, 2)
         assert [m["content"] for m in saved.to_openai_messages() if m["role"] == "user"] == [
             "better question"
         ]
-        # Transcripts keep the edited-away exchange, marked, and import it back the same.
+        # Markdown is the active branch; JSON keeps the whole tree and imports back the same.
         markdown = render(saved, "md")
-        assert "replaced by an edit" in markdown and "> first question" in markdown
+        assert (
+            "## User\n\n*Alternative 2 of 2 (the JSON export has them all).*\n\nbetter" in markdown
+        )
+        assert "first question\n" not in markdown.split("## User", 1)[1]
         again = conversation_from_json(render(saved, "json"))
-        assert [m.superseded for m in again.messages] == [True, True, False, False]
+        assert again.path()[0].content == "better question"
+        assert len(again.messages) == 4
+
+
+async def test_an_earlier_question_edited_branches_there_and_sends_only_that_branch(
+    endpoint: tuple[Endpoint, RecordingTransport], demo_server: DemoServer, tmp_path: Path
+) -> None:
+    client, recorder = endpoint
+    with Store.open(tmp_path) as store:
+        engine = make_engine(client, store, demo_server.base_url)
+        for question in ("q1", "q2", "q3"):
+            engine.add_user(question)
+            await run_turn(engine)
+        q2 = next(m for m in engine.path() if m.content == "q2")
+        assert q2.id is not None
+        assert engine.edit(q2.id, "q2 again")
+        await run_turn(engine)
+        sent = [m["content"] for m in recorder.bodies[-1]["messages"] if m["role"] == "user"]
+        assert sent == ["q1", "q2 again"]
+        # Flipping back follows the old branch to its end, in memory and on disk.
+        new_q2 = next(m for m in engine.path() if m.content == "q2 again")
+        assert new_q2.id is not None
+        assert engine.flip(new_q2.id, -1) == q2.id
+        assert [m.content for m in engine.path() if m.role == "user"] == ["q1", "q2", "q3"]
+        assert engine.conv_id is not None
+        saved = store.load_conversation(engine.conv_id)
+        assert [m.content for m in saved.path() if m.role == "user"] == ["q1", "q2", "q3"]
+        assert engine.flip(q2.id, -1) is None
+        engine.add_user("q4")
+        await run_turn(engine)
+        sent = [m["content"] for m in recorder.bodies[-1]["messages"] if m["role"] == "user"]
+        assert sent == ["q1", "q2", "q3", "q4"]
+        # A fork copies the branch up to a message into a new conversation.
+        fork = engine.fork(q2.id)
+        assert fork is not None and fork != engine.conv_id
+        forked = store.load_conversation(fork)
+        assert [m.content for m in forked.messages if m.role == "user"] == ["q1", "q2"]
+        assert forked.path() == forked.messages
+        assert forked.meta.title.endswith("(fork)")
 
 
 async def test_continuing_uses_the_saved_settings_unless_a_flag_says_otherwise(
@@ -125,7 +166,7 @@ async def test_continuing_uses_the_saved_settings_unless_a_flag_says_otherwise(
         assert recorder.bodies[-1]["max_tokens"] == 64
 
 
-async def test_regenerate_forgets_the_reply_and_answers_again(
+async def test_regenerate_keeps_the_old_reply_as_an_alternative(
     endpoint: tuple[Endpoint, RecordingTransport], demo_server: DemoServer, tmp_path: Path
 ) -> None:
     client, recorder = endpoint
@@ -137,8 +178,11 @@ async def test_regenerate_forgets_the_reply_and_answers_again(
         await run_turn(engine)
         assert recorder.bodies[-1]["messages"] == [{"role": "user", "content": "hi"}]
         assert engine.conv_id is not None
-        roles = [m.role for m in store.load_conversation(engine.conv_id).messages]
-        assert roles == ["user", "assistant"]
+        saved = store.load_conversation(engine.conv_id)
+        assert [m.role for m in saved.messages] == ["user", "assistant", "assistant"]
+        assert [m.role for m in saved.path()] == ["user", "assistant"]
+        newest = saved.path()[-1]
+        assert newest.id is not None and saved.tree().position(newest.id) == (2, 2)
 
 
 async def test_a_cancelled_turn_is_saved_as_cancelled_with_its_text(

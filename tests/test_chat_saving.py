@@ -38,8 +38,22 @@ def test_a_turn_with_a_tool_round_trip_and_regenerate(tmp_path: Path) -> None:
         ]
         assert saved.meta.model == "m2" and saved.meta.params == {"temperature": 0.2}
         assert saved.meta.system == "S" and saved.meta.title == "q"
-        log.drop_after_last_user()
-        assert [m.role for m in store.load_conversation(log.conv_id).messages] == ["user"]
+        # Another branch: a second answer beside the first reply.
+        question = saved.messages[0].id
+        assert question is not None
+        log.start_reply("m", question)
+        log.finish(Reply(content="again", state=ReplyState.COMPLETE))
+        again = store.load_conversation(log.conv_id)
+        assert [m.content for m in again.path()] == ["q", "again"]
+        first_reply = again.messages[1].id
+        assert first_reply is not None
+        log.set_active_leaf(first_reply)
+        assert [m.role for m in store.load_conversation(log.conv_id).path()] == [
+            "user",
+            "assistant",
+        ]
+        fork = log.fork(first_reply)
+        assert fork is not None and len(store.load_conversation(fork).messages) == 2
     assert errors == []
 
 

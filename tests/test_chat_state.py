@@ -64,19 +64,15 @@ def test_cancelled_reply_tool_calls_are_not_sent_back() -> None:
     assert conv.pending_tool_calls == []
 
 
-def test_regenerate_drops_back_to_last_user_message() -> None:
+def test_replacing_the_history_follows_another_branch() -> None:
     conv = ConversationState(model="m")
-    assert not conv.drop_after_last_user()
     conv.add_user("one")
-    conv.add_assistant(_reply("r1"))
-    conv.add_user("two")
     call = ToolCall("c", "f", "{}")
     conv.add_assistant(_reply("", call))
-    conv.add_tool_result(call, "res")
-    conv.add_assistant(_reply("r2"))
-    assert conv.drop_after_last_user()
-    assert conv.messages[-1] == {"role": "user", "content": "two"}
-    assert len(conv.messages) == 3
+    assert conv.pending_tool_calls == [call]
+    conv.replace_history([{"role": "user", "content": "two"}])
+    assert conv.messages == [{"role": "user", "content": "two"}]
+    assert conv.pending_tool_calls == []
     assert conv.last_user_text() == "two"
 
 

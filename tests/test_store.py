@@ -281,21 +281,55 @@ def test_tool_calls_of_an_unfinished_reply_are_not_sent_back(store: Store) -> No
     }
 
 
-def test_drop_after_last_user_for_regenerate(store: Store) -> None:
+def test_branches_siblings_and_the_active_leaf(store: Store) -> None:
     conv = store.create_conversation()
-    store.add_user_message(conv, "first")
-    store.add_reply(conv, Reply(content="one", state=ReplyState.COMPLETE))
-    store.add_user_message(conv, "second")
-    store.add_reply(conv, Reply(tool_calls=[ToolCall("c", "f", "{}")], state=ReplyState.COMPLETE))
-    store.add_tool_result(conv, "c", "r")
+    first = store.add_user_message(conv, "first")
+    one = store.add_reply(conv, Reply(content="one", state=ReplyState.COMPLETE))
+    second = store.add_user_message(conv, "second")
     store.add_reply(conv, Reply(content="two", state=ReplyState.COMPLETE))
-    assert store.drop_after_last_user(conv) == 3
-    assert [m.content for m in store.load_conversation(conv).messages] == ["first", "one", "second"]
-    assert store.search("two") == []
-    assert store.drop_after_last_user(conv) == 0
-    # The next reply takes the next place in order.
-    store.add_reply(conv, Reply(content="again", state=ReplyState.COMPLETE))
-    assert store.load_conversation(conv).messages[-1].content == "again"
+    # Regenerate: a reply beside the one there, under the same question.
+    store.add_message(
+        conv,
+        StoredMessage.from_reply(Reply(content="two again", state=ReplyState.COMPLETE)),
+        parent=second,
+    )
+    assert [m.content for m in store.load_conversation(conv).path()][-2:] == ["second", "two again"]
+    again = store.start_reply(conv, parent=second)
+    store.finish_reply(again, Reply(content="two, third try", state=ReplyState.COMPLETE))
+    loaded = store.load_conversation(conv)
+    tree = loaded.tree()
+    assert [m.content for m in tree.siblings(again)] == ["two", "two again", "two, third try"]
+    assert tree.position(again) == (3, 3)
+    assert loaded.active_leaf == again
+    # Edit the first question: a new root.
+    edited = store.add_user_message(conv, "first, edited", parent=None)
+    assert [m.content for m in store.load_conversation(conv).path()] == ["first, edited"]
+    store.set_active_leaf(conv, one)
+    assert [m.content for m in store.load_conversation(conv).path()] == ["first", "one"]
+    assert store.load_conversation(conv).tree().position(edited) == (2, 2)
+    # Search finds text on every branch.
+    assert [h.message_id for h in store.search("third")] == [again]
+    with pytest.raises(StoreError):
+        store.set_active_leaf(conv, 10_000)
+    other = store.create_conversation()
+    with pytest.raises(StoreError):
+        store.add_user_message(other, "x", parent=first)  # a message of another conversation
+
+
+def test_a_fork_copies_the_branch_up_to_a_message(store: Store) -> None:
+    conv = store.create_conversation(model="m", system="S")
+    store.add_user_message(conv, "q1")
+    reply = store.add_reply(conv, Reply(content="a1", state=ReplyState.COMPLETE))
+    store.add_user_message(conv, "q2")
+    store.rename(conv, "Talk")
+    fork = store.fork(conv, reply)
+    copied = store.load_conversation(fork)
+    assert [m.content for m in copied.messages] == ["q1", "a1"]
+    assert copied.path() == copied.messages
+    assert (copied.meta.model, copied.meta.system, copied.meta.title) == ("m", "S", "Talk (fork)")
+    assert len(store.load_conversation(conv).messages) == 3  # the source is untouched
+    with pytest.raises(StoreError):
+        store.fork(conv, 10_000)
 
 
 def test_message_roles_are_checked() -> None:

@@ -14,6 +14,15 @@ own copy of what is sent, what is saved, or how a saved conversation continues.
     engine.pricing = Pricing(...)          # optional: each finished reply gets its .cost
     engine.switch_endpoint(other, profile=..., base_url=..., model=...)   # for this conversation
 
+The conversation is a tree (store/tree.py): `engine.tree` holds every message of every branch,
+and what is sent is the active branch only. Branching:
+
+    engine.edit(message_id, text)         # a new question beside an earlier one (then a turn)
+    engine.regenerate()                   # the next turn's reply goes beside the last one
+    engine.flip(message_id, +1 / -1)      # follow the next / previous alternative at a place
+    engine.choose(message_id)             # follow the branch through a message (a search hit)
+    engine.fork(message_id)               # a new saved conversation: the branch up to there
+
 Cancelling the task that iterates a turn closes the connection; the reply is saved as cancelled
 with its text, then the CancelledError goes on.
 """
@@ -31,7 +40,8 @@ from tensorx_tui.chat.state import SKIPPED_TOOL_RESULT, ConversationState
 from tensorx_tui.core.events import StreamEvent
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
 from tensorx_tui.core.request import ChatRequest
-from tensorx_tui.store.records import Conversation, ConversationId
+from tensorx_tui.store.records import Conversation, ConversationId, StoredMessage, openai_history
+from tensorx_tui.store.tree import MessageTree
 
 TurnEvent = TurnStarted | StreamEvent | ReplyFinished
 ToolSource = Callable[[], "list[dict[str, Any]] | None"]
@@ -80,6 +90,10 @@ class ChatEngine:
         self._on_save_failed = on_save_failed
         log.on_error = self._save_failed
         self.current_turn: Turn | None = None  # the latest turn (a Ctrl-C reads its reply)
+        # Every message of every branch. Ids are the store's; messages that were not saved get
+        # negative ones of their own.
+        self.tree = MessageTree()
+        self._unsaved_ids = 0
         # What the store holds for this conversation's settings, to save only real changes.
         self._saved_settings: tuple[str, str, dict[str, Any]] | None = None
 
@@ -111,6 +125,7 @@ class ChatEngine:
     def new(self) -> None:
         """Start over: a new conversation, created in the store at its first message."""
         self.state.clear()
+        self.tree = MessageTree()
         self._apply(self.defaults)
         self.log.switch(None)
         self._saved_settings = None
@@ -120,9 +135,8 @@ class ChatEngine:
         settings `continued_settings` gives (the same rule for the UI and `ask -c`)."""
         self.state.clear()
         self._apply(continued_settings(saved.meta, self.base_url, self.defaults, overrides))
-        self.state.messages.extend(
-            saved.to_openai_messages(reasoning_with_tool_calls=self.state.reasoning_with_tool_calls)
-        )
+        self.tree = saved.tree() if all(m.id is not None for m in saved.messages) else MessageTree()
+        self._follow_tree()
         self.log.switch(saved.id)
         meta = saved.meta
         # As saved: settings that now differ (another endpoint, a flag) are saved at the next send.
@@ -176,31 +190,101 @@ class ChatEngine:
         self.save_settings()
         model, system, params = self.settings.saved_form()
         created = self.log.conv_id is None
-        self.log.add_user(text, NewConversation(self.profile, self.base_url, model, system, params))
+        new = NewConversation(self.profile, self.base_url, model, system, params)
+        saved_id = self.log.add_user(text, new, self._saved_parent())
+        self._grow(StoredMessage(role="user", content=text), saved_id)
         if created and self.log.conv_id is not None:
             self._saved_settings = (model, system, params)
 
     def last_user_text(self) -> str | None:
         return self.state.last_user_text()
 
-    def edit_last(self, text: str) -> bool:
-        """Edit-and-resend: the last question and its replies are replaced by `text` in what is
-        sent; the store keeps them, marked superseded. False when there is no question yet."""
-        if not self.state.drop_last_exchange():
+    # -- branches -------------------------------------------------------------------------------
+
+    def _saved_parent(self) -> int | None:
+        """The message a new one follows, as the store knows it (unsaved ones are not there)."""
+        leaf = self.tree.active_leaf
+        return leaf if leaf is not None and leaf > 0 else None
+
+    def _grow(self, message: StoredMessage, saved_id: int | None) -> int:
+        """Add a message to the tree under the active leaf; returns its id."""
+        if saved_id is None:
+            self._unsaved_ids -= 1
+            saved_id = self._unsaved_ids
+        message.id = saved_id
+        message.parent_id = self.tree.active_leaf
+        self.tree.add(message)
+        return saved_id
+
+    def _follow_tree(self) -> None:
+        """What is sent becomes the active branch (after it changed)."""
+        path = self.tree.path()
+        self.state.replace_history(
+            openai_history(path, reasoning_with_tool_calls=self.state.reasoning_with_tool_calls)
+        )
+
+    def path(self) -> list[StoredMessage]:
+        """The active branch, as saved (what the UI shows)."""
+        return self.tree.path()
+
+    def _last_user(self) -> StoredMessage | None:
+        return next((m for m in reversed(self.tree.path()) if m.role == "user"), None)
+
+    def edit(self, message_id: int, text: str) -> bool:
+        """A new version of an earlier question: `text` goes beside it (the old one and all that
+        followed stay, as an alternative branch) and becomes what is sent; run a turn next.
+        False when `message_id` is not a question in this conversation."""
+        if message_id not in self.tree or self.tree.get(message_id).role != "user":
             return False
-        self.log.supersede_last_exchange()
+        self.tree.active_leaf = self.tree.get(message_id).parent_id
+        self._follow_tree()
         self.add_user(text)
         return True
+
+    def edit_last(self, text: str) -> bool:
+        """Edit-and-resend the last question (see `edit`). False when there is none yet."""
+        last = self._last_user()
+        return last is not None and last.id is not None and self.edit(last.id, text)
 
     def can_regenerate(self) -> bool:
         return self.state.can_regenerate()
 
     def regenerate(self) -> bool:
-        """Forget the replies to the last question (on disk too); the next turn answers again."""
-        if not self.state.drop_after_last_user():
+        """The next turn answers the last question again; the replies it had stay, as an
+        alternative (nothing is deleted)."""
+        last = self._last_user()
+        if last is None or last.id is None:
             return False
-        self.log.drop_after_last_user()
+        self.tree.active_leaf = last.id
+        self._follow_tree()
         return True
+
+    def choose(self, message_id: int) -> bool:
+        """Follow the branch through `message_id` (to its newest message). False when there is
+        no such message."""
+        if message_id not in self.tree:
+            return False
+        leaf = self.tree.choose(message_id)
+        self._follow_tree()
+        if leaf > 0:
+            self.log.set_active_leaf(leaf)
+        return True
+
+    def flip(self, message_id: int, step: int) -> int | None:
+        """Follow the alternative `step` places beside `message_id`; returns it (None past the
+        first or the last, nothing changed)."""
+        if message_id not in self.tree:
+            return None
+        other = self.tree.sibling(message_id, step)
+        if other is not None:
+            self.choose(other)
+        return other
+
+    def fork(self, message_id: int) -> ConversationId | None:
+        """A new saved conversation with the branch up to `message_id` (None: not saved)."""
+        if message_id not in self.tree or message_id < 0:
+            return None
+        return self.log.fork(message_id)
 
     # -- tool calls ---------------------------------------------------------------------------
 
@@ -213,7 +297,11 @@ class ChatEngine:
     ) -> None:
         """`meta`: how an MCP call ran (server, tool, approval, duration, error), saved with it."""
         self.state.add_tool_result(call, result)
-        self.log.add_tool_result(call.id, result, meta)
+        saved_id = self.log.add_tool_result(call.id, result, meta, parent=self._saved_parent())
+        self._grow(
+            StoredMessage(role="tool", content=result, tool_call_id=call.id, tool_meta=meta),
+            saved_id,
+        )
 
     def skip_pending_tool_calls(self) -> list[ToolCall]:
         """Answer every waiting call as skipped (so the next request stays valid)."""
@@ -235,9 +323,10 @@ class ChatEngine:
         self.current_turn = Turn(self, self.state.model)
         return self.current_turn
 
-    def _finish(self, reply: Reply) -> bool:
+    def _finish(self, reply: Reply, saved_id: int | None) -> bool:
         self.log.finish(reply)  # first: saved even if recording it in memory fails
         self.state.add_assistant(reply)
+        self._grow(StoredMessage.from_reply(reply), saved_id)
         return self.log.saving
 
 
@@ -250,11 +339,12 @@ class Turn:
         self.reply = Reply(model=model)
         self.finished = False
         self._events_gen: AsyncGenerator[TurnEvent, None] | None = None
+        self._saved_id: int | None = None  # the reply's row
 
     def _finish(self, reply: Reply) -> bool:
         self.reply = reply
         self.finished = True
-        return self.engine._finish(reply)
+        return self.engine._finish(reply, self._saved_id)
 
     def __aiter__(self) -> AsyncIterator[TurnEvent]:
         if self._events_gen is None:
@@ -276,7 +366,7 @@ class Turn:
     async def _events(self) -> AsyncGenerator[TurnEvent, None]:
         engine = self.engine
         request = engine.build_request()
-        engine.log.start_reply(self.model)
+        self._saved_id = engine.log.start_reply(self.model, engine._saved_parent())
         try:
             yield TurnStarted(self.model)
         except BaseException:

@@ -1,12 +1,17 @@
 """Saving one conversation as it happens (the engine's calls into the store).
 
     log = ConversationLog(store, on_error=warn)      # store None: every call is a no-op
-    log.add_user(text, meta)          # creates the conversation at the first message, commits
-    log.start_reply(model)            # the reply's row, "interrupted" until finished
+    log.add_user(text, meta, parent)  # creates the conversation at the first message, commits
+    log.start_reply(model, parent)    # the reply's row, "interrupted" until finished
     async with log.recording():       # checkpoints while the stream is quiet, too
         for each event: log.update(stream.reply)
     log.finish(stream.reply)          # complete / cancelled / error / interrupted
-    log.add_tool_result(call_id, text)
+    log.add_tool_result(call_id, text, parent=parent)
+    log.set_active_leaf(message_id)   # another branch is followed
+    log.fork(message_id)              # a new conversation: the branch up to there
+
+Each `add` returns the saved message's id (None when not saved); `parent` is the message it
+follows (None: the first; by default the conversation's active leaf).
 
 A store error is reported once through `on_error` and saving stops for this conversation (a
 half-saved conversation, a reply without its question, would be worse than none); `switch()` to
@@ -28,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tensorx_tui.core.reply import Reply
-from tensorx_tui.store.conversations import KEEP, Store, _Keep
+from tensorx_tui.store.conversations import ACTIVE, KEEP, Parent, Store, _Keep
 from tensorx_tui.store.db import StoreError
 from tensorx_tui.store.recorder import CHECKPOINT_INTERVAL_S, ReplyRecorder
 from tensorx_tui.store.records import ConversationId
@@ -93,10 +98,10 @@ class ConversationLog:
         self.failed = False
         self.recorder = None
 
-    def add_user(self, text: str, new: NewConversation) -> None:
+    def add_user(self, text: str, new: NewConversation, parent: Parent = ACTIVE) -> int | None:
         """Commit the user's message (call it before the request is sent)."""
         if not self.saving or self.store is None:
-            return
+            return None
         try:
             if self.conv_id is None:
                 self.conv_id = self.store.create_conversation(
@@ -106,19 +111,22 @@ class ConversationLog:
                     system=new.system,
                     params=new.params,
                 )
-            self.store.add_user_message(self.conv_id, text)
+            return self.store.add_user_message(self.conv_id, text, parent=parent)
         except StoreError as exc:
             self._fail("the conversation is not saved", exc)
+            return None
 
-    def start_reply(self, model: str | None) -> None:
+    def start_reply(self, model: str | None, parent: Parent = ACTIVE) -> int | None:
         if not self.saving or self.store is None or self.conv_id is None:
-            return
+            return None
         try:
             self.recorder = ReplyRecorder.start(
-                self.store, self.conv_id, model=model, clock=self._clock
+                self.store, self.conv_id, model=model, clock=self._clock, parent=parent
             )
         except StoreError as exc:
             self._fail("the reply is not saved", exc)
+            return None
+        return self.recorder.message_id
 
     def update(self, reply: Reply) -> None:
         """After each stream event: cheap (a clock read), a checkpoint at most once a second."""
@@ -203,33 +211,42 @@ class ConversationLog:
             self._settle(results)
 
     def add_tool_result(
-        self, tool_call_id: str | None, content: str, meta: dict[str, Any] | None = None
-    ) -> None:
+        self,
+        tool_call_id: str | None,
+        content: str,
+        meta: dict[str, Any] | None = None,
+        *,
+        parent: Parent = ACTIVE,
+    ) -> int | None:
         if not self.saving or self.store is None or self.conv_id is None:
-            return
+            return None
         try:
-            self.store.add_tool_result(self.conv_id, tool_call_id or "", content, meta)
+            return self.store.add_tool_result(
+                self.conv_id, tool_call_id or "", content, meta, parent=parent
+            )
         except StoreError as exc:
             self._fail("the tool result is not saved", exc)
+            return None
 
-    def supersede_last_exchange(self) -> None:
-        """Edit-and-resend: the last question and its replies stay on disk, marked superseded
-        (never sent again, not shown when the conversation is opened)."""
+    def set_active_leaf(self, message_id: int) -> None:
+        """Another branch is followed from now on (it ends at `message_id`)."""
         if not self.saving or self.store is None or self.conv_id is None:
             return
         try:
-            self.store.supersede_last_exchange(self.conv_id)
+            self.store.set_active_leaf(self.conv_id, message_id)
         except StoreError as exc:
-            self._fail("the conversation is not saved", exc)
+            self._fail("the branch followed is not saved", exc)
 
-    def drop_after_last_user(self) -> None:
-        """Regenerate: the replies to the last user message go, on disk too."""
+    def fork(self, message_id: int) -> ConversationId | None:
+        """A new conversation with the branch up to `message_id`; None when not saved (said
+        through on_error; saving this conversation goes on)."""
         if not self.saving or self.store is None or self.conv_id is None:
-            return
+            return None
         try:
-            self.store.drop_after_last_user(self.conv_id)
+            return self.store.fork(self.conv_id, message_id)
         except StoreError as exc:
-            self._fail("the conversation is not saved", exc)
+            self.on_error(f"the fork is not saved: {exc}")
+            return None
 
     def update_settings(
         self,

@@ -76,29 +76,11 @@ class ConversationState:
     def can_regenerate(self) -> bool:
         return self.last_user_text() is not None
 
-    def drop_after_last_user(self) -> bool:
-        """Regenerate: forget every reply (and tool round trip) after the last user message.
-
-        Returns False when there is no user message to answer again.
-        """
-        for index in range(len(self.messages) - 1, -1, -1):
-            if self.messages[index]["role"] == "user":
-                del self.messages[index + 1 :]
-                self._pending = []
-                return True
-        return False
-
-    def drop_last_exchange(self) -> bool:
-        """Edit-and-resend: forget the last user message and everything after it.
-
-        Returns False when there is no user message.
-        """
-        for index in range(len(self.messages) - 1, -1, -1):
-            if self.messages[index]["role"] == "user":
-                del self.messages[index:]
-                self._pending = []
-                return True
-        return False
+    def replace_history(self, messages: list[dict[str, Any]]) -> None:
+        """Another branch is followed: these are the messages sent from now on (they come from
+        the saved tree, where unanswered tool calls are already left out)."""
+        self.messages[:] = messages
+        self._pending = []
 
     def clear(self) -> None:
         self.messages.clear()

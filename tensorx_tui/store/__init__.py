@@ -20,7 +20,8 @@ For a UI (all calls are short and thread-safe; each write is committed when it r
     recorder.update(stream.reply)  per event; a timer calling recorder.flush_if_due()
     recorder.finish(stream.reply)                  # complete / cancelled / error / interrupted
     store.add_tool_result(conv_id, call.id, text)
-    store.drop_after_last_user(conv_id)            # regenerate
+    store.add_message(conv_id, msg, parent=id)     # a branch (default: the active one)
+    store.set_active_leaf(conv_id, id) / store.fork(conv_id, id)   # branches (store/tree.py)
     store.update_conversation(conv_id, model=..., system=..., params=...)
 
     The same sequence with error handling (a failure is reported once, then saving stops for that

@@ -17,6 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -54,6 +55,16 @@ class _Keep:
 
 KEEP: Final = _Keep()
 
+
+class _Active:
+    """Marks a new message's parent as "the conversation's active leaf" (it continues the branch
+    being followed)."""
+
+
+ACTIVE: Final = _Active()
+Parent = int | None | _Active
+"""Where a new message goes: under a message (its id), at the start (None), or ACTIVE."""
+
 _SUMMARY_COLUMNS: Final = """
     c.id, c.title, c.created_at, c.updated_at, c.model, c.profile,
     (SELECT count(*) FROM messages m WHERE m.conversation_pk = c.pk),
@@ -71,6 +82,21 @@ def _summary(row: sqlite3.Row | tuple[Any, ...]) -> ConversationSummary:
         profile=row[5],
         message_count=row[6],
         cost=row[7],
+    )
+
+
+def _meta(row: tuple[Any, ...]) -> ConversationMeta:
+    """From `pk, id, title, created_at, updated_at, profile, base_url, model, system, params`."""
+    return ConversationMeta(
+        id=row[1],
+        title=row[2],
+        created_at=parse_time(row[3]),
+        updated_at=parse_time(row[4]),
+        profile=row[5],
+        base_url=row[6],
+        model=row[7],
+        system=row[8],
+        params=json.loads(row[9]),
     )
 
 
@@ -105,7 +131,7 @@ def _tool_calls_from_json(text: str | None) -> list[ToolCall]:
 
 _MESSAGE_COLUMNS: Final = """
     id, role, content, reasoning, tool_calls, tool_call_id, finish_reason, usage, timings,
-    state, error, error_status, error_type, model, created_at, superseded, tool_meta,
+    state, error, error_status, error_type, model, created_at, parent_id, tool_meta,
     refusal, cost
 """
 
@@ -113,7 +139,7 @@ _MESSAGE_COLUMNS: Final = """
 def _message(row: tuple[Any, ...]) -> StoredMessage:
     (mid, role, content, reasoning, calls, call_id, finish, usage, timings) = row[:9]
     (state, error, error_status, error_type, model, created_at) = row[9:15]
-    (superseded, tool_meta, refusal, cost) = row[15:]
+    (parent_id, tool_meta, refusal, cost) = row[15:]
     return StoredMessage(
         id=mid,
         role=role,
@@ -129,7 +155,7 @@ def _message(row: tuple[Any, ...]) -> StoredMessage:
         error=ErrorInfo(error, error_status, error_type) if error is not None else None,
         model=model,
         created_at=parse_time(created_at),
-        superseded=bool(superseded),
+        parent_id=parent_id,
         tool_meta=json.loads(tool_meta) if tool_meta else None,
         cost=cost,
     )
@@ -145,7 +171,7 @@ _UPDATE_REPLY_SQL: Final = """
 _INSERT_MESSAGE_SQL: Final = """
     INSERT INTO messages (conversation_pk, seq, role, content, reasoning, tool_calls, tool_call_id,
         finish_reason, usage, timings, state, error, error_status, error_type, model, created_at,
-        superseded, tool_meta, refusal, cost)
+        parent_id, tool_meta, refusal, cost)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
@@ -154,7 +180,7 @@ def _error_values(error: ErrorInfo | None) -> tuple[str | None, int | None, str 
     return (error.message, error.status, error.type) if error else (None, None, None)
 
 
-def _message_values(pk: int, seq: int, m: StoredMessage) -> tuple[Any, ...]:
+def _message_values(pk: int, seq: int, m: StoredMessage, parent: int | None) -> tuple[Any, ...]:
     """The row for `_INSERT_MESSAGE_SQL`."""
     return (
         pk,
@@ -171,7 +197,7 @@ def _message_values(pk: int, seq: int, m: StoredMessage) -> tuple[Any, ...]:
         *_error_values(m.error),
         m.model,
         format_time(m.created_at),
-        int(m.superseded),
+        parent,
         _json_or_none(m.tool_meta),
         m.refusal,
         m.cost,
@@ -294,6 +320,15 @@ class Store:
         return int(row[0])
 
     @staticmethod
+    def _pk_and_leaf(conn: sqlite3.Connection, conv_id: ConversationId) -> tuple[int, int | None]:
+        row = conn.execute(
+            "SELECT pk, active_leaf FROM conversations WHERE id = ?", (conv_id,)
+        ).fetchone()
+        if row is None:
+            raise ConversationNotFound(f"no conversation {conv_id!r}")
+        return int(row[0]), row[1]
+
+    @staticmethod
     def _new_id(conn: sqlite3.Connection) -> ConversationId:
         while True:
             candidate = secrets.token_hex(_ID_BYTES)
@@ -392,30 +427,39 @@ class Store:
 
     # -- messages ---------------------------------------------------------------------------------
 
-    def add_message(self, conv_id: ConversationId, message: StoredMessage) -> int:
-        """Append a message and commit it; returns its id. The first user message names the
+    def add_message(
+        self, conv_id: ConversationId, message: StoredMessage, *, parent: Parent = ACTIVE
+    ) -> int:
+        """Add a message under `parent` (by default it continues the active branch) and commit
+        it; it becomes the active leaf. Returns its id. The first user message names the
         conversation when it has no title yet."""
         created = format_time(message.created_at)
         with self._write() as conn:
-            pk = self._pk(conn, conv_id)
+            pk, active = self._pk_and_leaf(conn, conv_id)
+            parent_id = active if isinstance(parent, _Active) else parent
+            if parent_id is not None:
+                self._check_message(conn, pk, parent_id)
             (seq,) = conn.execute(
                 "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE conversation_pk = ?", (pk,)
             ).fetchone()
-            cur = conn.execute(_INSERT_MESSAGE_SQL, _message_values(pk, seq, message))
+            cur = conn.execute(_INSERT_MESSAGE_SQL, _message_values(pk, seq, message, parent_id))
+            assert cur.lastrowid is not None
             conn.execute(
-                "UPDATE conversations SET updated_at = max(updated_at, ?) WHERE pk = ?",
-                (created, pk),
+                "UPDATE conversations SET updated_at = max(updated_at, ?), active_leaf = ?"
+                " WHERE pk = ?",
+                (created, cur.lastrowid, pk),
             )
             if message.role == "user":
                 conn.execute(
                     "UPDATE conversations SET title = ? WHERE pk = ? AND title = ''",
                     (clean_title(message.content), pk),
                 )
-            assert cur.lastrowid is not None
             return cur.lastrowid
 
-    def add_user_message(self, conv_id: ConversationId, text: str) -> int:
-        return self.add_message(conv_id, StoredMessage(role="user", content=text))
+    def add_user_message(
+        self, conv_id: ConversationId, text: str, *, parent: Parent = ACTIVE
+    ) -> int:
+        return self.add_message(conv_id, StoredMessage(role="user", content=text), parent=parent)
 
     def add_tool_result(
         self,
@@ -423,17 +467,24 @@ class Store:
         tool_call_id: str,
         content: str,
         meta: dict[str, Any] | None = None,
+        *,
+        parent: Parent = ACTIVE,
     ) -> int:
         return self.add_message(
             conv_id,
             StoredMessage(role="tool", content=content, tool_call_id=tool_call_id, tool_meta=meta),
+            parent=parent,
         )
 
-    def start_reply(self, conv_id: ConversationId, *, model: str | None = None) -> int:
+    def start_reply(
+        self, conv_id: ConversationId, *, model: str | None = None, parent: Parent = ACTIVE
+    ) -> int:
         """The row a streaming reply is saved into. It says "interrupted" until `finish_reply`,
         so a crash mid-stream leaves it honestly marked."""
         return self.add_message(
-            conv_id, StoredMessage(role="assistant", state=ReplyState.INTERRUPTED, model=model)
+            conv_id,
+            StoredMessage(role="assistant", state=ReplyState.INTERRUPTED, model=model),
+            parent=parent,
         )
 
     def checkpoint_reply(self, message_id: int, reply: Reply, *, wait: bool = True) -> None:
@@ -465,30 +516,49 @@ class Store:
         """Save a whole reply at once (non-streaming callers)."""
         return self.add_message(conv_id, StoredMessage.from_reply(reply))
 
-    def supersede_last_exchange(self, conv_id: ConversationId) -> int:
-        """Edit-and-resend: mark the last user message that is still in force, and everything
-        after it, superseded. Returns how many messages were marked."""
-        with self._write() as conn:
-            pk = self._pk(conn, conv_id)
-            cur = conn.execute(
-                "UPDATE messages SET superseded = 1 WHERE conversation_pk = ? AND seq >= (SELECT"
-                " max(seq) FROM messages WHERE conversation_pk = ? AND role = 'user'"
-                " AND superseded = 0)",
-                (pk, pk),
-            )
-            return cur.rowcount
+    # -- branches -------------------------------------------------------------------------------
 
-    def drop_after_last_user(self, conv_id: ConversationId) -> int:
-        """Regenerate: delete every message after the last user message (the replies and tool
-        round trips that answered it). Returns how many were deleted."""
+    def set_active_leaf(self, conv_id: ConversationId, message_id: int) -> None:
+        """Follow another branch: the one that ends at `message_id` (see store/tree.py for
+        picking it). Does not change `updated_at`: looking around is not talking."""
         with self._write() as conn:
             pk = self._pk(conn, conv_id)
-            cur = conn.execute(
-                "DELETE FROM messages WHERE conversation_pk = ? AND seq > (SELECT max(seq)"
-                " FROM messages WHERE conversation_pk = ? AND role = 'user')",
-                (pk, pk),
-            )
-            return cur.rowcount
+            self._check_message(conn, pk, message_id)
+            conn.execute("UPDATE conversations SET active_leaf = ? WHERE pk = ?", (message_id, pk))
+
+    def fork(self, conv_id: ConversationId, message_id: int) -> ConversationId:
+        """A new conversation holding a copy of the branch up to `message_id` (the branches
+        beside it are not copied), with the same settings; returns its id."""
+        source = self.load_conversation(conv_id)
+        tree = source.tree()
+        if message_id not in tree:
+            raise StoreError(f"no message {message_id} in conversation {conv_id!r}")
+        path = tree.path(message_id)
+        meta = source.meta
+        copy = Conversation(
+            meta=ConversationMeta(
+                id="",
+                title=clean_title(f"{meta.title} (fork)") if meta.title else "",
+                created_at=parse_time(now_text()),
+                updated_at=parse_time(now_text()),
+                profile=meta.profile,
+                base_url=meta.base_url,
+                model=meta.model,
+                system=meta.system,
+                params=meta.params,
+            ),
+            # Without ids: import_conversation links them as one line, in order.
+            messages=[replace(m, id=None, parent_id=None) for m in path],
+        )
+        return self.import_conversation(copy)
+
+    @staticmethod
+    def _check_message(conn: sqlite3.Connection, pk: int, message_id: int) -> None:
+        row = conn.execute(
+            "SELECT 1 FROM messages WHERE id = ? AND conversation_pk = ?", (message_id, pk)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no message {message_id} in this conversation")
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -557,7 +627,7 @@ class Store:
         with self._read() as conn:
             row = conn.execute(
                 "SELECT pk, id, title, created_at, updated_at, profile, base_url, model, system,"
-                " params FROM conversations WHERE id = ?",
+                " params, active_leaf FROM conversations WHERE id = ?",
                 (conv_id,),
             ).fetchone()
             if row is None:
@@ -566,18 +636,9 @@ class Store:
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_pk = ? ORDER BY seq",
                 (row[0],),
             ).fetchall()
-            meta = ConversationMeta(
-                id=row[1],
-                title=row[2],
-                created_at=parse_time(row[3]),
-                updated_at=parse_time(row[4]),
-                profile=row[5],
-                base_url=row[6],
-                model=row[7],
-                system=row[8],
-                params=json.loads(row[9]),
+            return Conversation(
+                meta=_meta(row), messages=[_message(r) for r in rows], active_leaf=row[10]
             )
-            return Conversation(meta=meta, messages=[_message(r) for r in rows])
 
     def search(self, query: str, limit: int = 100) -> list[SearchHit]:
         """Conversations whose title or a message (content or reasoning) matches, newest first,
@@ -639,7 +700,8 @@ class Store:
     # -- import -----------------------------------------------------------------------------------
 
     def import_conversation(self, conversation: Conversation) -> ConversationId:
-        """Save a whole conversation (from a transcript) in one transaction, timestamps kept.
+        """Save a whole conversation (from a transcript) in one transaction, timestamps, branches
+        and active branch kept. Messages without ids are taken as one line, in order.
 
         Its id is kept when free; otherwise it gets a new one (returned)."""
         meta = conversation.meta
@@ -663,8 +725,15 @@ class Store:
             )
             pk = cur.lastrowid
             assert pk is not None
-            conn.executemany(
-                _INSERT_MESSAGE_SQL,
-                [_message_values(pk, seq, m) for seq, m in enumerate(conversation.messages, 1)],
-            )
+            linear = any(m.id is None for m in conversation.messages)
+            saved: dict[int | None, int] = {}  # the transcript's ids -> the rows'
+            previous: int | None = None
+            for seq, message in enumerate(conversation.messages, 1):
+                parent = previous if linear else saved.get(message.parent_id)
+                row = conn.execute(_INSERT_MESSAGE_SQL, _message_values(pk, seq, message, parent))
+                previous = row.lastrowid
+                if message.id is not None and previous is not None:
+                    saved[message.id] = previous
+            active = previous if linear else saved.get(conversation.active_leaf, previous)
+            conn.execute("UPDATE conversations SET active_leaf = ? WHERE pk = ?", (active, pk))
         return conv_id

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Final
 
 from tensorx_tui.core.reply import Reply
-from tensorx_tui.store.conversations import Store
+from tensorx_tui.store.conversations import ACTIVE, Parent, Store
 from tensorx_tui.store.db import StoreError, is_busy
 from tensorx_tui.store.records import ConversationId
 
@@ -67,9 +67,11 @@ class ReplyRecorder:
         interval: float = CHECKPOINT_INTERVAL_S,
         clock: Callable[[], float] = time.monotonic,
         patience: float = FINAL_SAVE_PATIENCE_S,
+        parent: Parent = ACTIVE,
     ) -> ReplyRecorder:
-        """Create the reply's row (state "interrupted") and a recorder for it."""
-        message_id = store.start_reply(conv_id, model=model)
+        """Create the reply's row (state "interrupted") and a recorder for it, under `parent`
+        (by default it continues the active branch)."""
+        message_id = store.start_reply(conv_id, model=model, parent=parent)
         return cls(store, message_id, interval=interval, clock=clock, patience=patience)
 
     def update(self, reply: Reply) -> bool:

@@ -12,6 +12,7 @@ from typing import Any, Final
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
 from tensorx_tui.core.sanitize import blank_unsafe
 from tensorx_tui.core.secret import SECRET_NAME
+from tensorx_tui.store.tree import MessageTree
 
 ConversationId = str
 
@@ -142,8 +143,9 @@ class StoredMessage:
     model: str | None = None
     created_at: datetime = field(default_factory=_utc_now)
     id: int | None = None
-    # Replaced by an edit-and-resend: kept, but never sent again and not shown in the chat.
-    superseded: bool = False
+    parent_id: int | None = None
+    """The message this one answers or follows (None: the conversation starts here). Siblings
+    are alternatives: an edited question, a regenerated reply (see store/tree.py)."""
     # A tool result's run: {"server", "tool", "approval", "duration_s", "is_error"} (MCP tools).
     tool_meta: dict[str, Any] | None = None
     cost: float | None = None
@@ -198,43 +200,61 @@ class StoredMessage:
 
 @dataclass(slots=True)
 class Conversation:
+    """A saved conversation: every message of every branch (in the order they were made) and the
+    active branch's last message. Messages built in memory without ids read as one line."""
+
     meta: ConversationMeta
     messages: list[StoredMessage]
+    active_leaf: int | None = None
 
     @property
     def id(self) -> ConversationId:
         return self.meta.id
 
+    def tree(self) -> MessageTree:
+        return MessageTree(self.messages, self.active_leaf)
+
+    def path(self) -> list[StoredMessage]:
+        """The active branch, from the first message to the active leaf."""
+        if any(m.id is None for m in self.messages):
+            return list(self.messages)
+        return self.tree().path()
+
+    @property
+    def has_branches(self) -> bool:
+        return len(self.path()) != len(self.messages)
+
     def to_openai_messages(
         self, *, with_system: bool = False, reasoning_with_tool_calls: bool = True
     ) -> list[dict[str, Any]]:
-        """The history to send when continuing this conversation.
-
-        Left out, because an endpoint would reject them (the same rules as the UI's
-        ConversationState): assistant replies that produced nothing (an error before the first
-        token), tool calls of a reply that did not complete (they may be cut in half), and tool
-        calls that never got a result.
-        """
-        answered = {
-            m.tool_call_id
-            for m in self.messages
-            if m.role == "tool" and m.tool_call_id and not m.superseded
-        }
+        """The history to send when continuing this conversation: its active branch."""
         out: list[dict[str, Any]] = []
         if with_system and self.meta.system:
             out.append({"role": "system", "content": self.meta.system})
-        for message in self.messages:
-            if message.superseded:
-                continue
-            if message.role != "assistant":
-                out.append(message.to_openai())
-                continue
-            reply = message.to_reply()
-            complete = reply.state is ReplyState.COMPLETE
-            reply.tool_calls = [
-                c for c in reply.tool_calls if complete and c.id and c.id in answered
-            ]
-            if not reply.content and not reply.refusal and not reply.tool_calls:
-                continue
-            out.append(reply.to_openai_message(reasoning_with_tool_calls=reasoning_with_tool_calls))
+        out.extend(openai_history(self.path(), reasoning_with_tool_calls=reasoning_with_tool_calls))
         return out
+
+
+def openai_history(
+    path: list[StoredMessage], *, reasoning_with_tool_calls: bool = True
+) -> list[dict[str, Any]]:
+    """A branch's messages as sent to continue it.
+
+    Left out, because an endpoint would reject them (the same rules as the engine's
+    ConversationState): assistant replies that produced nothing (an error before the first
+    token), tool calls of a reply that did not complete (they may be cut in half), and tool
+    calls that never got a result.
+    """
+    answered = {m.tool_call_id for m in path if m.role == "tool" and m.tool_call_id}
+    out: list[dict[str, Any]] = []
+    for message in path:
+        if message.role != "assistant":
+            out.append(message.to_openai())
+            continue
+        reply = message.to_reply()
+        complete = reply.state is ReplyState.COMPLETE
+        reply.tool_calls = [c for c in reply.tool_calls if complete and c.id and c.id in answered]
+        if not reply.content and not reply.refusal and not reply.tool_calls:
+            continue
+        out.append(reply.to_openai_message(reasoning_with_tool_calls=reasoning_with_tool_calls))
+    return out

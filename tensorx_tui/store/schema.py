@@ -115,7 +115,7 @@ _MIGRATION_2: Final = (
     "ALTER TABLE messages ADD COLUMN error_type TEXT",
 )
 
-# Edit-and-resend keeps the replaced exchange, marked superseded: never sent, not shown.
+# Edit-and-resend kept the replaced exchange, marked superseded (until version 6: see there).
 # A tool result run through MCP keeps how it ran (server, tool, approval, duration, error) as JSON.
 _MIGRATION_3: Final = (
     "ALTER TABLE messages ADD COLUMN superseded INTEGER NOT NULL DEFAULT 0",
@@ -136,11 +136,47 @@ _MIGRATION_5: Final = (
     "CREATE INDEX messages_cost ON messages (conversation_pk, cost) WHERE cost IS NOT NULL",
 )
 
+# Version 6: the conversation tree. Every message has a parent (NULL: the conversation starts
+# there); siblings are alternatives (an edited question, a regenerated reply), and a conversation
+# follows one branch, to its `active_leaf`. A history written before is one line, where an edit
+# had marked the replaced exchange `superseded`: that exchange becomes an alternative branch at the
+# place it was asked (its question's parent is the last message in force before it; the rest of
+# it follows its own question), the messages in force become the active path, and `superseded` is
+# cleared (the tree says it now; the column stays, unused, as SQLite keeps columns). Rules as
+# `tree.parents_from_superseded`, which does the same for transcripts of that time.
+_MIGRATION_6: Final = (
+    "ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages (id) ON DELETE CASCADE",
+    "ALTER TABLE conversations ADD COLUMN active_leaf INTEGER",
+    """
+    UPDATE messages SET parent_id = CASE
+        WHEN superseded = 1 AND role != 'user' THEN (
+            SELECT p.id FROM messages p
+            WHERE p.conversation_pk = messages.conversation_pk AND p.seq < messages.seq
+            ORDER BY p.seq DESC LIMIT 1)
+        ELSE (
+            SELECT p.id FROM messages p
+            WHERE p.conversation_pk = messages.conversation_pk AND p.seq < messages.seq
+                AND p.superseded = 0
+            ORDER BY p.seq DESC LIMIT 1)
+    END
+    """,
+    """
+    UPDATE conversations SET active_leaf = coalesce(
+        (SELECT m.id FROM messages m WHERE m.conversation_pk = conversations.pk
+            AND m.superseded = 0 ORDER BY m.seq DESC LIMIT 1),
+        (SELECT m.id FROM messages m WHERE m.conversation_pk = conversations.pk
+            ORDER BY m.seq DESC LIMIT 1))
+    """,
+    "UPDATE messages SET superseded = 0 WHERE superseded != 0",
+    "CREATE INDEX messages_by_parent ON messages (parent_id)",
+)
+
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     _MIGRATION_1,
     _MIGRATION_2,
     _MIGRATION_3,
     _MIGRATION_4,
     _MIGRATION_5,
+    _MIGRATION_6,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -5,13 +5,18 @@ JSON shape (`FORMAT`):
     {"format": "tensorx-chat/1",
      "conversation": {"id", "title", "created_at", "updated_at", "profile", "base_url", "model",
                       "system", "params"},
-     "messages": [<OpenAI chat message> + {"tensorx": {<what OpenAI's format has no room for>}}]}
+     "messages": [<OpenAI chat message> + {"tensorx": {<what OpenAI's format has no room for>}}],
+     "alternatives": [<the same>]}          # only when the conversation has branches
 
-The messages array is a valid OpenAI `messages` list as it is (the system prompt first, marked with
-`"tensorx": {"system_prompt": true}`); a refusal is OpenAI's own `refusal` field of an assistant
-message; reasoning, states, usage, timings and errors live in each message's "tensorx" object.
-Export → import → export gives the same bytes.
-Import also accepts a plain OpenAI transcript: `{"messages": [...]}` or a bare list of messages.
+The messages array is the active branch, a valid OpenAI `messages` list as it is (the system
+prompt first, marked with `"tensorx": {"system_prompt": true}`); a refusal is OpenAI's own
+`refusal` field of an assistant message; reasoning, states, usage, timings and errors live in each
+message's "tensorx" object. A conversation with branches (edited questions, regenerated replies)
+also has "alternatives": every message off the active branch; then each message's "tensorx" has
+its `id` (its number in the order messages were made, from 1) and its `parent` (null: a first
+message). Export → import → export gives the same bytes, branches included.
+Import also accepts a plain OpenAI transcript: `{"messages": [...]}` or a bare list of messages,
+and transcripts written before branches, whose edited-away messages were marked "superseded".
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from tensorx_tui.store.records import (
     clean_title,
     timings_from_json,
 )
+from tensorx_tui.store.tree import parents_from_superseded
 
 FORMAT: Final = "tensorx-chat/1"
 ExportFormat = Literal["md", "json"]
@@ -46,9 +52,13 @@ class TranscriptError(StoreError):
 # -- JSON export -----------------------------------------------------------------------------------
 
 
-def _message_json(m: StoredMessage) -> dict[str, Any]:
+def _message_json(m: StoredMessage, numbers: dict[int, int] | None) -> dict[str, Any]:
+    """`numbers`: message id -> its number in the transcript, when the tree is written."""
     out: dict[str, Any] = {"role": m.role}
     meta: dict[str, Any] = {"created_at": format_time(m.created_at)}
+    if numbers is not None and m.id is not None:
+        meta["id"] = numbers[m.id]
+        meta["parent"] = None if m.parent_id is None else numbers.get(m.parent_id)
     if m.role == "assistant":
         out["content"] = m.content or None
         if m.refusal:
@@ -68,8 +78,6 @@ def _message_json(m: StoredMessage) -> dict[str, Any]:
         out["content"] = m.content
         if m.role == "tool":
             out["tool_call_id"] = m.tool_call_id or ""
-    if m.superseded:
-        meta["superseded"] = True
     if m.tool_meta:
         meta["tool"] = m.tool_meta
     out["tensorx"] = meta
@@ -88,7 +96,17 @@ def to_json_data(conversation: Conversation) -> dict[str, Any]:
         messages.append(
             {"role": "system", "content": meta.system, "tensorx": {"system_prompt": True}}
         )
-    messages.extend(_message_json(m) for m in conversation.messages)
+    path = conversation.path()
+    numbers: dict[int, int] | None = None
+    alternatives: list[dict[str, Any]] = []
+    if len(path) != len(conversation.messages):
+        numbers = {m.id: n for n, m in enumerate(conversation.messages, 1) if m.id is not None}
+        on_path = {id(m) for m in path}
+        alternatives = [
+            _message_json(m, numbers) for m in conversation.messages if id(m) not in on_path
+        ]
+    messages.extend(_message_json(m, numbers) for m in path)
+    branches = {"alternatives": alternatives} if numbers is not None else {}
     return {
         "format": FORMAT,
         "conversation": {
@@ -103,6 +121,7 @@ def to_json_data(conversation: Conversation) -> dict[str, Any]:
             "params": meta.params,
         },
         "messages": messages,
+        **branches,
     }
 
 
@@ -201,6 +220,8 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
         raise TranscriptError(f"{where}.tensorx.state: unknown state {state_text!r}") from exc
     reasoning = extra.get("reasoning", raw.get("reasoning_content", raw.get("reasoning")))
     return StoredMessage(
+        id=_optional(extra.get("id"), int, f"{where}.tensorx.id"),
+        parent_id=_optional(extra.get("parent"), int, f"{where}.tensorx.parent"),
         role=role,
         content=_text_content(raw.get("content"), f"{where}.content"),
         reasoning=_optional(reasoning, str, f"{where}.tensorx.reasoning") or "",
@@ -214,7 +235,6 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
         error=_error(extra.get("error"), f"{where}.tensorx.error"),
         model=_optional(extra.get("model"), str, f"{where}.tensorx.model"),
         created_at=_time(extra.get("created_at"), f"{where}.tensorx.created_at", default_time),
-        superseded=_optional(extra.get("superseded"), bool, f"{where}.tensorx.superseded") is True,
         tool_meta=_optional(extra.get("tool"), dict, f"{where}.tensorx.tool"),
     )
 
@@ -267,6 +287,7 @@ def conversation_from_json(text: str) -> Conversation:
     messages = [
         _message_from_json(raw, f"messages[{i}]", created) for i, raw in enumerate(raw_messages)
     ]
+    superseded = [_superseded(raw) for raw in raw_messages]
     system = _optional(info.get("system"), str, "conversation.system")
     first = raw_messages[0] if raw_messages else None
     if messages and messages[0].role == "system" and isinstance(first, dict):
@@ -276,6 +297,13 @@ def conversation_from_json(text: str) -> Conversation:
         if marked or system is None:
             system = system if system is not None else messages[0].content
             messages.pop(0)
+            superseded.pop(0)
+    raw_alternatives = _optional(data.get("alternatives"), list, "alternatives") or []
+    alternatives = [
+        _message_from_json(raw, f"alternatives[{i}]", created)
+        for i, raw in enumerate(raw_alternatives)
+    ]
+    messages, active_leaf = _tree(messages, alternatives, superseded)
     first_user = next((m.content for m in messages if m.role == "user"), "")
     title = _optional(info.get("title"), str, "conversation.title")
     return Conversation(
@@ -295,7 +323,41 @@ def conversation_from_json(text: str) -> Conversation:
             params=_optional(info.get("params"), dict, "conversation.params") or {},
         ),
         messages=messages,
+        active_leaf=active_leaf,
     )
+
+
+def _superseded(raw: Any) -> bool:
+    extra = raw.get("tensorx") if isinstance(raw, dict) else None
+    return isinstance(extra, dict) and extra.get("superseded") is True
+
+
+def _tree(
+    path: list[StoredMessage], alternatives: list[StoredMessage], superseded: list[bool]
+) -> tuple[list[StoredMessage], int | None]:
+    """All the messages in the order they were made, linked, and the active leaf.
+
+    A transcript with branches numbers its messages (`id`, `parent`); one without is a line,
+    where an edit of the time before branches marked the replaced exchange "superseded"."""
+    if any(m.id is not None for m in path) or alternatives:
+        everything = path + alternatives
+        numbers = [m.id for m in everything]
+        if None in numbers or len(set(numbers)) != len(numbers):
+            raise TranscriptError("messages: with alternatives, every message needs its own id")
+        everything.sort(key=lambda m: m.id or 0)
+        known: set[int | None] = {None}
+        for m in everything:
+            if m.parent_id not in known:
+                raise TranscriptError(
+                    f"message id {m.id}: its parent {m.parent_id} is not an earlier message"
+                )
+            known.add(m.id)
+        return everything, (path[-1].id if path else None)
+    for number, message in enumerate(path, 1):
+        message.id = number
+    parents_from_superseded(path, superseded)
+    tip = [m.id for m, replaced in zip(path, superseded, strict=True) if not replaced]
+    return path, (tip[-1] if tip else (path[-1].id if path else None))
 
 
 # -- Markdown export -------------------------------------------------------------------------------
@@ -406,9 +468,23 @@ def _tool_call_md(call: ToolCall) -> str:
     return f"{head}\n\n{body}"
 
 
-def _message_md(m: StoredMessage) -> str:
-    if m.superseded:
-        return _superseded_md(m)
+def _alternative_md(position: tuple[int, int] | None) -> str:
+    if position is None or position[1] < 2:
+        return ""
+    return f"*Alternative {position[0]} of {position[1]} (the JSON export has them all).*\n\n"
+
+
+def _message_md(m: StoredMessage, position: tuple[int, int] | None = None) -> str:
+    """`position`: (n, of) when the message is one of several alternatives."""
+    text = _message_body_md(m)
+    note = _alternative_md(position)
+    if not note:
+        return text
+    head, _, rest = text.partition("\n\n")
+    return f"{head}\n\n{note}{rest}"
+
+
+def _message_body_md(m: StoredMessage) -> str:
     if m.role == "user":
         return f"## User\n\n{headings_below(m.content)}"
     if m.role == "system":
@@ -445,13 +521,6 @@ def _tool_run_md(meta: dict[str, Any] | None) -> str:
     return "*" + " · ".join(facts) + "*\n\n"
 
 
-def _superseded_md(m: StoredMessage) -> str:
-    """An edited-away message: quoted under a note, so the transcript reads as it was sent."""
-    who = {"user": "User", "assistant": "Assistant", "tool": "Tool result"}.get(m.role, m.role)
-    quoted = "\n".join(f"> {line}" for line in (m.content or "(empty)").splitlines())
-    return f"*{who}, replaced by an edit (not sent again):*\n\n{quoted}"
-
-
 def to_markdown(conversation: Conversation) -> str:
     meta = conversation.meta
     facts = [f"- **Conversation:** {_code(meta.id)}"]
@@ -469,7 +538,12 @@ def to_markdown(conversation: Conversation) -> str:
     blocks = [f"# {meta.title or 'Untitled conversation'}", "\n".join(facts)]
     if meta.system:
         blocks.append(f"## System prompt\n\n{headings_below(meta.system)}")
-    blocks.extend(_message_md(m) for m in conversation.messages)
+    path = conversation.path()
+    if len(path) == len(conversation.messages):
+        blocks.extend(_message_md(m) for m in path)
+    else:
+        tree = conversation.tree()
+        blocks.extend(_message_md(m, tree.position(m.id) if m.id else None) for m in path)
     return "\n\n".join(blocks) + "\n"
 
 

@@ -91,7 +91,7 @@ class SavedConversations:
         view = screen.conversation
         await view.clear_messages()
         screen.forget_widgets()
-        messages = [m for m in saved.messages if not m.superseded]
+        messages = saved.path()
         calls: dict[str, ToolCall] = {c.id: c for m in messages for c in m.tool_calls if c.id}
         shown = messages[-HISTORY_SHOWN:]
         hidden = messages[: len(messages) - len(shown)]
