@@ -5,7 +5,10 @@
     srv.stop()
 
 Endpoints: POST /v1/chat/completions (streamed as SSE or not), GET /v1/models, GET /v1/models/{id},
-GET /v1/model/info (LiteLLM's metadata: windows, prices, capabilities; see catalog.py).
+GET /v1/model/info (LiteLLM's metadata: windows, prices, capabilities; see catalog.py),
+GET /v1/demo/requests (the JSON bodies of the last RECEIVED_KEPT chat requests it was sent,
+oldest first, `{"object": "list", "data": [...]}`: what a client really sends, for tests and for
+a look by hand; `srv.received` is the same list in-process).
 Any API key (or none) is accepted. Replies come from scripts.py, faults from faults.py; the
 wire format follows the shared protocol notes (shared/protocol.md) and real providers
 (see docs/demo.md).
@@ -50,6 +53,7 @@ FIRST_TOKEN_DELAY_S = 0.2
 COALESCE_BYTES = 16 * 1024
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
+RECEIVED_KEPT = 50  # chat request bodies kept for GET /v1/demo/requests
 
 _DISCONNECTED = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 
@@ -220,6 +224,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, {"object": "list", "data": [_model_object(m) for m in MODELS]})
         elif path == "/v1/model/info":
             self._send_json(200, model_info_payload(MODELS))
+        elif path == "/v1/demo/requests":
+            self._send_json(200, {"object": "list", "data": self.demo.received_bodies()})
         elif path.startswith("/v1/models/"):
             model = path[len("/v1/models/") :]
             if model in MODELS:
@@ -305,6 +311,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             self._bad_request("We could not parse the JSON body of your request.")
             return
+        self.demo.keep_received(body)
         model = body.get("model")
         messages = body.get("messages")
         if not isinstance(model, str) or not model:
@@ -643,6 +650,21 @@ class DemoServer:
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._bound_port: int | None = None
+        self._received: deque[dict[str, Any]] = deque(maxlen=RECEIVED_KEPT)
+        self._received_lock = threading.Lock()
+
+    def keep_received(self, body: dict[str, Any]) -> None:
+        with self._received_lock:
+            self._received.append(body)
+
+    def received_bodies(self) -> list[dict[str, Any]]:
+        """The last chat request bodies received (parsed JSON), oldest first."""
+        with self._received_lock:
+            return list(self._received)
+
+    @property
+    def received(self) -> list[dict[str, Any]]:
+        return self.received_bodies()
 
     @property
     def port(self) -> int:
