@@ -31,6 +31,7 @@ from tensorx_tui.open_endpoint import open_endpoint
 from tensorx_tui.profile_endpoints import ProfileEndpoints
 from tensorx_tui.store.records import ConversationId
 from tensorx_tui.store.transcripts import ExportFormat
+from tensorx_tui.ui.branches import Branches
 from tensorx_tui.ui.chat_actions import (
     LeaveStreamingReply,
     approval_policy,
@@ -47,7 +48,7 @@ from tensorx_tui.ui.reply_relay import ReplyRelay
 from tensorx_tui.ui.saved_conversations import SavedConversations
 from tensorx_tui.ui.sidebar import ConversationSidebar
 from tensorx_tui.ui.status_line import StatusLine
-from tensorx_tui.ui.transcript import AssistantMessage
+from tensorx_tui.ui.transcript import AssistantMessage, UserMessage
 from tensorx_tui.ui.transcript.notice import start_notices
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+f", "show_tools", "Tools"),
         Binding("ctrl+s", "export('md')", "Export"),
         Binding("ctrl+down,ctrl+end", "follow_bottom", "Bottom", show=False),
+        # Picks the last message (then ↑ ↓ e [ ] f: see branches.py and transcript/selectable.py).
+        Binding("ctrl+up", "select_message(-1)", "Messages", key_display="^↑"),
     ]
 
     @dataclass
@@ -106,6 +109,7 @@ class ChatScreen(Screen[None]):
             settings, client, self.offered_tools, on_save_failed=self._saving_failed
         )
         self.saved = SavedConversations(self)
+        self.branches = Branches(self)
         # The catalogs of every configured endpoint, the context meter, prices, today's spend.
         self.facts = ModelFacts(self, endpoints or ProfileEndpoints(settings, open_endpoint))
         self.busy = False  # the reply worker runs (streaming, or waiting for tool results)
@@ -197,6 +201,12 @@ class ChatScreen(Screen[None]):
             return self.last_reply_widget is not None
         if action in ("export", "rename_conversation"):
             return self.engine.conv_id is not None and self.saving.store is not None
+        if action in ("flip", "fork", "leave_message"):
+            return self.branches.focused() is not None and (
+                action == "leave_message" or not self.busy
+            )
+        if action == "edit_message":
+            return isinstance(self.branches.focused(), UserMessage) and not self.busy
         return True
 
     def _set_busy(self, busy: bool) -> None:
@@ -227,15 +237,17 @@ class ChatScreen(Screen[None]):
         # the new messages are drawn (a layout between the steps of connecting delayed it).
         self.app.delay_update(REQUEST_FIRST_S)
         text = self.prompt.take_text()
-        replacing = self.prompt.editing_last
-        self.prompt.set_editing_last(False)
+        editing = self.branches.editing if self.prompt.editing_last else None
+        self.branches.stop_editing()
         skipped = self.engine.pending_tool_calls
+        edited = self.branches.widget_of(editing) if editing is not None else None
         # Saved before anything is drawn: the message is on disk before the request leaves.
-        if not (replacing and self.engine.edit_last(text)):
-            replacing = False
+        replacing = editing is not None and self.engine.edit(editing, text)
+        if not replacing:
             self.engine.add_user(text)
         if replacing:
-            await self.remove_widgets_after(self.last_user_widget, including=True)
+            # The old question and what followed stay in the tree (an alternative branch).
+            await self.remove_widgets_after(edited or self.last_user_widget, including=True)
         else:
             for call in skipped:
                 await self.conversation.add_tool_result(call, SKIPPED_TOOL_RESULT)
@@ -262,12 +274,10 @@ class ChatScreen(Screen[None]):
 
     def action_recall(self) -> None:
         """↑ in an empty prompt: the last question, to edit; sending replaces that exchange."""
-        text = self.engine.last_user_text()
-        if text is None or self.busy:
+        last = next((m for m in reversed(self.engine.path()) if m.role == "user"), None)
+        if last is None or self.busy:
             return
-        self.prompt.recall(text)
-        self.prompt.focus()
-        self.prompt.set_editing_last(True)
+        self.branches.start_editing(last.id, last.content)
 
     # -- the reply worker -------------------------------------------------------------------
 
@@ -281,6 +291,7 @@ class ChatScreen(Screen[None]):
             await relay.run(answer_tools_first=answer_tools_first)
         finally:
             self.relay = None
+            self.branches.sync()  # the new messages' ids, a regenerated reply's `‹ 2/2 ›`
             self._set_busy(False)
             self.post_message(self.ReplyFinished(relay.last_reply))
 
@@ -352,7 +363,7 @@ class ChatScreen(Screen[None]):
         self.engine.new()
         self.offered_tools.reset()  # switched off "for this conversation"
         self.facts.conversation_new()
-        self.prompt.set_editing_last(False)
+        self.branches.stop_editing()
         self.sidebar.mark_current(None)
         self.forget_widgets()
         await self.conversation.clear_messages()
@@ -394,16 +405,35 @@ class ChatScreen(Screen[None]):
     @on(ConversationSidebar.OpenRequested)
     async def sidebar_open(self, event: ConversationSidebar.OpenRequested) -> None:
         event.stop()
-        await self.saved.open_asked(event.conv_id)
+        await self.saved.open_asked(event.conv_id, event.message_id)
 
     @on(ConversationSidebar.Deleted)
     async def sidebar_deleted(self, event: ConversationSidebar.Deleted) -> None:
         event.stop()
         await self.saved.deleted(event.conv_id)
 
-    async def open_conversation(self, conv_id: ConversationId) -> None:
-        self.prompt.set_editing_last(False)
-        await self.saved.open(conv_id)
+    async def open_conversation(
+        self, conv_id: ConversationId, message_id: int | None = None
+    ) -> None:
+        self.branches.stop_editing()
+        await self.saved.open(conv_id, message_id)
+
+    # -- the conversation tree (branches.py) -------------------------------------------------
+
+    def action_select_message(self, step: int) -> None:
+        self.branches.select(step)
+
+    def action_edit_message(self) -> None:
+        self.branches.edit()
+
+    async def action_flip(self, step: int) -> None:
+        await self.branches.flip(step)
+
+    async def action_fork(self) -> None:
+        await self.branches.fork()
+
+    def action_leave_message(self) -> None:
+        self.branches.leave()
 
     def action_rename_conversation(self) -> None:
         self.saved.rename()

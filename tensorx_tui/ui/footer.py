@@ -17,6 +17,7 @@ from textual.widgets import Footer
 # here (send, cancel, quit, answer tools) always stay.
 DROP_ORDER = (
     "show_tools",
+    "select_message",
     "export",
     "edit_params",
     "copy_reply",

@@ -71,15 +71,19 @@ class PromptInput(TextArea):
         super().action_cursor_up(select)
 
     editing_last = False
-    """↑ recalled the last question: sending replaces that exchange (chat_screen.send_prompt)."""
+    """A question was brought back to edit (↑, or `e` on an earlier one): sending makes a new
+    branch there (chat_screen.send_prompt)."""
 
-    def set_editing_last(self, editing: bool) -> None:
+    def set_editing_last(self, editing: bool, *, earlier: bool = False) -> None:
         self.editing_last = editing
-        self.border_title = (
-            "editing the last message: Enter replaces it · clear the prompt to cancel"
-            if editing
-            else None
-        )
+        if not editing:
+            self.border_title = None
+        elif earlier:
+            self.border_title = "editing an earlier message: Enter sends a new branch from it"
+        else:
+            self.border_title = (
+                "editing the last message: Enter replaces it · clear the prompt to cancel"
+            )
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if self.editing_last and not self.text:

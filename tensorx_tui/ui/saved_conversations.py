@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from tensorx_tui.core.reply import ToolCall
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.store.db import StoreError
-from tensorx_tui.store.records import Conversation, ConversationId
+from tensorx_tui.store.records import Conversation, ConversationId, StoredMessage
 from tensorx_tui.store.transcripts import ExportFormat, export_to_file
 from tensorx_tui.ui.modals.rename import RenameModal
 from tensorx_tui.ui.transcript.tool_run import RunOutcome, ToolRunMessage, call_label
@@ -38,17 +38,18 @@ class SavedConversations:
     def _error(self, text: str) -> None:
         self.screen.notify(one_line(text, 300), severity="error", markup=False)
 
-    async def open_asked(self, conv_id: ConversationId) -> None:
-        """Picked in the sidebar: opened, after asking when a reply is streaming."""
+    async def open_asked(self, conv_id: ConversationId, message_id: int | None = None) -> None:
+        """Picked in the sidebar: opened, after asking when a reply is streaming. A search hit
+        opens on the branch of the message it found."""
         screen = self.screen
         if screen.streaming and conv_id != screen.engine.conv_id:
 
             async def open_it() -> None:
-                await screen.open_conversation(conv_id)
+                await screen.open_conversation(conv_id, message_id)
 
             screen.leaving.ask("open another conversation", "Open", open_it)
             return
-        await screen.open_conversation(conv_id)
+        await screen.open_conversation(conv_id, message_id)
 
     async def deleted(self, conv_id: ConversationId) -> None:
         """Deleted in the sidebar: if it was the open one, a new conversation takes its place."""
@@ -61,9 +62,10 @@ class SavedConversations:
             focused.focus()  # stay in the sidebar
         screen.notify("The open conversation was deleted; this is a new one.", markup=False)
 
-    async def open(self, conv_id: ConversationId) -> None:
+    async def open(self, conv_id: ConversationId, message_id: int | None = None) -> None:
         """Show a saved conversation and continue it: its history is what the next request
-        sends, with the settings the engine's continue rule gives."""
+        sends, with the settings the engine's continue rule gives. With `message_id` (a search
+        hit), the branch through that message is followed."""
         screen = self.screen
         store = screen.get_store()
         if store is None:
@@ -77,6 +79,8 @@ class SavedConversations:
             return
         screen.facts.before_open(saved.meta)
         screen.engine.open(saved)
+        if message_id is not None:
+            screen.engine.choose(message_id)
         screen.offered_tools.reset()  # switched off "for this conversation"
         screen.status.set_model(screen.state.model)
         screen.status.set_state("idle")
@@ -91,8 +95,7 @@ class SavedConversations:
         view = screen.conversation
         await view.clear_messages()
         screen.forget_widgets()
-        messages = saved.path()
-        calls: dict[str, ToolCall] = {c.id: c for m in messages for c in m.tool_calls if c.id}
+        messages = screen.engine.path()
         shown = messages[-HISTORY_SHOWN:]
         hidden = messages[: len(messages) - len(shown)]
         view.count_hidden_replies(m.to_reply() for m in hidden if m.role == "assistant")
@@ -102,7 +105,17 @@ class SavedConversations:
                 f"{len(hidden)} earlier messages are not shown here; they are"
                 " still part of the conversation (ctrl+s exports all of it)."
             )
-        for message in shown:
+        await self.show_messages(shown, messages)
+        screen.branches.sync()
+        view.follow_bottom()
+
+    async def show_messages(self, messages: list[StoredMessage], path: list[StoredMessage]) -> None:
+        """Mount saved messages at the end of the view (`path`: the branch they belong to, where
+        tool calls are looked up)."""
+        screen = self.screen
+        view = screen.conversation
+        calls: dict[str, ToolCall] = {c.id: c for m in path for c in m.tool_calls if c.id}
+        for message in messages:
             if message.role == "user":
                 screen.last_user_widget = await view.add_user(message.content)
             elif message.role == "assistant":
@@ -118,7 +131,6 @@ class SavedConversations:
                     await view.add_tool_run(saved_tool_run(call, message.content, meta))
                 else:
                     await view.add_tool_result(call, message.content)
-        view.follow_bottom()
 
     def rename(self) -> None:
         screen = self.screen

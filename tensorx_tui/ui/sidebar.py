@@ -115,6 +115,7 @@ class ConversationSidebar(Vertical):
     @dataclass
     class OpenRequested(Message):
         conv_id: ConversationId
+        message_id: int | None = None  # a search hit: the message found (its branch is shown)
 
     @dataclass
     class Deleted(Message):
@@ -279,13 +280,19 @@ class ConversationSidebar(Vertical):
             self.reload()
         conv_id = self.highlighted_id
         if conv_id is not None:
-            self.post_message(self.OpenRequested(conv_id))
+            self.post_message(self.OpenRequested(conv_id, self._hit_message(conv_id)))
 
     @on(OptionList.OptionSelected, "#sidebar-list")
     def option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id is not None:
-            self.post_message(self.OpenRequested(event.option.id))
+            conv_id = event.option.id
+            self.post_message(self.OpenRequested(conv_id, self._hit_message(conv_id)))
+
+    def _hit_message(self, conv_id: ConversationId) -> int | None:
+        """The message a search found in this conversation (None: no search, or the title)."""
+        hit = self._hits.get(conv_id) if self._query.strip() else None
+        return None if hit is None else hit.message_id
 
     @on(OptionList.OptionHighlighted, "#sidebar-list")
     def option_highlighted(self, event: OptionList.OptionHighlighted) -> None:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import ClassVar
 
 from markdown_it import MarkdownIt
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
@@ -45,6 +47,7 @@ from tensorx_tui.ui.transcript.panels import (
 )
 from tensorx_tui.ui.transcript.reasoning_view import ReasoningView
 from tensorx_tui.ui.transcript.reply_progress import ReplyProgress
+from tensorx_tui.ui.transcript.selectable import MESSAGE_BINDINGS, position_mark
 from tensorx_tui.ui.transcript.tool_call_view import ToolCallView
 
 FLUSHES_PER_SECOND = 8
@@ -64,19 +67,23 @@ class _ToolCallDraft:
         self.dirty = True
 
 
-class AssistantMessage(Widget):
+class AssistantMessage(Widget, can_focus=True):
+    BINDINGS: ClassVar[list[BindingType]] = MESSAGE_BINDINGS
     virtual_size = virtual_size_without_relayout()  # see layout_cache.py
     DEFAULT_CSS = """
     AssistantMessage {
         height: auto; padding: 0 1; margin: 0 0 1 0;
         border-top: solid $accent 50%; border-title-align: left; border-title-color: $text-accent;
     }
+    AssistantMessage:focus { background: $boost; border-top: thick $accent; }
     AssistantMessage > #tool-calls { height: auto; }
     """
 
     def __init__(self, model: str | None = None, progress: ReplyProgress | None = None) -> None:
         super().__init__()
         self.model = model
+        self.message_id: int | None = None  # as saved (the conversation tree's)
+        self.position: tuple[int, int] | None = None
         self.body = StreamingMarkdown()
         # Mounted only when needed (the first reasoning, tool call, error): most replies have
         # none, and each widget mounted costs start-up time for every message and layout time
@@ -109,10 +116,20 @@ class AssistantMessage(Widget):
     def compose(self) -> ComposeResult:
         # Few widgets per message, because every relayout walks them all: the label is the border
         # title (a Content, never parsed as markup); the other parts are mounted when needed.
-        label = "assistant" + (f" · {safe_text(self.model)}" if self.model else "")
-        self.border_title = Content(label)
+        self.border_title = self._label()
         yield self.body
         yield self.footer
+
+    def _label(self) -> Content:
+        label = "assistant" + (f" · {safe_text(self.model)}" if self.model else "")
+        mark = position_mark(self.position)
+        return Content(f"{label}  {mark}" if mark else label)
+
+    def show_position(self, position: tuple[int, int] | None) -> None:
+        """`‹ 2/3 ›` in the title when the reply has alternatives (regenerated ones)."""
+        if position != self.position:
+            self.position = position
+            self.border_title = self._label()
 
     # -- the hot path ---------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ class ToolResultMessage(Collapsible):
     ToolResultMessage Static { color: $text-muted; }
     """
 
+    message_id: int | None = None  # as saved (the conversation tree's)
+
     def __init__(self, call: ToolCall, result: str) -> None:
         title = Content(f"result of {safe_text(call.name) or '(unnamed tool)'}")
         # A Content title: a str title would be parsed as markup.

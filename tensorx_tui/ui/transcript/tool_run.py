@@ -122,6 +122,8 @@ class ToolRunMessage(Vertical):
     ToolRunMessage .cut { color: $text-muted; text-style: italic; }
     """
 
+    message_id: int | None = None  # as saved (the conversation tree's)
+
     def __init__(
         self,
         label: str,

@@ -1,0 +1,168 @@
+"""The conversation tree on screen: picking a message, flipping between its alternatives
+(`‹ 2/3 ›`), editing an earlier question into a new branch, forking. The tree itself is the
+engine's (chat/engine.py, store/tree.py); this module only keeps the widgets in step with it.
+
+Keys (MESSAGE_BINDINGS on the message widgets, ctrl+↑ on the screen): ctrl+↑ picks the last
+message, ↑ ↓ move, `e` edits a question, `[` `]` (or ctrl+← ctrl+→) flip alternatives, `f`
+forks, esc goes back to the prompt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widget import Widget
+
+from tensorx_tui.ui.transcript import AssistantMessage, ToolResultMessage, UserMessage
+from tensorx_tui.ui.transcript.tool_run import ToolRunMessage
+
+if TYPE_CHECKING:
+    from tensorx_tui.ui.chat_screen import ChatScreen
+
+Selectable = UserMessage | AssistantMessage
+_ROLE_OF: dict[type[Widget], str] = {
+    UserMessage: "user",
+    AssistantMessage: "assistant",
+    ToolResultMessage: "tool",
+    ToolRunMessage: "tool",
+}
+
+
+def _role(widget: Widget) -> str | None:
+    return _ROLE_OF.get(type(widget))
+
+
+class Branches:
+    def __init__(self, screen: ChatScreen) -> None:
+        self.screen = screen
+        self.editing: int | None = None  # the question being edited (its message id)
+
+    # -- keeping the widgets in step with the tree --------------------------------------------
+
+    def message_widgets(self) -> list[Widget]:
+        """The messages shown (not the notices), top to bottom."""
+        view = self.screen.conversation
+        return [w for group in view.children for w in group.children if _role(w) is not None]
+
+    def sync(self) -> None:
+        """Give the shown messages their ids and `‹ n/m ›` marks. The view shows the end of the
+        active branch, message for message: they are matched from the bottom up."""
+        engine = self.screen.engine
+        path = engine.path()
+        widgets = self.message_widgets()
+        for widget, message in zip(reversed(widgets), reversed(path), strict=False):
+            if _role(widget) != message.role or message.id is None:
+                break  # a reply still streaming, or a mismatch: leave the rest unmarked
+            widget.message_id = message.id  # type: ignore[attr-defined]
+            if isinstance(widget, UserMessage | AssistantMessage):
+                widget.show_position(engine.tree.position(message.id))
+
+    def widget_of(self, message_id: int) -> Widget | None:
+        return next(
+            (w for w in self.message_widgets() if getattr(w, "message_id", None) == message_id),
+            None,
+        )
+
+    # -- picking a message --------------------------------------------------------------------
+
+    def focused(self) -> Selectable | None:
+        widget = self.screen.app.focused
+        if isinstance(widget, UserMessage | AssistantMessage) and widget.message_id is not None:
+            return widget
+        return None
+
+    def select(self, step: int) -> None:
+        """Move the focus to the previous (-1) or next (+1) message; from the prompt, -1 picks
+        the last one."""
+        choices = [
+            w for w in self.message_widgets() if isinstance(w, UserMessage | AssistantMessage)
+        ]
+        if not choices:
+            return
+        current = self.screen.app.focused
+        if current in choices:
+            index = choices.index(current) + step
+            if index >= len(choices):
+                self.screen.prompt.focus()
+                return
+            target = choices[max(index, 0)]
+        else:
+            target = choices[-1]
+        target.focus()
+        target.scroll_visible(animate=False)
+
+    # -- what the keys do ---------------------------------------------------------------------
+
+    def edit(self) -> None:
+        """`e` on a question: it goes into the prompt; sending it makes a new branch there."""
+        widget = self.focused()
+        if not isinstance(widget, UserMessage) or self.screen.busy:
+            if widget is not None and not self.screen.busy:
+                self.screen.notify("Only your own messages can be edited.", markup=False)
+            return
+        self.start_editing(widget.message_id, widget.text)
+
+    def start_editing(self, message_id: int | None, text: str) -> None:
+        prompt = self.screen.prompt
+        prompt.recall(text)
+        self.editing = message_id
+        last = self._last_user_id()
+        prompt.set_editing_last(True, earlier=message_id is not None and message_id != last)
+        prompt.focus()
+
+    def _last_user_id(self) -> int | None:
+        last = next((m for m in reversed(self.screen.engine.path()) if m.role == "user"), None)
+        return None if last is None else last.id
+
+    def stop_editing(self) -> None:
+        self.editing = None
+        self.screen.prompt.set_editing_last(False)
+
+    async def flip(self, step: int) -> None:
+        """`[` / `]`: the previous / next alternative at the focused message's place; the view
+        below follows that branch."""
+        screen = self.screen
+        widget = self.focused()
+        if widget is None or widget.message_id is None or screen.busy:
+            return
+        other = screen.engine.flip(widget.message_id, step)
+        if other is None:
+            n, of = screen.engine.tree.position(widget.message_id)
+            where = "first" if step < 0 else "last"
+            screen.notify(f"This is the {where} alternative ({n} of {of}).", markup=False)
+            return
+        await self.show_from(widget, other)
+
+    async def show_from(self, widget: Widget, message_id: int) -> None:
+        """Replace `widget` and what follows it by the active branch from `message_id` on."""
+        screen = self.screen
+        path = screen.engine.path()
+        start = next(i for i, m in enumerate(path) if m.id == message_id)
+        await screen.conversation.remove_after(widget, including=True)
+        screen.last_reply_widget = None
+        await screen.saved.show_messages(path[start:], path)
+        self.sync()
+        screen.refresh_bindings()
+        shown = self.widget_of(message_id)
+        if shown is not None:
+            shown.focus()
+            shown.scroll_visible(animate=False)
+
+    async def fork(self) -> None:
+        """`f`: a new conversation with the branch up to the focused message, opened."""
+        screen = self.screen
+        widget = self.focused()
+        if widget is None or widget.message_id is None or screen.busy:
+            return
+        new_id = screen.engine.fork(widget.message_id)
+        if new_id is None:
+            screen.notify(
+                "Only a saved conversation can be forked.", severity="warning", markup=False
+            )
+            return
+        await screen.open_conversation(new_id)
+        screen.sidebar.reload_if_open()
+        screen.notify(f"Forked into a new conversation ({new_id}).", markup=False)
+
+    def leave(self) -> None:
+        self.screen.prompt.focus()
