@@ -100,23 +100,21 @@ class Branches:
             if widget is not None and not self.screen.busy:
                 self.screen.notify("Only your own messages can be edited.", markup=False)
             return
-        self.start_editing(widget.message_id, widget.text)
+        self.start_editing(widget.message_id, widget.text, picked=True)
 
-    def start_editing(self, message_id: int | None, text: str) -> None:
+    def start_editing(self, message_id: int | None, text: str, *, picked: bool = False) -> None:
+        """`picked`: chosen with `e` (esc gives up, emptying the prompt does not), not ↑."""
         prompt = self.screen.prompt
         prompt.recall(text)
         self.editing = message_id
-        last = self._last_user_id()
-        prompt.set_editing_last(True, earlier=message_id is not None and message_id != last)
+        prompt.set_editing_last(True, earlier=picked)
         prompt.focus()
-
-    def _last_user_id(self) -> int | None:
-        last = next((m for m in reversed(self.screen.engine.path()) if m.role == "user"), None)
-        return None if last is None else last.id
+        self.screen.refresh_bindings()
 
     def stop_editing(self) -> None:
         self.editing = None
         self.screen.prompt.set_editing_last(False)
+        self.screen.refresh_bindings()
 
     async def flip(self, step: int) -> None:
         """`[` / `]`: the previous / next alternative at the focused message's place; the view
@@ -128,8 +126,11 @@ class Branches:
         other = screen.engine.flip(widget.message_id, step)
         if other is None:
             n, of = screen.engine.tree.position(widget.message_id)
-            where = "first" if step < 0 else "last"
-            screen.notify(f"This is the {where} alternative ({n} of {of}).", markup=False)
+            if of < 2:
+                said = "This message has no alternatives (e edits a question, ctrl+r regenerates)."
+            else:
+                said = f"This is the {'first' if step < 0 else 'last'} alternative ({n} of {of})."
+            screen.notify(said, markup=False)
             return
         await self.show_from(widget, other)
 

@@ -50,6 +50,7 @@ from tensorx_tui.ui.sidebar import ConversationSidebar
 from tensorx_tui.ui.status_line import StatusLine
 from tensorx_tui.ui.transcript import AssistantMessage, UserMessage
 from tensorx_tui.ui.transcript.notice import start_notices
+from tensorx_tui.ui.transcript.selectable import TypedAway
 
 if TYPE_CHECKING:
     from tensorx_tui.core.endpoint import Endpoint
@@ -192,7 +193,7 @@ class ChatScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel":
-            return self.streaming or self.tools_running
+            return self.streaming or self.tools_running or self.prompt.editing_earlier
         if action == "regenerate":
             return not self.busy and self.engine.can_regenerate()
         if action == "answer_tools":
@@ -315,6 +316,10 @@ class ChatScreen(Screen[None]):
         """Esc: cancel the running tool calls (the reply goes on without them), else the reply."""
         if self.tools_running and self.relay is not None and self.relay.cancel_running():
             return
+        if not self.busy and self.prompt.editing_earlier:
+            self.branches.stop_editing()  # editing an earlier question: given up
+            self.prompt.clear()
+            return
         self._cancel_replies()
 
     def _cancel_replies(self) -> None:
@@ -326,6 +331,9 @@ class ChatScreen(Screen[None]):
     async def action_regenerate(self) -> None:
         if self.busy or not self.engine.regenerate():
             return
+        self.branches.stop_editing()
+        if self.branches.focused() is not None:
+            self.prompt.focus()  # the focused message may be the reply that makes way
         await self.remove_widgets_after(self.last_user_widget)
         self.conversation.follow_bottom()
         self.run_reply()
@@ -419,6 +427,12 @@ class ChatScreen(Screen[None]):
         await self.saved.open(conv_id, message_id)
 
     # -- the conversation tree (branches.py) -------------------------------------------------
+
+    @on(TypedAway)
+    def typed_away(self, event: TypedAway) -> None:
+        event.stop()
+        self.prompt.focus()
+        self.prompt.insert(event.character)
 
     def action_select_message(self, step: int) -> None:
         self.branches.select(step)

@@ -17,10 +17,10 @@ from textual.widgets import Footer
 # here (send, cancel, quit, answer tools) always stay.
 DROP_ORDER = (
     "show_tools",
-    "select_message",
     "export",
     "edit_params",
     "copy_reply",
+    "select_message",
     "pick_model",
     "toggle_sidebar",
     "new_conversation",

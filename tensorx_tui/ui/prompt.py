@@ -74,19 +74,25 @@ class PromptInput(TextArea):
     """A question was brought back to edit (↑, or `e` on an earlier one): sending makes a new
     branch there (chat_screen.send_prompt)."""
 
+    editing_earlier = False
+    """The question was picked to edit (`e`), not recalled with ↑: emptying the prompt does not
+    end the edit (one often clears it to type the question anew); esc does
+    (chat_screen.action_cancel)."""
+
     def set_editing_last(self, editing: bool, *, earlier: bool = False) -> None:
         self.editing_last = editing
+        self.editing_earlier = editing and earlier
         if not editing:
             self.border_title = None
         elif earlier:
-            self.border_title = "editing an earlier message: Enter sends a new branch from it"
+            self.border_title = "editing a message: Enter sends a new branch from it · esc cancels"
         else:
             self.border_title = (
                 "editing the last message: Enter replaces it · clear the prompt to cancel"
             )
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if self.editing_last and not self.text:
+        if self.editing_last and not self.editing_earlier and not self.text:
             self.set_editing_last(False)  # cleared: a new message, not an edit
 
     def recall(self, text: str) -> None:

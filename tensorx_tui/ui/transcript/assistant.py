@@ -47,7 +47,11 @@ from tensorx_tui.ui.transcript.panels import (
 )
 from tensorx_tui.ui.transcript.reasoning_view import ReasoningView
 from tensorx_tui.ui.transcript.reply_progress import ReplyProgress
-from tensorx_tui.ui.transcript.selectable import MESSAGE_BINDINGS, position_mark
+from tensorx_tui.ui.transcript.selectable import (
+    MESSAGE_BINDINGS,
+    SelectableMessage,
+    position_mark,
+)
 from tensorx_tui.ui.transcript.tool_call_view import ToolCallView
 
 FLUSHES_PER_SECOND = 8
@@ -67,7 +71,7 @@ class _ToolCallDraft:
         self.dirty = True
 
 
-class AssistantMessage(Widget, can_focus=True):
+class AssistantMessage(SelectableMessage, Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = MESSAGE_BINDINGS
     virtual_size = virtual_size_without_relayout()  # see layout_cache.py
     DEFAULT_CSS = """

@@ -9,10 +9,14 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tensorx_tui.core.sanitize import safe_terminal_text as safe_text
-from tensorx_tui.ui.transcript.selectable import MESSAGE_BINDINGS, position_mark
+from tensorx_tui.ui.transcript.selectable import (
+    MESSAGE_BINDINGS,
+    SelectableMessage,
+    position_mark,
+)
 
 
-class UserMessage(Static, can_focus=True):
+class UserMessage(SelectableMessage, Static, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = MESSAGE_BINDINGS
     DEFAULT_CSS = """
     UserMessage {
