@@ -206,9 +206,7 @@ class ChatScreen(Screen[None]):
     def set_streaming(self, streaming: bool) -> None:
         self.streaming = streaming
         self.refresh_bindings()
-        # perf: a steady cursor while a reply streams (each blink repainted the prompt, two
-        # frames a second: ~0.9 % of a core at 30 tok/s); it blinks again when the reply ends.
-        self.prompt.cursor_blink = not streaming
+        self.prompt.hold_cursor_steady(streaming)
 
     def set_tools_running(self, count: int) -> None:
         if self.tools_running != bool(count):
