@@ -5,9 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import TextArea
+
+BLINK_SECONDS = 10.0
+"""The cursor blinks this long after the last key, then stays lit (as GNOME Terminal's blink
+timeout does): each blink is a frame, and an app nobody is typing into should draw nothing."""
 
 PLACEHOLDER = "Message…   enter sends · ctrl+j newline · ↑ recalls the last message"
 
@@ -47,6 +53,36 @@ class PromptInput(TextArea):
         super().__init__(
             id=id, soft_wrap=True, tab_behavior="focus", compact=True, placeholder=placeholder
         )
+
+    _held_steady = False  # by the screen, while a reply streams
+    _blink_end: Timer | None = None
+
+    def hold_cursor_steady(self, steady: bool) -> None:
+        """A steady cursor while a reply streams (each blink repainted the prompt, two frames a
+        second on top of the reply's); blinking again, for a while, when it ends."""
+        self._held_steady = steady
+        self._wake_cursor()
+
+    def _wake_cursor(self) -> None:
+        if self._blink_end is not None:
+            self._blink_end.stop()
+            self._blink_end = None
+        self.cursor_blink = not self._held_steady
+        if not self._held_steady:
+            self._blink_end = self.set_timer(BLINK_SECONDS, self._rest_cursor)
+
+    def _rest_cursor(self) -> None:
+        self._blink_end = None
+        self.cursor_blink = False
+
+    def on_mount(self) -> None:
+        self._wake_cursor()
+
+    def on_key(self, event: events.Key) -> None:
+        self._wake_cursor()  # not handled here: TextArea's own handler still gets the key
+
+    def on_paste(self, event: events.Paste) -> None:
+        self._wake_cursor()
 
     def action_submit(self) -> None:
         # A priority binding runs as soon as the app reads Enter, while keys typed just before it

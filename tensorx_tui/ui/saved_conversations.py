@@ -39,10 +39,10 @@ class SavedConversations:
         self.screen.notify(one_line(text, 300), severity="error", markup=False)
 
     async def open_asked(self, conv_id: ConversationId, message_id: int | None = None) -> None:
-        """Picked in the sidebar: opened, after asking when a reply is streaming. A search hit
-        opens on the branch of the message it found."""
+        """Picked in the sidebar: opened, after asking when a reply streams or tools run. A
+        search hit opens on the branch of the message it found."""
         screen = self.screen
-        if screen.streaming and conv_id != screen.engine.conv_id:
+        if screen.unfinished_work is not None and conv_id != screen.engine.conv_id:
 
             async def open_it() -> None:
                 await screen.open_conversation(conv_id, message_id)
