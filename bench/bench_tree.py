@@ -13,9 +13,10 @@
     first message... see `switch_conversation`), in the real app under `run_test` at 80x24:
     a message at the branch point is picked and the alternative shown, timed from the call to
     the next frame (the flip removes the old branch's widgets and mounts the new one's). Two
-    places: the last reply (a regenerated reply, one message below) and the middle (100 below,
-    of which the view mounts what it shows). Also the headless part alone (the engine's flip,
-    saved to the store).
+    places: the last reply (a regenerated reply, one message below) and the middle (about 100
+    below: the first 6 are mounted at once, the rest in the background; the time until that is
+    done too). Also the headless part alone (the engine's flip, saved to the store), and what
+    `pilot.pause()` costs with nothing to do (part of every figure).
 """
 
 from __future__ import annotations
@@ -200,9 +201,13 @@ async def bench_switch(runs: int) -> None:
                 await screen.open_conversation(conv_id)
                 await pilot.pause()
                 results: dict[str, list[float]] = {"last reply": [], "middle": []}
+                whole: list[float] = []
+                returned: list[float] = []
 
                 async def flip_at(index: int) -> float:
                     """Pick the message at `index` of the shown branch; show its alternative."""
+                    await screen.branches.settle()
+                    await pilot.pause()
                     place = screen.engine.path()[index]
                     assert place.id is not None
                     widget: Widget | None = screen.branches.widget_of(place.id)
@@ -212,9 +217,20 @@ async def bench_switch(runs: int) -> None:
                     step = 1 if tree.sibling(place.id, 1) else -1
                     start = time.perf_counter()
                     await screen.branches.flip(step)
-                    await pilot.pause()  # the next frame
-                    return time.perf_counter() - start
+                    returned.append(time.perf_counter() - start)
+                    await pilot.pause()  # the next frame (and, for the middle, the rest)
+                    shown = time.perf_counter() - start
+                    await screen.branches.settle()  # the rest of a long branch, mounted after
+                    await pilot.pause()
+                    whole.append(time.perf_counter() - start)
+                    return shown
 
+                idles = []
+                for _ in range(runs):
+                    start = time.perf_counter()
+                    await pilot.pause()
+                    idles.append(time.perf_counter() - start)
+                idle = statistics.median(idles)
                 for _ in range(runs):
                     results["last reply"].append(await flip_at(-1))
                     results["middle"].append(await flip_at(2))  # to the first branch
@@ -229,7 +245,13 @@ async def bench_switch(runs: int) -> None:
             server.stop()
     print(f"(b) switch branch, 200 messages, app at 80x24 (median of {runs})")
     for label, times in results.items():
-        print(f"    at the {label:10}:        {statistics.median(times) * 1000:7.1f} ms")
+        print(f"    at the {label:10}, + a frame: {statistics.median(times) * 1000:7.1f} ms")
+    last = returned[0::3]
+    middle = returned[1::3] + returned[2::3]
+    print(f"    flip() returned, last reply: {statistics.median(last) * 1000:7.1f} ms")
+    print(f"    flip() returned, middle:     {statistics.median(middle) * 1000:7.1f} ms")
+    print(f"    (the middle's whole branch mounted: {max(whole) * 1000:.0f} ms at most)")
+    print(f"    a frame with nothing to do:  {idle * 1000:7.1f} ms (pilot.pause alone)")
     print(f"    headless (engine + store):   {headless * 1000:7.2f} ms")
 
 

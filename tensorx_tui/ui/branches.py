@@ -9,17 +9,21 @@ forks, esc goes back to the prompt.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+from typing import TYPE_CHECKING, Final
 
 from textual.widget import Widget
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tensorx_tui.ui.transcript import AssistantMessage, ToolResultMessage, UserMessage
+from tensorx_tui.ui.transcript.selectable import mark_message
 from tensorx_tui.ui.transcript.tool_run import ToolRunMessage
 
 if TYPE_CHECKING:
     from tensorx_tui.ui.chat_screen import ChatScreen
 
 Selectable = UserMessage | AssistantMessage
+SHOWN_AT_ONCE: Final = 6  # messages of a branch shown mounted at once (more than a screen holds)
 _ROLE_OF: dict[type[Widget], str] = {
     UserMessage: "user",
     AssistantMessage: "assistant",
@@ -36,6 +40,7 @@ class Branches:
     def __init__(self, screen: ChatScreen) -> None:
         self.screen = screen
         self.editing: int | None = None  # the question being edited (its message id)
+        self._rest: Worker[None] | None = None  # mounting the rest of a branch shown
 
     # -- keeping the widgets in step with the tree --------------------------------------------
 
@@ -53,9 +58,7 @@ class Branches:
         for widget, message in zip(reversed(widgets), reversed(path), strict=False):
             if _role(widget) != message.role or message.id is None:
                 break  # a reply still streaming, or a mismatch: leave the rest unmarked
-            widget.message_id = message.id  # type: ignore[attr-defined]
-            if isinstance(widget, UserMessage | AssistantMessage):
-                widget.show_position(engine.tree.position(message.id))
+            mark_message(widget, message.id, engine.tree.position(message.id))
 
     def widget_of(self, message_id: int) -> Widget | None:
         return next(
@@ -123,6 +126,7 @@ class Branches:
         widget = self.focused()
         if widget is None or widget.message_id is None or screen.busy:
             return
+        await self.settle()
         other = screen.engine.flip(widget.message_id, step)
         if other is None:
             n, of = screen.engine.tree.position(widget.message_id)
@@ -135,22 +139,39 @@ class Branches:
         await self.show_from(widget, other)
 
     async def show_from(self, widget: Widget, message_id: int) -> None:
-        """Replace `widget` and what follows it by the active branch from `message_id` on."""
+        """Replace `widget` and what follows it by the active branch from `message_id` on.
+
+        What a screen can show is mounted at once; the rest of a long branch after it, in the
+        background (a finished reply costs ~10-15 ms to mount: a hundred would hold the screen
+        for a second or more). Whatever changes the view next waits for it (`settle`)."""
         screen = self.screen
         path = screen.engine.path()
         start = next(i for i, m in enumerate(path) if m.id == message_id)
+        first, rest = path[start : start + SHOWN_AT_ONCE], path[start + SHOWN_AT_ONCE :]
         # perf: one layout for the whole change (each full layout of a long conversation costs
         # tens of milliseconds: removing, mounting and focusing would each ask for one).
         with screen.app.batch_update():
             await screen.conversation.remove_after(widget, including=True)
             screen.last_reply_widget = None
-            await screen.saved.show_messages(path[start:], path)
-            self.sync()
+            await screen.saved.show_messages(first, path)
             shown = self.widget_of(message_id)
             if shown is not None:
                 shown.focus(scroll_visible=False)
         if shown is not None:
             shown.scroll_visible(animate=False)
+        if rest:
+            # A worker: Textual cancels it if the screen goes first.
+            self._rest = screen.run_worker(
+                screen.saved.show_messages(rest, path), group="branch-rest", exit_on_error=False
+            )
+
+    async def settle(self) -> None:
+        """Wait until the rest of a branch just shown is mounted (before the view changes)."""
+        rest, self._rest = self._rest, None
+        if rest is not None:
+            # Cancelled with the screen; a failure is reported by on_worker_state_changed.
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await rest.wait()
 
     async def fork(self) -> None:
         """`f`: a new conversation with the branch up to the focused message, opened."""
@@ -158,6 +179,7 @@ class Branches:
         widget = self.focused()
         if widget is None or widget.message_id is None or screen.busy:
             return
+        await self.settle()
         new_id = screen.engine.fork(widget.message_id)
         if new_id is None:
             screen.notify(

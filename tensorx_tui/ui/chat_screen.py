@@ -242,6 +242,7 @@ class ChatScreen(Screen[None]):
         if self.busy:
             self.notify("A reply is still streaming: esc cancels it.", markup=False)
             return
+        await self.branches.settle()  # a branch just shown is whole before it goes on
         # perf: nothing is laid out or painted for 50 ms, so the request is on the wire before
         # the new messages are drawn (a layout between the steps of connecting delayed it).
         self.app.delay_update(REQUEST_FIRST_S)
@@ -306,7 +307,7 @@ class ChatScreen(Screen[None]):
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # A bug in the reply path must not pass silently (exit_on_error=False keeps the app up).
-        if event.worker.group == "reply" and event.state == WorkerState.ERROR:
+        if event.worker.group in ("reply", "branch-rest") and event.state == WorkerState.ERROR:
             self.status.set_state("error")
             await self.conversation.add_notice(
                 f"Internal error while handling the reply: {event.worker.error!r}",
@@ -337,6 +338,7 @@ class ChatScreen(Screen[None]):
                 worker.cancel()
 
     async def action_regenerate(self) -> None:
+        await self.branches.settle()
         if self.busy or not self.engine.regenerate():
             return
         self.branches.stop_editing()
@@ -375,6 +377,7 @@ class ChatScreen(Screen[None]):
         await self.new_conversation()
 
     async def new_conversation(self) -> None:
+        await self.branches.settle()
         await self.stop_reply()
         self.engine.new()
         self.offered_tools.reset()  # switched off "for this conversation"
@@ -432,6 +435,7 @@ class ChatScreen(Screen[None]):
         self, conv_id: ConversationId, message_id: int | None = None
     ) -> None:
         self.branches.stop_editing()
+        await self.branches.settle()
         await self.saved.open(conv_id, message_id)
 
     # -- the conversation tree (branches.py) -------------------------------------------------

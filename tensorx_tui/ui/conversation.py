@@ -174,18 +174,25 @@ class ConversationView(VerticalScroll):
 
     async def remove_after(self, widget: Widget | None, *, including: bool = False) -> None:
         """Remove every message shown after `widget` (and it too, `including`); messages sit in
-        groups. Nothing happens when `widget` is no longer in the conversation."""
-        later: list[Widget] = [widget] if including and widget is not None else []
+        groups. Nothing happens when `widget` is no longer in the conversation.
+
+        perf: one removal per container (a branch switch may drop a hundred messages: one
+        removal each cost ~3 ms)."""
+        removals: list[tuple[Widget, list[Widget]]] = []
         node = widget
         while node is not None and node is not self:
             parent = node.parent
             if not isinstance(parent, Widget):
                 return
             siblings = list(parent.children)
-            later += siblings[siblings.index(node) + 1 :]
+            start = siblings.index(node) + (0 if including and node is widget else 1)
+            if siblings[start:]:
+                removals.append((parent, siblings[start:]))
             node = parent
-        for stale in later:
-            await stale.remove()
+        if node is None:
+            return
+        for parent, stale in removals:
+            await parent.remove_children(stale)
 
     async def clear_messages(self) -> None:
         self._last = None

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual.widget import Widget
+
 from tensorx_tui.core.reply import ToolCall
 from tensorx_tui.core.sanitize import one_line
 from tensorx_tui.store.db import StoreError
 from tensorx_tui.store.records import Conversation, ConversationId, StoredMessage
 from tensorx_tui.store.transcripts import ExportFormat, export_to_file
 from tensorx_tui.ui.modals.rename import RenameModal
+from tensorx_tui.ui.transcript.selectable import mark_message
 from tensorx_tui.ui.transcript.tool_run import RunOutcome, ToolRunMessage, call_label
 
 if TYPE_CHECKING:
@@ -115,12 +118,14 @@ class SavedConversations:
         screen = self.screen
         view = screen.conversation
         calls: dict[str, ToolCall] = {c.id: c for m in path for c in m.tool_calls if c.id}
+        tree = screen.engine.tree
         for message in messages:
+            widget: Widget | None = None
             if message.role == "user":
-                screen.last_user_widget = await view.add_user(message.content)
+                widget = screen.last_user_widget = await view.add_user(message.content)
             elif message.role == "assistant":
                 reply = message.to_reply()
-                screen.last_reply_widget = await view.add_finished_assistant(reply)
+                widget = screen.last_reply_widget = await view.add_finished_assistant(reply)
                 screen.last_reply = reply
             elif message.role == "tool":
                 call = calls.get(message.tool_call_id or "") or ToolCall(
@@ -128,9 +133,11 @@ class SavedConversations:
                 )
                 meta = message.tool_meta
                 if meta:  # an MCP call: shown with how it ran
-                    await view.add_tool_run(saved_tool_run(call, message.content, meta))
+                    widget = await view.add_tool_run(saved_tool_run(call, message.content, meta))
                 else:
-                    await view.add_tool_result(call, message.content)
+                    widget = await view.add_tool_result(call, message.content)
+            if message.id is not None and message.id in tree:
+                mark_message(widget, message.id, tree.position(message.id))
 
     def rename(self) -> None:
         screen = self.screen

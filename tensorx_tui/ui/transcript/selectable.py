@@ -10,6 +10,7 @@ from typing import Final
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.widget import Widget
 
 MESSAGE_BINDINGS: Final[list[BindingType]] = [
     Binding("up", "screen.select_message(-1)", "Previous", show=False),
@@ -22,6 +23,16 @@ MESSAGE_BINDINGS: Final[list[BindingType]] = [
 ]
 
 SELECTED_CSS: Final = "background: $boost; border-left: thick $accent;"
+
+
+def mark_message(widget: Widget | None, message_id: int, position: tuple[int, int]) -> None:
+    """Tell a shown message which saved one it is, and where it stands among alternatives."""
+    if widget is None:
+        return
+    widget.message_id = message_id  # type: ignore[attr-defined]
+    show = getattr(widget, "show_position", None)
+    if show is not None:
+        show(position)
 
 
 def position_mark(position: tuple[int, int] | None) -> str:
