@@ -187,3 +187,32 @@ async def test_a_search_hit_opens_on_its_branch(demo_server: DemoServer, tmp_pat
 
 def reply(text: str) -> StoredMessage:
     return StoredMessage.from_reply(Reply(content=text, state=ReplyState.COMPLETE, model="demo"))
+
+
+async def test_a_long_branch_is_shown_whole_after_a_switch(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    with Store.open(tmp_path) as store:
+        conv = store.create_conversation(model="demo")
+        store.add_user_message(conv, "start")
+        first = store.add_message(conv, reply("a0"))
+        for n in range(15):  # the long branch: 30 messages after the question
+            store.add_user_message(conv, f"long {n}")
+            store.add_message(conv, reply(f"long answer {n}"))
+        store.add_user_message(conv, "short", parent=first)  # the active one
+        store.add_message(conv, reply("short answer"))
+    app = tree_app(demo_server, tmp_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("ctrl+b", "enter")
+        await wait_for(lambda: [q.text for q in questions(app)] == ["start", "short"])
+        await pilot.press("ctrl+b", "ctrl+up", "up")
+        assert app.focused is questions(app)[1]
+        await pilot.press("left_square_bracket")
+        await chat(app).branches.settle()
+        assert [q.text for q in questions(app)] == ["start"] + [f"long {n}" for n in range(15)]
+        assert [r.reply_text for r in replies(app)][-1] == "long answer 14"
+        # Every shown message knows its saved message: the view is the branch, in order.
+        shown = [getattr(w, "message_id", None) for w in chat(app).branches.message_widgets()]
+        assert shown == [m.id for m in chat(app).engine.path()]
+        await ask(pilot, app, "more")
+        assert sent_users(demo_server)[-2:] == ["long 14", "more"]
