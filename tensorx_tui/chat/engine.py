@@ -30,6 +30,7 @@ with its text, then the CancelledError goes on.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from tensorx_tui.chat.events import ReplyFinished, SaveFailed, TurnStarted
@@ -135,7 +136,12 @@ class ChatEngine:
         settings `continued_settings` gives (the same rule for the UI and `ask -c`)."""
         self.state.clear()
         self._apply(continued_settings(saved.meta, self.base_url, self.defaults, overrides))
-        self.tree = saved.tree() if all(m.id is not None for m in saved.messages) else MessageTree()
+        if all(m.id is not None for m in saved.messages):
+            self.tree = saved.tree()
+        else:  # built in memory, never saved: one line, in order
+            self.tree = MessageTree()
+            for message in saved.messages:
+                self._grow(replace(message), None)
         self._follow_tree()
         self.log.switch(saved.id)
         meta = saved.meta

@@ -1,7 +1,7 @@
 """The conversation being chatted, in memory: OpenAI-format messages plus its own settings.
 
-Pure Python (no Textual) so the rules are unit-tested: what is sent, what regenerate drops, which
-tool calls still wait for a result.
+Pure Python (no Textual) so the rules are unit-tested: what is sent, which tool calls still wait
+for a result. Another branch followed (the engine's tree) replaces the history whole.
 """
 
 from __future__ import annotations

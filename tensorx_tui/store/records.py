@@ -220,10 +220,6 @@ class Conversation:
             return list(self.messages)
         return self.tree().path()
 
-    @property
-    def has_branches(self) -> bool:
-        return len(self.path()) != len(self.messages)
-
     def to_openai_messages(
         self, *, with_system: bool = False, reasoning_with_tool_calls: bool = True
     ) -> list[dict[str, Any]]:
