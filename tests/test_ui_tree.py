@@ -216,3 +216,22 @@ async def test_a_long_branch_is_shown_whole_after_a_switch(
         assert shown == [m.id for m in chat(app).engine.path()]
         await ask(pilot, app, "more")
         assert sent_users(demo_server)[-2:] == ["long 14", "more"]
+
+
+async def test_keys_typed_fast_after_e_are_text_not_commands(
+    demo_server: DemoServer, tmp_path: Path
+) -> None:
+    # A terminal can deliver a burst of keys before the focus has moved to the prompt: e, f, [
+    # and ] that reach the message while its edit is open are letters of the new question.
+    app = tree_app(demo_server, tmp_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await ask(pilot, app, "hello")
+        await pilot.press("ctrl+up", "up", "e")
+        screen = chat(app)
+        screen.prompt.clear()
+        questions(app)[0].focus()  # as if the burst came before the focus moved
+        await pilot.press(*"fee[]")
+        assert screen.prompt.text == "fee[]"
+        assert screen.prompt.editing_last and screen.engine.conv_id is not None
+    with Store.open(tmp_path) as store:
+        assert store.count_conversations() == 1  # no fork

@@ -96,8 +96,20 @@ class Branches:
 
     # -- what the keys do ---------------------------------------------------------------------
 
+    def _typed_through(self, character: str) -> bool:
+        """Keys typed fast after `e` can reach the message before the focus has moved to the
+        prompt: while an edit is open, a message's letter keys are text for it."""
+        prompt = self.screen.prompt
+        if self.editing is None or not prompt.editing_last:
+            return False
+        prompt.focus()
+        prompt.insert(character)
+        return True
+
     def edit(self) -> None:
         """`e` on a question: it goes into the prompt; sending it makes a new branch there."""
+        if self._typed_through("e"):
+            return
         widget = self.focused()
         if not isinstance(widget, UserMessage) or self.screen.busy:
             if widget is not None and not self.screen.busy:
@@ -122,6 +134,8 @@ class Branches:
     async def flip(self, step: int) -> None:
         """`[` / `]`: the previous / next alternative at the focused message's place; the view
         below follows that branch."""
+        if self._typed_through("[" if step < 0 else "]"):
+            return
         screen = self.screen
         widget = self.focused()
         if widget is None or widget.message_id is None or screen.busy:
@@ -175,6 +189,8 @@ class Branches:
 
     async def fork(self) -> None:
         """`f`: a new conversation with the branch up to the focused message, opened."""
+        if self._typed_through("f"):
+            return
         screen = self.screen
         widget = self.focused()
         if widget is None or widget.message_id is None or screen.busy:
@@ -191,4 +207,10 @@ class Branches:
         screen.notify(f"Forked into a new conversation ({new_id}).", markup=False)
 
     def leave(self) -> None:
-        self.screen.prompt.focus()
+        """esc on a picked message: what esc does elsewhere first (cancel a streaming reply or
+        running tools), else back to the prompt."""
+        screen = self.screen
+        if screen.streaming or screen.tools_running:
+            screen.action_cancel()
+            return
+        screen.prompt.focus()
