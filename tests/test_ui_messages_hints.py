@@ -48,7 +48,7 @@ def test_usage_and_timing_texts() -> None:
     assert (
         usage_text(usage, 5000) == "prompt 1,200 · completion 30 · total 1,230 · conversation 5,000"
     )
-    assert usage_text(None, 0) == "usage n/a · conversation 0"
+    assert usage_text(None, 0) == "usage n/a"  # nothing counted: no "conversation 0"
     reply = Reply(usage=usage, timings=Timings(request_sent=1.0, first_token=1.5, last_token=3.5))
     assert timing_text(reply) == "TTFT 0.50 s · 15.0 tok/s"
     assert timing_text(Reply()) == ""

@@ -40,7 +40,10 @@ class ConfirmModal(ModalScreen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.set_focus(self.query_one("#no", Button))
+        # Not query_one: a key that answered the dialog while it mounted may have dismissed it
+        # already (its buttons gone), and that must not be an error.
+        for cancel in self.query("#no").results(Button):
+            self.set_focus(cancel)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

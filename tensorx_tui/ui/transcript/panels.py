@@ -38,9 +38,10 @@ def usage_text(
 ) -> str:
     """ "prompt 1,200 · completion 30 · total 1,230 · 1,000 cached · conversation 5,000";
     `short` drops the total (the sum of the two before it) and the details, and names the rest
-    tersely: "in 1,200 · out 30 · conv 5,000". A None conversation total is left out."""
+    tersely: "in 1,200 · out 30 · conv 5,000". A None conversation total is left out, and so is
+    0 (nothing counted yet: "conversation 0" under a reply with no usage read as a fact)."""
     conversation = ("conv " if short else "conversation ") + f"{conversation_total or 0:,}"
-    tail = [] if conversation_total is None else [conversation]
+    tail = [conversation] if conversation_total else []
     return " · ".join([*(token_counts(usage, short=short) or ["usage n/a"]), *tail])
 
 
