@@ -20,7 +20,7 @@ with its text, then the CancelledError goes on.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
 
 from tensorx_tui.chat.events import ReplyFinished, SaveFailed, TurnStarted
@@ -28,6 +28,7 @@ from tensorx_tui.chat.pricing import Pricing
 from tensorx_tui.chat.saving import ConversationLog, NewConversation
 from tensorx_tui.chat.settings import NO_OVERRIDES, Overrides, TurnSettings, continued_settings
 from tensorx_tui.chat.state import SKIPPED_TOOL_RESULT, ConversationState
+from tensorx_tui.core.attachments import Attachment
 from tensorx_tui.core.events import StreamEvent
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
 from tensorx_tui.core.request import ChatRequest
@@ -168,15 +169,18 @@ class ChatEngine:
 
     # -- what the user does -------------------------------------------------------------------
 
-    def add_user(self, text: str) -> None:
+    def add_user(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
         """The user's message, committed before the request is sent (the conversation is created
-        at its first message). Tool calls still waiting are answered as skipped first."""
+        at its first message). Tool calls still waiting are answered as skipped first.
+        `attachments` (core/attachments.py) are saved with it and sent as content parts."""
         self.skip_pending_tool_calls()
-        self.state.add_user(text)
+        self.state.add_user(text, attachments)
         self.save_settings()
         model, system, params = self.settings.saved_form()
         created = self.log.conv_id is None
-        self.log.add_user(text, NewConversation(self.profile, self.base_url, model, system, params))
+        self.log.add_user(
+            text, NewConversation(self.profile, self.base_url, model, system, params), attachments
+        )
         if created and self.log.conv_id is not None:
             self._saved_settings = (model, system, params)
 
@@ -186,10 +190,11 @@ class ChatEngine:
     def edit_last(self, text: str) -> bool:
         """Edit-and-resend: the last question and its replies are replaced by `text` in what is
         sent; the store keeps them, marked superseded. False when there is no question yet."""
+        attachments = self.state.last_user_attachments()  # an edit keeps what was attached
         if not self.state.drop_last_exchange():
             return False
         self.log.supersede_last_exchange()
-        self.add_user(text)
+        self.add_user(text, attachments)
         return True
 
     def can_regenerate(self) -> bool:

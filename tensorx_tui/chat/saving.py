@@ -22,11 +22,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from tensorx_tui.core.attachments import Attachment
 from tensorx_tui.core.reply import Reply
 from tensorx_tui.store.conversations import KEEP, Store, _Keep
 from tensorx_tui.store.db import StoreError
@@ -93,7 +94,9 @@ class ConversationLog:
         self.failed = False
         self.recorder = None
 
-    def add_user(self, text: str, new: NewConversation) -> None:
+    def add_user(
+        self, text: str, new: NewConversation, attachments: Sequence[Attachment] = ()
+    ) -> None:
         """Commit the user's message (call it before the request is sent)."""
         if not self.saving or self.store is None:
             return
@@ -106,7 +109,7 @@ class ConversationLog:
                     system=new.system,
                     params=new.params,
                 )
-            self.store.add_user_message(self.conv_id, text)
+            self.store.add_user_message(self.conv_id, text, attachments)
         except StoreError as exc:
             self._fail("the conversation is not saved", exc)
 

@@ -15,15 +15,17 @@ import json
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
+from tensorx_tui.core.attachments import Attachment
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
 from tensorx_tui.core.secret import redact_url
+from tensorx_tui.store import attachments as stored_attachments
 from tensorx_tui.store import db
 from tensorx_tui.store.db import StoreError, format_time, now_text, parse_time
 from tensorx_tui.store.records import (
@@ -388,6 +390,7 @@ class Store:
         """Delete a conversation and all its messages. False when there was no such conversation."""
         with self._write() as conn:
             cur = conn.execute("DELETE FROM conversations WHERE id = ?", (conv_id,))
+            stored_attachments.forget_unused(conn)
             return cur.rowcount > 0
 
     # -- messages ---------------------------------------------------------------------------------
@@ -402,6 +405,8 @@ class Store:
                 "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE conversation_pk = ?", (pk,)
             ).fetchone()
             cur = conn.execute(_INSERT_MESSAGE_SQL, _message_values(pk, seq, message))
+            assert cur.lastrowid is not None
+            stored_attachments.link(conn, cur.lastrowid, message.attachments)
             conn.execute(
                 "UPDATE conversations SET updated_at = max(updated_at, ?) WHERE pk = ?",
                 (created, pk),
@@ -409,13 +414,16 @@ class Store:
             if message.role == "user":
                 conn.execute(
                     "UPDATE conversations SET title = ? WHERE pk = ? AND title = ''",
-                    (clean_title(message.content), pk),
+                    (clean_title(message.content or _names(message.attachments)), pk),
                 )
-            assert cur.lastrowid is not None
             return cur.lastrowid
 
-    def add_user_message(self, conv_id: ConversationId, text: str) -> int:
-        return self.add_message(conv_id, StoredMessage(role="user", content=text))
+    def add_user_message(
+        self, conv_id: ConversationId, text: str, attached: Sequence[Attachment] = ()
+    ) -> int:
+        return self.add_message(
+            conv_id, StoredMessage(role="user", content=text, attachments=tuple(attached))
+        )
 
     def add_tool_result(
         self,
@@ -577,7 +585,14 @@ class Store:
                 system=row[8],
                 params=json.loads(row[9]),
             )
-            return Conversation(meta=meta, messages=[_message(r) for r in rows])
+            messages = [_message(r) for r in rows]
+            found = stored_attachments.load(
+                conn, [m.id for m in messages if m.role == "user" and m.id]
+            )
+            for message in messages:
+                if message.id in found:
+                    message.attachments = tuple(found[message.id])
+            return Conversation(meta=meta, messages=messages)
 
     def search(self, query: str, limit: int = 100) -> list[SearchHit]:
         """Conversations whose title or a message (content or reasoning) matches, newest first,
@@ -667,4 +682,15 @@ class Store:
                 _INSERT_MESSAGE_SQL,
                 [_message_values(pk, seq, m) for seq, m in enumerate(conversation.messages, 1)],
             )
+            for seq, message in enumerate(conversation.messages, 1):
+                if message.attachments:
+                    (message_id,) = conn.execute(
+                        "SELECT id FROM messages WHERE conversation_pk = ? AND seq = ?", (pk, seq)
+                    ).fetchone()
+                    stored_attachments.link(conn, message_id, message.attachments)
         return conv_id
+
+
+def _names(attached: Sequence[Attachment]) -> str:
+    """A title for a first message that is only attachments."""
+    return ", ".join(a.name for a in attached)
