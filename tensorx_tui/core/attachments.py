@@ -95,13 +95,18 @@ def read_attachment(path: Path | str, limits: Limits = Limits()) -> Attachment:
         raise AttachmentError(f"{shown}: is a directory (attach the files in it one by one)")
     if not stat.S_ISREG(info.st_mode):
         raise AttachmentError(f"{shown}: not a regular file")
-    # Read no more than the larger limit allows: the size may change between stat and read.
-    most = max(limits.image, limits.text)
-    if info.st_size > most:
-        raise AttachmentError(f"{shown}: {human_size(info.st_size)} is over the limit")
     try:
         with open(path, "rb") as handle:
-            data = handle.read(most + 1)
+            # The first bytes say which limit applies: a 1 GB log is refused before it is read.
+            head = handle.read(16)
+            image = sniff_image(head) is not None
+            limit = limits.image if image else limits.text
+            if info.st_size > limit:
+                raise AttachmentError(_over(shown, info.st_size, limit, image))
+            # Never more than the limit, even if the file grows while it is read; read again
+            # from the start rather than join `head` on (that would copy the whole file).
+            handle.seek(0)
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise AttachmentError(f"{shown}: cannot read it ({exc.strerror or exc})") from None
     return attachment_from_bytes(os.path.basename(path) or str(path), data, limits, shown=shown)
@@ -117,26 +122,25 @@ def attachment_from_bytes(
     kind = sniff_image(data[:16])
     if kind is not None:
         if limits is not None and len(data) > limits.image:
-            raise AttachmentError(
-                f"{shown}: {human_size(len(data))} is over the image limit "
-                f"({human_size(limits.image)})"
-            )
+            raise AttachmentError(_over(shown, len(data), limits.image, True))
         try:
             info = image_info(data)
         except ImageError as exc:
             raise AttachmentError(f"{shown}: {exc}") from None
         return Attachment(name, "image", info.mime, data, _digest(data), info)
     if limits is not None and len(data) > limits.text:
-        raise AttachmentError(
-            f"{shown}: {human_size(len(data))} is over the text file limit "
-            f"({human_size(limits.text)})"
-        )
+        raise AttachmentError(_over(shown, len(data), limits.text, False))
     if b"\0" in data or not _is_utf8(data):
         raise AttachmentError(
             f"{shown}: a binary file; only text files and PNG, JPEG, GIF or WebP images "
             "can be attached"
         )
     return Attachment(name, "text", "text/plain", data, _digest(data))
+
+
+def _over(shown: str, size: int, limit: int, image: bool) -> str:
+    what = "image" if image else "text file"
+    return f"{shown}: {human_size(size)} is over the {what} limit ({human_size(limit)})"
 
 
 def _is_utf8(data: bytes) -> bool:

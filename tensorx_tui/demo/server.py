@@ -49,7 +49,7 @@ FIRST_TOKEN_DELAY_S = 0.2
 # At full speed, events are gathered into writes of about this size (several events per read).
 COALESCE_BYTES = 16 * 1024
 
-MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_BODY_BYTES = 96 * 1024 * 1024  # room for a few 20 MB images, as base64
 
 _DISCONNECTED = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 
