@@ -10,20 +10,13 @@ import binascii
 import re
 from typing import Any
 
-from tensorx_tui.core.content_parts import FILE_HEADER
-from tensorx_tui.core.image_info import ImageError, image_info
+from tensorx_tui.demo.image_header import image_format_and_size
 
 _DATA_URL = re.compile(r"data:([\w.+/-]+);base64,", re.ASCII)
 # Enough base64 to reach a JPEG's frame header behind its EXIF data.
 _HEAD_CHARS = 4 * 1024 * 1024
-_FILE_LINE = re.compile(
-    "^"
-    + re.escape(FILE_HEADER.format(name="\0", size="\1"))
-    .replace("\0", "(?P<name>.+)")
-    .replace("\1", r"(?P<size>\d+)")
-    + "$",
-    re.MULTILINE,
-)
+# How the client names a text file it sends (core/content_parts.py FILE_HEADER).
+_FILE_LINE = re.compile(r"^Attached file: (?P<name>.+) \((?P<size>\d+) bytes\)$", re.MULTILINE)
 _MARKDOWN = re.compile(r"[`*_\[\]<>#|\\~]")
 
 
@@ -57,10 +50,13 @@ def _describe_image(value: Any) -> str:
     size = len(encoded) * 3 // 4 - len(encoded) + len(encoded.rstrip("="))
     head = encoded[: _HEAD_CHARS - _HEAD_CHARS % 4]
     try:
-        info = image_info(base64.b64decode(head, validate=True))
-    except (ImageError, binascii.Error, ValueError) as exc:
-        return f"{size:,} bytes I could not read as an image ({exc})"
-    return f"{info.format.upper()}, {info.width}×{info.height} pixels, {size:,} bytes"
+        found = image_format_and_size(base64.b64decode(head, validate=True))
+    except (binascii.Error, ValueError):
+        found = None
+    if found is None:
+        return f"{size:,} bytes I could not read as an image"
+    kind, width, height = found
+    return f"{kind}, {width}×{height} pixels, {size:,} bytes"
 
 
 def attachments_reply(message: Any) -> str | None:

@@ -25,6 +25,7 @@ from typing import Any, Final, Literal
 from tensorx_tui.core.descriptions import status_label
 from tensorx_tui.core.reply import ErrorInfo, ReplyState, ToolCall
 from tensorx_tui.core.secret import redact_url
+from tensorx_tui.store import transcript_attachments
 from tensorx_tui.store.db import StoreError, format_time, parse_time
 from tensorx_tui.store.records import (
     ROLES,
@@ -68,6 +69,8 @@ def _message_json(m: StoredMessage) -> dict[str, Any]:
         out["content"] = m.content
         if m.role == "tool":
             out["tool_call_id"] = m.tool_call_id or ""
+        if m.attachments:
+            meta["attachments"] = transcript_attachments.to_json(m.attachments)
     if m.superseded:
         meta["superseded"] = True
     if m.tool_meta:
@@ -200,6 +203,11 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
     except ValueError as exc:
         raise TranscriptError(f"{where}.tensorx.state: unknown state {state_text!r}") from exc
     reasoning = extra.get("reasoning", raw.get("reasoning_content", raw.get("reasoning")))
+    try:
+        attached = transcript_attachments.from_json(extra.get("attachments"))
+        attached = attached or transcript_attachments.from_content_parts(raw.get("content"))
+    except transcript_attachments.AttachmentJSONError as exc:
+        raise TranscriptError(f"{where}.tensorx.attachments{exc}") from None
     return StoredMessage(
         role=role,
         content=_text_content(raw.get("content"), f"{where}.content"),
@@ -216,6 +224,7 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
         created_at=_time(extra.get("created_at"), f"{where}.tensorx.created_at", default_time),
         superseded=_optional(extra.get("superseded"), bool, f"{where}.tensorx.superseded") is True,
         tool_meta=_optional(extra.get("tool"), dict, f"{where}.tensorx.tool"),
+        attachments=attached if role == "user" else (),
     )
 
 
@@ -406,9 +415,14 @@ def _tool_call_md(call: ToolCall) -> str:
     return f"{head}\n\n{body}"
 
 
-def _message_md(m: StoredMessage) -> str:
+def _message_md(m: StoredMessage, files: tuple[list[str], str] | None = None) -> str:
+    """`files`: the names this message's attachments were written under, and their folder."""
     if m.superseded:
         return _superseded_md(m)
+    if m.role == "user" and m.attachments:
+        names, folder = files if files else (None, None)
+        listing = transcript_attachments.markdown_list(m.attachments, names, folder)
+        return "\n\n".join(x for x in ("## User", headings_below(m.content), listing) if x)
     if m.role == "user":
         return f"## User\n\n{headings_below(m.content)}"
     if m.role == "system":
@@ -452,7 +466,9 @@ def _superseded_md(m: StoredMessage) -> str:
     return f"*{who}, replaced by an edit (not sent again):*\n\n{quoted}"
 
 
-def to_markdown(conversation: Conversation) -> str:
+def to_markdown(conversation: Conversation, files_folder: str | None = None) -> str:
+    """`files_folder`: where the attachments are written (`write_files`), relative to the
+    transcript, to link them; without it they are only named."""
     meta = conversation.meta
     facts = [f"- **Conversation:** {_code(meta.id)}"]
     if meta.model:
@@ -469,7 +485,10 @@ def to_markdown(conversation: Conversation) -> str:
     blocks = [f"# {meta.title or 'Untitled conversation'}", "\n".join(facts)]
     if meta.system:
         blocks.append(f"## System prompt\n\n{headings_below(meta.system)}")
-    blocks.extend(_message_md(m) for m in conversation.messages)
+    names = transcript_attachments.file_names(conversation)
+    for i, m in enumerate(conversation.messages):
+        written = [names[i, p] for p in range(len(m.attachments))]
+        blocks.append(_message_md(m, (written, files_folder) if files_folder else None))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -498,7 +517,14 @@ def export_to_file(conversation: Conversation, path: Path, fmt: ExportFormat) ->
     if path.is_dir():
         path = path / suggested_filename(conversation, fmt)
     try:
-        path.write_text(render(conversation, fmt), encoding="utf-8")
+        if fmt == "md" and any(m.attachments for m in conversation.messages):
+            # The files go beside the transcript, linked from it by a relative path.
+            folder = transcript_attachments.files_dir(path)
+            transcript_attachments.write_files(conversation, folder)
+            text = to_markdown(conversation, folder.name)
+        else:
+            text = render(conversation, fmt)
+        path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc}") from exc
     return path
