@@ -104,7 +104,7 @@ class SavedConversations:
             )
         for message in shown:
             if message.role == "user":
-                screen.last_user_widget = await view.add_user(message.content)
+                screen.last_user_widget = await view.add_user(message.content, message.attachments)
             elif message.role == "assistant":
                 reply = message.to_reply()
                 screen.last_reply_widget = await view.add_finished_assistant(reply)

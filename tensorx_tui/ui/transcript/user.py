@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.content import Content
 from textual.widgets import Static
 
+from tensorx_tui.core.attachments import Attachment
 from tensorx_tui.core.sanitize import safe_terminal_text as safe_text
+from tensorx_tui.ui.attachment_chips import chips_line
 
 
 class UserMessage(Static):
@@ -16,6 +20,15 @@ class UserMessage(Static):
     }
     """
 
-    def __init__(self, text: str) -> None:
-        super().__init__(Content(safe_text(text)))
+    def __init__(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
+        content = Content(safe_text(text))
+        if attachments:
+            # The attachments' names, kinds and sizes under the text, as chips.
+            content = (
+                Content("\n").join([content, chips_line(attachments)])
+                if text
+                else chips_line(attachments)
+            )
+        super().__init__(content)
         self.text = text
+        self.attachments = tuple(attachments)
