@@ -187,10 +187,11 @@ class ChatEngine:
     def last_user_text(self) -> str | None:
         return self.state.last_user_text()
 
-    def edit_last(self, text: str) -> bool:
+    def edit_last(self, text: str, more: Sequence[Attachment] = ()) -> bool:
         """Edit-and-resend: the last question and its replies are replaced by `text` in what is
-        sent; the store keeps them, marked superseded. False when there is no question yet."""
-        attachments = self.state.last_user_attachments()  # an edit keeps what was attached
+        sent; the store keeps them, marked superseded. False when there is no question yet.
+        The question's attachments stay with it, `more` are added."""
+        attachments = (*self.state.last_user_attachments(), *more)
         if not self.state.drop_last_exchange():
             return False
         self.log.supersede_last_exchange()

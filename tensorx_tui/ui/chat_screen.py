@@ -244,7 +244,7 @@ class ChatScreen(Screen[None]):
         self.prompt.set_editing_last(False)
         skipped = self.engine.pending_tool_calls
         # Saved before anything is drawn: the message is on disk before the request leaves.
-        if not (replacing and self.engine.edit_last(text)):
+        if not (replacing and self.engine.edit_last(text, attachments)):
             replacing = False
             self.engine.add_user(text, attachments)
         if replacing:
