@@ -16,8 +16,10 @@ from scripted_model import ToolCallingModel
 
 from tensorx_tui.chat import ChatEngine, TurnSettings
 from tensorx_tui.chat.events import TurnStarted
+from tensorx_tui.chat.offered_tools import OfferedTools, function_name
 from tensorx_tui.chat.saving import ConversationLog
 from tensorx_tui.chat.tool_loop import (
+    SWITCHED_OFF_RESULT,
     ApprovalRequest,
     Decision,
     LoopEvent,
@@ -127,6 +129,37 @@ async def test_a_denial_with_a_reason_is_sent_back_and_nothing_runs(
     sent = model.requests[1].messages[-1]
     assert sent["role"] == "tool" and "not on a Friday" in sent["content"]
     assert "denied" in sent["content"]
+
+
+async def test_a_tool_switched_off_is_not_run_even_when_the_model_calls_it(
+    test_servers: ToolServers,
+) -> None:
+    # The model may call a tool it was not offered (from an earlier request, or made up).
+    offered = OfferedTools(None, test_servers)
+    offered.set_on("tool", "t__echo", False)
+    assert all(function_name(t) != "t__echo" for t in offered())
+    model = ToolCallingModel("t__echo", {"text": "hi"}, stop_after=1)
+    engine = make_engine(model)
+    engine.add_user("echo hi")
+    approvals = Approvals(Decision(True))
+    loop = ToolLoop(
+        engine,
+        test_servers,
+        ApprovalPolicy(server_t_configs()),
+        approvals,
+        allows_call=offered.allows_call,
+    )
+    events = await collect(loop)
+    assert approvals.asked == []  # not even asked about
+    assert not any(isinstance(e, ToolRunStarted) for e in events)
+    [finished] = [e for e in events if isinstance(e, ToolRunFinished)]
+    assert finished.result.approval == "denied" and finished.result.is_error
+    sent = model.requests[1].messages[-1]
+    assert sent["role"] == "tool" and sent["content"] == SWITCHED_OFF_RESULT
+    # A whole server switched off stops its tools the same way.
+    offered.set_on("tool", "t__echo", True)
+    offered.set_on("server", "t", False)
+    assert not offered.allows_call("t", "t__echo")
 
 
 def server_t_configs() -> list[ServerConfig]:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from textual.app import App, ComposeResult
 from ui_app_support import SIZE, chat, demo_app, reply_done, wait_for
 
 from tensorx_tui.core.events import ContentDelta, Finished, ResponseStarted
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.demo.server import DemoServer
+from tensorx_tui.ui import prompt as prompt_module
 from tensorx_tui.ui.conversation import ConversationView
 from tensorx_tui.ui.transcript import AssistantMessage
 from tensorx_tui.ui.transcript.reply_progress import ReplyProgress
@@ -147,3 +149,21 @@ async def test_the_cursor_is_steady_while_a_reply_streams(demo_server: DemoServe
         await pilot.press("escape")
         await reply_done(app)
         assert screen.prompt.cursor_blink
+
+
+async def test_the_cursor_rests_after_a_while_without_keys(
+    demo_server: DemoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An idle app draws nothing: the blink (a frame every half second) stops once nobody types.
+    monkeypatch.setattr(prompt_module, "BLINK_SECONDS", 0.05)
+    app = demo_app(demo_server)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(app)
+        await wait_for(lambda: not screen.prompt.cursor_blink)
+        monkeypatch.setattr(prompt_module, "BLINK_SECONDS", 60.0)
+        await pilot.press("h")
+        assert screen.prompt.cursor_blink
+        assert screen.prompt.text == "h"  # the key still reached the text
+        monkeypatch.setattr(prompt_module, "BLINK_SECONDS", 0.05)
+        await pilot.press("i")
+        await wait_for(lambda: not screen.prompt.cursor_blink)

@@ -28,6 +28,7 @@ from tensorx_tui.settings import Settings
 from tensorx_tui.store.conversations import Store
 from tensorx_tui.tools import ServerConfig, ServerState
 from tensorx_tui.ui.app import ChatApp
+from tensorx_tui.ui.modals.confirm import ConfirmModal
 from tensorx_tui.ui.modals.tool_approval import ToolApprovalModal
 from tensorx_tui.ui.modals.tools_screen import ToolsScreen
 from tensorx_tui.ui.reply_relay import ReplyRelay, save_problem
@@ -307,6 +308,37 @@ async def test_escape_cancels_a_running_call_and_the_model_is_told(
         assert recorder.tool_messages() == [CANCELLED_RESULT]
         assert chat(app).last_reply is not None
         assert chat(app).last_reply.state is ReplyState.COMPLETE  # the reply went on
+
+
+async def test_ctrl_n_while_a_tool_runs_asks_first(
+    demo_server: DemoServer, script: Path, short_dir: Path
+) -> None:
+    folder = short_dir / "t__wait_for_cancel"
+    folder.mkdir()
+    server = ServerConfig(
+        name="t",
+        transport="stdio",
+        command=sys.executable,
+        args=(str(script), "serve"),
+        allow=frozenset({"wait_for_cancel"}),
+    )
+    app = tools_app(demo_server, [server], Recorder())
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app)
+        await pilot.press(*str(folder), "enter")
+        await wait_for(lambda: chat(app).tools_running)
+        await pilot.press("ctrl+n")
+        await wait_for(lambda: isinstance(app.screen, ConfirmModal))
+        assert "Tools are still running. Stop them and start a new conversation?" in screen_text(
+            app
+        )
+        await pilot.press("escape")  # no: the call keeps running
+        await wait_for(lambda: not isinstance(app.screen, ConfirmModal))
+        assert chat(app).tools_running
+        assert not (folder / "cancelled").exists()
+        await pilot.press("escape")  # cancel it the usual way
+        await wait_for_path(folder / "cancelled")
+        await reply_done(app)
 
 
 async def test_switching_a_tool_off_leaves_it_out_of_the_next_request(

@@ -40,6 +40,11 @@ class OfferedTools:
             offered += self.servers.openai_tools(disabled=self.servers_off | self.tools_off)
         return offered
 
+    def allows_call(self, server: str, name: str) -> bool:
+        """Whether a call the model made to MCP tool `name` (namespaced) of `server` may run: a
+        model can call a tool it was not offered (from an earlier request, or made up)."""
+        return server not in self.servers_off and name not in self.tools_off
+
     def is_on(self, kind: ToolKind, name: str) -> bool:
         return name not in self._set(kind)
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 Approval = Literal["auto", "once", "session", "saved", "denied", "cancelled", "limit"]
 
 CANCELLED_RESULT = "The user cancelled this tool call while it ran."
+SWITCHED_OFF_RESULT = "Not run: the user switched this tool off for this conversation."
 STEP_LIMIT_RESULT = "Not run: the tool step limit ({limit}) was reached; answer with what you have."
 
 
@@ -140,6 +141,8 @@ class ToolLoop:
     step_limit: int = 25
     config_path: Path | None = None
     on_persist_error: Callable[[str], None] | None = None
+    allows_call: Callable[[str, str], bool] | None = None
+    """(server, namespaced name) -> whether the user lets it run (`OfferedTools.allows_call`)."""
     steps: list[ToolStepDone] = field(default_factory=list)
     _running: dict[str, asyncio.Task[ToolResult]] = field(default_factory=dict)
     _cancelled: set[str] = field(default_factory=set)
@@ -215,6 +218,11 @@ class ToolLoop:
         approved: list[tuple[ToolCall, str, str, Approval]] = []
         for call in calls:
             server, tool = self._resolve(call) or ("", call.name)
+            if self.allows_call is not None and not self.allows_call(server, call.name):
+                result = self._not_run(call, SWITCHED_OFF_RESULT, "denied")
+                self._answer(call, result)
+                yield ToolRunFinished(call, result)
+                continue
             decision = await self._decide(call, server, tool)
             if decision is None:
                 approved.append((call, server, tool, "auto"))

@@ -45,6 +45,7 @@ from json.decoder import JSONDecoder
 from json.scanner import make_scanner
 from typing import Any, cast
 
+from tensorx_tui.core.error_values import describe_error, json_text
 from tensorx_tui.core.events import (
     ContentDelta,
     ContentReclassified,
@@ -58,48 +59,10 @@ from tensorx_tui.core.events import (
 )
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
 from tensorx_tui.core.think_tags import BUSY, CONTENT, REASONING, WATCH, Op, ThinkTagSplitter
+from tensorx_tui.core.tool_call_parts import CallParts, joined
 
 _loads = json.loads
 _GENERIC_ERROR = 'The provider ended the reply with an error (finish_reason "error").'
-
-
-class _Call:
-    """One tool call being assembled."""
-
-    __slots__ = ("id", "length", "name", "obj", "parts")
-
-    def __init__(self) -> None:
-        self.id: str | None = None
-        self.name: str | None = None
-        self.parts: list[str] = []
-        self.length = 0
-        self.obj: dict[str, Any] | list[Any] | None = None
-
-    def text(self) -> str:
-        return _joined(self.parts)
-
-    def is_complete_json(self) -> bool:
-        if self.obj is not None:
-            return True
-        # Cheap test first: tool arguments are objects, so complete ones end with a bracket.
-        last = next((part for part in reversed(self.parts) if part.strip()), "")
-        if last.rstrip()[-1:] not in ("}", "]"):
-            return False
-        try:
-            _loads(self.text())
-        except (ValueError, RecursionError):
-            return False
-        return True
-
-    def to_tool_call(self) -> ToolCall:
-        arguments = self.obj if self.obj is not None else self.text()
-        return ToolCall(id=self.id, name=self.name or "", arguments=arguments)
-
-
-def _joined(parts: list[str]) -> str:
-    if len(parts) > 1:
-        parts[:] = ["".join(parts)]  # in place: the accumulator appends to this very list
-    return parts[0] if parts else ""
 
 
 class _LiveReply(Reply):
@@ -123,14 +86,14 @@ class _LiveReply(Reply):
         self._content_parts: list[str] = []
         self._reasoning_parts: list[str] = []
         self._refusal_parts: list[str] = []
-        self._calls: list[_Call] = []
+        self._calls: list[CallParts] = []
         self._calls_dirty = False
         self._tool_calls: list[ToolCall] = []
         super().__init__(*args, **kwargs)
 
     @property
     def content(self) -> str:
-        return _joined(self._content_parts)
+        return joined(self._content_parts)
 
     @content.setter
     def content(self, value: str) -> None:
@@ -138,7 +101,7 @@ class _LiveReply(Reply):
 
     @property
     def reasoning(self) -> str:
-        return _joined(self._reasoning_parts)
+        return joined(self._reasoning_parts)
 
     @reasoning.setter
     def reasoning(self, value: str) -> None:
@@ -146,7 +109,7 @@ class _LiveReply(Reply):
 
     @property
     def refusal(self) -> str:
-        return _joined(self._refusal_parts)
+        return joined(self._refusal_parts)
 
     @refusal.setter
     def refusal(self, value: str) -> None:
@@ -452,7 +415,7 @@ class Accumulator:
                 self._reasoning.append(text)
                 events.append(ReasoningDelta(text))
             else:  # RECLASSIFY: the content so far was an implicit thought
-                moved = _joined(self._content)
+                moved = joined(self._content)
                 if moved:
                     self._content.clear()
                     self._reasoning.append(moved)
@@ -503,7 +466,7 @@ class Accumulator:
             if call_id is None and name is None and arguments in (None, ""):
                 return False  # an empty fragment (`{}`, `{"index": -1}`) is not a call to make
             position = len(self._calls)
-            self._calls.append(_Call())
+            self._calls.append(CallParts())
             if index is not None:
                 self._by_index[index] = position
             changed = True
@@ -527,7 +490,7 @@ class Accumulator:
         return True
 
     @staticmethod
-    def _same_call(call: _Call, call_id: str | None, name: str | None, no_index: bool) -> bool:
+    def _same_call(call: CallParts, call_id: str | None, name: str | None, no_index: bool) -> bool:
         if call_id is not None and call.id is not None:
             return call_id == call.id
         if name is not None and call.name is not None and name != call.name:
@@ -536,25 +499,25 @@ class Accumulator:
         return not (no_index and name is not None and call.is_complete_json())
 
     @staticmethod
-    def _add_arguments(call: _Call, arguments: Any) -> str | None:
+    def _add_arguments(call: CallParts, arguments: Any) -> str | None:
         """Append `arguments`; returns the text added, or None when an object replaced them."""
         if arguments is None or arguments == "":
             return ""
         if isinstance(arguments, dict | list):
             if call.obj is None and not call.parts:
                 call.obj = arguments
-                return _json_text(arguments)
+                return json_text(arguments)
             if call.obj == arguments:
                 return ""  # the same object repeated
-            if call.obj is not None or call.text() == _json_text(arguments):
+            if call.obj is not None or call.text() == json_text(arguments):
                 call.obj = arguments
                 call.parts = []
                 call.length = 0
                 return None
-        text = arguments if isinstance(arguments, str) else _json_text(arguments)
+        text = arguments if isinstance(arguments, str) else json_text(arguments)
         if call.obj is not None:
             # Text after an object: continue from the object's text so nothing is lost.
-            call.parts = [_json_text(call.obj)]
+            call.parts = [json_text(call.obj)]
             call.length = len(call.parts[0])
             call.obj = None
         if len(text) == call.length and text == call.text() and call.is_complete_json():
@@ -583,7 +546,7 @@ class Accumulator:
             return  # the first error is the one to show
         if self._tag_mode == BUSY:
             events += self._release_tags()
-        message, status, kind, code = _describe_error(error)
+        message, status, kind, code = describe_error(error)
         self._error = ErrorInfo(message=message, status=status, type=kind)
         self._reply.error = self._error
         self._reply.state = ReplyState.ERROR
@@ -606,49 +569,3 @@ def _details_text(details: Any) -> str:
             if isinstance(text, str):
                 pieces.append(text)
     return "".join(pieces)
-
-
-def _describe_error(error: Any) -> tuple[str, int | None, str | None, str | None]:
-    """(message, HTTP-like status, type, code) of any error value."""
-    if isinstance(error, str):
-        return error or "Unknown error.", None, None, None
-    if not isinstance(error, dict):
-        return _json_text(error), None, None, None
-    message = error.get("message")
-    if not (message and isinstance(message, str)):
-        message = error.get("content")  # old llama.cpp
-    if not (message and isinstance(message, str)):
-        message = _json_text(error) if error else "Unknown error."
-    raw_code = error.get("code")
-    code = (
-        None
-        if raw_code is None
-        else raw_code
-        if isinstance(raw_code, str)
-        else _json_text(raw_code)
-    )
-    status = None
-    for candidate in (raw_code, error.get("status")):
-        if type(candidate) is int and 100 <= candidate <= 599:
-            status = candidate
-            break
-        # OpenRouter and TensorX send the status as a string: "429".
-        if (
-            isinstance(candidate, str)
-            and len(candidate) == 3
-            and candidate.isascii()
-            and candidate.isdigit()
-            and 100 <= int(candidate) <= 599
-        ):
-            status = int(candidate)
-            break
-    kind = error.get("type")
-    return message, status, kind if isinstance(kind, str) else None, code
-
-
-def _json_text(value: Any) -> str:
-    """JSON text of a value that came from json.loads (so serialisable), never raising."""
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (ValueError, TypeError, RecursionError):
-        return repr(value)

@@ -237,10 +237,11 @@ class ChatApp(App[int]):
         """ctrl+q quits, after asking when a reply is streaming (its text would be lost) or tools
         run (they would be cut off)."""
         chat = self.chat
-        if chat is None or not (chat.streaming or chat.tools_running):
+        unfinished = chat.unfinished_work if chat is not None else None
+        if unfinished is None:
             self.exit(0)
             return
-        what = "A reply is still streaming" if chat.streaming else "Tools are still running"
+        what = unfinished[0]
 
         async def answered(quit_anyway: bool | None) -> None:
             if quit_anyway and chat is not None:

@@ -114,5 +114,6 @@ class LeaveStreamingReply:
             if leave:
                 await then()
 
-        question = f"A reply is still streaming. Stop it and {doing}?"
+        what, pronoun = self.screen.unfinished_work or ("A reply is still streaming", "it")
+        question = f"{what}. Stop {pronoun} and {doing}?"
         self.screen.app.push_screen(ConfirmModal(question, yes=yes), answered)

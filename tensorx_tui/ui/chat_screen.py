@@ -215,9 +215,17 @@ class ChatScreen(Screen[None]):
     def set_streaming(self, streaming: bool) -> None:
         self.streaming = streaming
         self.refresh_bindings()
-        # perf: a steady cursor while a reply streams (each blink repainted the prompt, two
-        # frames a second: ~0.9 % of a core at 30 tok/s); it blinks again when the reply ends.
-        self.prompt.cursor_blink = not streaming
+        self.prompt.hold_cursor_steady(streaming)
+
+    @property
+    def unfinished_work(self) -> tuple[str, str] | None:
+        """What leaving now would cut off, as (sentence, pronoun) for a question; None: nothing.
+        The one rule for quitting, starting over and opening another conversation."""
+        if self.streaming:
+            return "A reply is still streaming", "it"
+        if self.tools_running:
+            return "Tools are still running", "them"
+        return None
 
     def set_tools_running(self, count: int) -> None:
         if self.tools_running != bool(count):
@@ -354,8 +362,8 @@ class ChatScreen(Screen[None]):
                 await worker.wait()
 
     async def action_new_conversation(self) -> None:
-        """ctrl+n: start over, after asking when a reply is streaming (as quitting does)."""
-        if self.streaming:
+        """ctrl+n: start over, after asking when a reply streams or tools run (as quitting does)."""
+        if self.unfinished_work is not None:
             self.leaving.ask("start a new conversation", "New conversation", self.new_conversation)
             return
         await self.new_conversation()

@@ -9,10 +9,15 @@ from typing import ClassVar
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import TextArea
 
 from tensorx_tui.ui.path_completion import complete_path, expand, longest_completion
 from tensorx_tui.ui.prompt_paths import at_token, pasted_image_path
+
+BLINK_SECONDS = 10.0
+"""The cursor blinks this long after the last key, then stays lit (as GNOME Terminal's blink
+timeout does): each blink is a frame, and an app nobody is typing into should draw nothing."""
 
 PLACEHOLDER = "Message…   enter sends · ctrl+j newline · ↑ recalls the last message"
 
@@ -94,6 +99,40 @@ class PromptInput(TextArea):
             id=id, soft_wrap=True, tab_behavior="focus", compact=True, placeholder=placeholder
         )
 
+    _held_steady = False  # by the screen, while a reply streams
+    _blink_end: Timer | None = None
+
+    def hold_cursor_steady(self, steady: bool) -> None:
+        """A steady cursor while a reply streams (each blink repainted the prompt, two frames a
+        second on top of the reply's); blinking again, for a while, when it ends."""
+        self._held_steady = steady
+        self._wake_cursor()
+
+    def _wake_cursor(self) -> None:
+        if self._blink_end is not None:
+            self._blink_end.stop()
+            self._blink_end = None
+        self.cursor_blink = not self._held_steady
+        if not self._held_steady:
+            self._blink_end = self.set_timer(BLINK_SECONDS, self._rest_cursor)
+
+    def _rest_cursor(self) -> None:
+        self._blink_end = None
+        self.cursor_blink = False
+
+    def on_mount(self) -> None:
+        self._wake_cursor()
+
+    def on_key(self, event: events.Key) -> None:
+        self._wake_cursor()  # not handled here: TextArea's own handler still gets the key
+
+    def on_paste(self, event: events.Paste) -> None:
+        self._wake_cursor()
+        path = pasted_image_path(event.text, self.cwd)
+        if path is not None:
+            event.prevent_default()  # TextArea would insert it: the screen asks first
+            self.post_message(self.ImagePathPasted(self, path, event.text))
+
     def action_submit(self) -> None:
         # A priority binding runs as soon as the app reads Enter, while keys typed just before it
         # (a fast typist, tmux send-keys, a paste without bracketed paste) may still wait in this
@@ -156,12 +195,6 @@ class PromptInput(TextArea):
             self.post_message(self.PathChosen(self, path))
         elif completed != typed:
             self.replace("@" + completed, start, (row, column))
-
-    async def _on_paste(self, event: events.Paste) -> None:
-        path = pasted_image_path(event.text, self.cwd)
-        if path is not None:
-            event.prevent_default()  # TextArea would insert it: the screen asks first
-            self.post_message(self.ImagePathPasted(self, path, event.text))
 
     def recall(self, text: str) -> None:
         """Put `text` in the prompt with the cursor at its end, to edit and send again."""

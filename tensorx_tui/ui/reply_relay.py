@@ -82,6 +82,7 @@ class ReplyRelay:
             step_limit=settings.tool_step_limit,
             config_path=settings.config_path,
             on_persist_error=self._not_saved,
+            allows_call=screen.offered_tools.allows_call,
         )
         self.message: AssistantMessage | None = None  # the reply on the wire
         self._mounting: asyncio.Future[AssistantMessage] | None = None  # its message, coming

@@ -39,9 +39,9 @@ class SavedConversations:
         self.screen.notify(one_line(text, 300), severity="error", markup=False)
 
     async def open_asked(self, conv_id: ConversationId) -> None:
-        """Picked in the sidebar: opened, after asking when a reply is streaming."""
+        """Picked in the sidebar: opened, after asking when a reply streams or tools run."""
         screen = self.screen
-        if screen.streaming and conv_id != screen.engine.conv_id:
+        if screen.unfinished_work is not None and conv_id != screen.engine.conv_id:
 
             async def open_it() -> None:
                 await screen.open_conversation(conv_id)
