@@ -133,7 +133,7 @@ async def test_a_pasted_image_path_is_offered_as_an_attachment(
         prompt = chat(app).prompt
         prompt.post_message(events.Paste(f"'{tmp_path / 'shot.png'}'"))
         await confirm_ready(app)
-        await pilot.click("#yes")
+        await pilot.press("left", "enter")  # the focus moves from Cancel to the action
         await wait_for(lambda: chips(app) == ["shot.png"])
         assert prompt.text == ""
         # Declined: the path is pasted as text. Text that is no image path is just pasted.
@@ -162,7 +162,7 @@ async def test_an_image_for_a_model_without_vision_asks_first(
         assert chat(app).prompt.text == "shot.png see?"
         await pilot.press("enter")
         await confirm_ready(app)
-        await pilot.click("#yes")
+        await pilot.press("left", "enter")  # the focus moves from Cancel to the action
         await reply_done(app)
         assert [a.name for a in chat(app).state.messages[0]["attachments"]] == ["shot.png"]
 
