@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from tensorx_tui.core.attachments import IMAGE_LIMIT, MB, TEXT_LIMIT, Limits
 from tensorx_tui.core.descriptions import Endpoint, key_hint
 from tensorx_tui.core.model_info import ModelInfo, parse_config_models
 from tensorx_tui.core.params import temperature_problem
@@ -46,7 +47,13 @@ DEMO_MODEL = "demo"
 
 # Keys a config table (the top level or a profile) may hold, and the type each must have.
 _STR_KEYS = ("base_url", "model", "api_key_env", "api_key", "system", "theme", "data_dir")
-_NUMBER_KEYS = ("temperature", "idle_timeout", "connect_timeout")
+_NUMBER_KEYS = (
+    "temperature",
+    "idle_timeout",
+    "connect_timeout",
+    "attach_image_max_mb",
+    "attach_text_max_mb",
+)
 _INT_KEYS = ("max_tokens",)
 _BOOL_KEYS = ("think_tags", "reasoning_with_tool_calls")
 _TABLE_KEYS = frozenset((*_STR_KEYS, *_NUMBER_KEYS, *_INT_KEYS, *_BOOL_KEYS, "tools"))
@@ -110,6 +117,9 @@ class Settings:
     models: tuple[ModelInfo, ...] = ()
     """What the user's `[models."id"]` tables say about models (context, prices per million
     tokens, capabilities); laid over what the endpoint reports."""
+    attach_limits: Limits = field(default_factory=Limits)
+    """The largest image and text file that may be attached (`attach_image_max_mb`, default 20;
+    `attach_text_max_mb`, default 1)."""
     profiles: tuple[str, ...] = ()
     """The names of the config file's `[profiles.NAME]` tables (the model picker lists them all)."""
 
@@ -235,6 +245,10 @@ def load_settings(flags: Mapping[str, Any], env: Mapping[str, str] | None = None
         reasoning_with_tool_calls=bool(merged.get("reasoning_with_tool_calls", True)),
         models=tuple(models),
         profiles=tuple(config_file.get("profiles", {})),
+        attach_limits=Limits(
+            image=int(float(merged.get("attach_image_max_mb", IMAGE_LIMIT / MB)) * MB),
+            text=int(float(merged.get("attach_text_max_mb", TEXT_LIMIT / MB)) * MB),
+        ),
     )
     if not settings.demo:  # --demo replaces the base URL with its own server's
         problem = url_problem(settings.base_url)
@@ -287,7 +301,7 @@ def _check_table(
         elif key in _NUMBER_KEYS:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise SettingsError(f"{name} must be a number, got {_type_name(value)}")
-            if key.endswith("timeout") and value <= 0:
+            if (key.endswith("timeout") or key.startswith("attach_")) and value <= 0:
                 raise SettingsError(f"{name} must be more than 0")
             if key == "temperature" and (problem := temperature_problem(value)):
                 raise SettingsError(f"{name}: {problem}")

@@ -60,9 +60,11 @@ def test_migrates_a_version_1_database(tmp_path: Path) -> None:
     conn.close()
 
     with Store(path) as store:
-        assert db.schema_version(store._conn) == SCHEMA_VERSION == 6
+        assert db.schema_version(store._conn) == SCHEMA_VERSION == 7
         added = {"error_status", "error_type", "superseded", "tool_meta", "refusal", "cost"}
         assert added | {"parent_id"} <= columns(store._conn, "messages")
+        assert {"sha256", "data"} <= columns(store._conn, "attachments")
+        assert {"message_id", "position", "name"} <= columns(store._conn, "message_attachments")
         conv = store.load_conversation("0123abcd")
         assert not any(m.tool_meta for m in conv.messages)
         assert conv.path() == conv.messages  # one line: the second follows the first

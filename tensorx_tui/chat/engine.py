@@ -29,7 +29,7 @@ with its text, then the CancelledError goes on.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -38,6 +38,7 @@ from tensorx_tui.chat.pricing import Pricing
 from tensorx_tui.chat.saving import ConversationLog, NewConversation
 from tensorx_tui.chat.settings import NO_OVERRIDES, Overrides, TurnSettings, continued_settings
 from tensorx_tui.chat.state import SKIPPED_TOOL_RESULT, ConversationState
+from tensorx_tui.core.attachments import Attachment
 from tensorx_tui.core.events import StreamEvent
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
 from tensorx_tui.core.request import ChatRequest
@@ -188,17 +189,20 @@ class ChatEngine:
 
     # -- what the user does -------------------------------------------------------------------
 
-    def add_user(self, text: str) -> None:
+    def add_user(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
         """The user's message, committed before the request is sent (the conversation is created
-        at its first message). Tool calls still waiting are answered as skipped first."""
+        at its first message). Tool calls still waiting are answered as skipped first.
+        `attachments` (core/attachments.py) are saved with it and sent as content parts."""
         self.skip_pending_tool_calls()
-        self.state.add_user(text)
+        self.state.add_user(text, attachments)
         self.save_settings()
         model, system, params = self.settings.saved_form()
         created = self.log.conv_id is None
         new = NewConversation(self.profile, self.base_url, model, system, params)
-        saved_id = self.log.add_user(text, new, self._saved_parent())
-        self._grow(StoredMessage(role="user", content=text), saved_id)
+        saved_id = self.log.add_user(text, new, self._saved_parent(), attachments)
+        self._grow(
+            StoredMessage(role="user", content=text, attachments=tuple(attachments)), saved_id
+        )
         if created and self.log.conv_id is not None:
             self._saved_settings = (model, system, params)
 
@@ -236,21 +240,23 @@ class ChatEngine:
     def _last_user(self) -> StoredMessage | None:
         return next((m for m in reversed(self.tree.path()) if m.role == "user"), None)
 
-    def edit(self, message_id: int, text: str) -> bool:
+    def edit(self, message_id: int, text: str, more: Sequence[Attachment] = ()) -> bool:
         """A new version of an earlier question: `text` goes beside it (the old one and all that
         followed stay, as an alternative branch) and becomes what is sent; run a turn next.
+        The question's attachments stay with it, `more` are added.
         False when `message_id` is not a question in this conversation."""
         if message_id not in self.tree or self.tree.get(message_id).role != "user":
             return False
-        self.tree.active_leaf = self.tree.get(message_id).parent_id
+        old = self.tree.get(message_id)
+        self.tree.active_leaf = old.parent_id
         self._follow_tree()
-        self.add_user(text)
+        self.add_user(text, (*old.attachments, *more))
         return True
 
-    def edit_last(self, text: str) -> bool:
+    def edit_last(self, text: str, more: Sequence[Attachment] = ()) -> bool:
         """Edit-and-resend the last question (see `edit`). False when there is none yet."""
         last = self._last_user()
-        return last is not None and last.id is not None and self.edit(last.id, text)
+        return last is not None and last.id is not None and self.edit(last.id, text, more)
 
     def can_regenerate(self) -> bool:
         return self.state.can_regenerate()

@@ -27,11 +27,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from tensorx_tui.core.attachments import Attachment
 from tensorx_tui.core.reply import Reply
 from tensorx_tui.store.conversations import ACTIVE, KEEP, Parent, Store, _Keep
 from tensorx_tui.store.db import StoreError
@@ -98,7 +99,13 @@ class ConversationLog:
         self.failed = False
         self.recorder = None
 
-    def add_user(self, text: str, new: NewConversation, parent: Parent = ACTIVE) -> int | None:
+    def add_user(
+        self,
+        text: str,
+        new: NewConversation,
+        parent: Parent = ACTIVE,
+        attachments: Sequence[Attachment] = (),
+    ) -> int | None:
         """Commit the user's message (call it before the request is sent)."""
         if not self.saving or self.store is None:
             return None
@@ -111,7 +118,7 @@ class ConversationLog:
                     system=new.system,
                     params=new.params,
                 )
-            return self.store.add_user_message(self.conv_id, text, parent=parent)
+            return self.store.add_user_message(self.conv_id, text, attachments, parent=parent)
         except StoreError as exc:
             self._fail("the conversation is not saved", exc)
             return None

@@ -6,9 +6,12 @@ for a result. Another branch followed (the engine's tree) replaces the history w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tensorx_tui.core.attachments import Attachment
+from tensorx_tui.core.content_parts import user_content
 from tensorx_tui.core.reply import Reply, ReplyState, ToolCall
 from tensorx_tui.core.request import ChatRequest, with_system
 
@@ -38,9 +41,20 @@ class ConversationState:
         """Tool calls of the last assistant reply that have no result yet."""
         return list(self._pending)
 
-    def add_user(self, text: str) -> None:
+    def add_user(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
+        """`attachments` ride along under an "attachments" key (the typed text stays the content):
+        they become content parts only in the request (`wire_messages`)."""
         self.skip_pending_tool_calls()
-        self.messages.append({"role": "user", "content": text})
+        message: dict[str, Any] = {"role": "user", "content": text}
+        if attachments:
+            message["attachments"] = tuple(attachments)
+        self.messages.append(message)
+
+    def last_user_attachments(self) -> tuple[Attachment, ...]:
+        for message in reversed(self.messages):
+            if message["role"] == "user":
+                return tuple(message.get("attachments", ()))
+        return ()
 
     def add_assistant(self, reply: Reply) -> None:
         """Record a reply. A reply with nothing in it (an error before any token) is not sent back.
@@ -89,8 +103,20 @@ class ConversationState:
     def build_request(self) -> ChatRequest:
         return ChatRequest(
             model=self.model,
-            messages=with_system(self.system, self.messages),
+            messages=with_system(self.system, wire_messages(self.messages)),
             temperature=self.temperature,
             max_tokens=self.max_tokens,
             tools=self.tools or None,
         )
+
+
+def wire_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Messages as sent: a user message's attachments become content parts."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        attachments = message.get("attachments")
+        if attachments:
+            message = {k: v for k, v in message.items() if k != "attachments"}
+            message["content"] = user_content(str(message["content"]), attachments)
+        out.append(message)
+    return out

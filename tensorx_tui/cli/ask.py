@@ -15,9 +15,11 @@ from tensorx_tui.chat.pricing import Pricing
 from tensorx_tui.chat.saving import ConversationLog
 from tensorx_tui.chat.settings import Overrides, TurnSettings
 from tensorx_tui.chat.tool_loop import LoopEvent, ToolLoop, ToolStepDone
+from tensorx_tui.chat.vision import images_in, vision_warning
 from tensorx_tui.cli.ask_printer import AskPrinter, cost_line, wants_color
 from tensorx_tui.cli.ask_tools import TerminalApprover, ToolProgress, start_tool_servers
 from tensorx_tui.cli.shell import PROG, UsageError, isatty, settings_for
+from tensorx_tui.core.attachments import Attachment, AttachmentError, Limits, read_attachment
 from tensorx_tui.core.events import ContentDelta, StreamEvent
 from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.core.request import ChatRequest
@@ -34,10 +36,13 @@ from tensorx_tui.store.records import Conversation
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-def read_prompt(argument: str | None, stdin: BinaryIO, stdin_is_tty: bool) -> str:
+def read_prompt(
+    argument: str | None, stdin: BinaryIO, stdin_is_tty: bool, *, attachments: bool = False
+) -> str:
     """The prompt: the argument, stdin (no argument or `-`), or both (argument, blank line, stdin).
 
-    Stdin is read only when it is not a terminal, except with an explicit `-`.
+    Stdin is read only when it is not a terminal, except with an explicit `-`. With attachments
+    the prompt may be empty (the files say it all).
     """
     from_stdin = ""
     if argument == "-" or not stdin_is_tty:
@@ -49,6 +54,8 @@ def read_prompt(argument: str | None, stdin: BinaryIO, stdin_is_tty: bool) -> st
     else:
         prompt = argument
     if not prompt.strip():
+        if attachments:
+            return ""
         if argument is None and stdin_is_tty:
             raise UsageError("no prompt: give one as an argument, or pipe it on stdin")
         raise UsageError("the prompt is empty")
@@ -121,6 +128,15 @@ async def _converse(
         # The prices load (or come from the cache) while the first reply streams.
         pricing = engine.pricing = Pricing()
         pricing.load_in_background(open_catalog(endpoint, settings))
+        if images_in(engine.state.last_user_attachments()):
+            # The model's metadata says whether it can see: known before the request leaves.
+            await pricing.ready()
+            model = engine.state.model
+            warning = vision_warning(
+                engine.state.last_user_attachments(), model, pricing.info_for(model)
+            )
+            if warning:
+                _warn(warning)
         servers, policy = await start_tool_servers(settings, sys.stderr)
         try:
             if servers is not None:
@@ -173,11 +189,25 @@ class _AnswerRelay:
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    prompt = read_prompt(args.prompt, sys.stdin.buffer, isatty(sys.stdin))
+    paths: list[str] = getattr(args, "attach", None) or []
+    prompt = read_prompt(args.prompt, sys.stdin.buffer, isatty(sys.stdin), attachments=bool(paths))
     with settings_for(args) as settings:
+        # Every file is read (and refused, exit 2) before anything is saved or sent.
+        attachments = read_attachments(paths, settings.attach_limits)
         store, conversation = open_saved(args, settings)
         with contextlib.closing(store) if store is not None else contextlib.nullcontext():
-            return _ask(args, settings, prompt, store, conversation)
+            return _ask(args, settings, prompt, store, conversation, attachments)
+
+
+def read_attachments(paths: list[str], limits: Limits) -> list[Attachment]:
+    """The files of `-a`, or UsageError (exit 2) naming the first that cannot be attached."""
+    attachments = []
+    for path in paths:
+        try:
+            attachments.append(read_attachment(path, limits))
+        except AttachmentError as exc:
+            raise UsageError(f"cannot attach {exc}; nothing was sent") from None
+    return attachments
 
 
 def _ask(
@@ -186,6 +216,7 @@ def _ask(
     prompt: str,
     store: Store | None,
     conversation: Conversation | None,
+    attachments: list[Attachment] | None = None,
 ) -> int:
     log = ConversationLog(store, on_error=_warn)
     engine = ChatEngine(
@@ -211,7 +242,7 @@ def _ask(
     if args.verbose and not args.json:
         url = redact_url(join_path(settings.base_url, "chat/completions"))
         printer.note(f"POST {url}  model {engine.state.model}")
-    engine.add_user(prompt)
+    engine.add_user(prompt, attachments or ())
     steps: list[ToolStepDone] = []
     try:
         steps = asyncio.run(_converse(args, settings, engine, printer))

@@ -22,6 +22,7 @@ from tensorx_tui.store.transcripts import (
     ExportFormat,
     TranscriptError,
     conversation_from_json,
+    export_to_file,
     read_transcript,
     render,
 )
@@ -146,9 +147,9 @@ def run_export(args: argparse.Namespace) -> int:
         return EXIT_OK
     path = Path(args.output).expanduser()
     try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        return _fail(f"cannot write {path}: {exc.strerror or exc}")
+        path = export_to_file(conversation, path, fmt)  # Markdown: attachments beside it
+    except StoreError as exc:
+        return _fail(str(exc))
     print(f"{PROG}: wrote {path}", file=sys.stderr)
     return EXIT_OK
 

@@ -177,6 +177,13 @@ def add_ask_parser(subcommands: argparse._SubParsersAction[argparse.ArgumentPars
         ),
     )
     ask.add_argument("prompt", nargs="?", metavar="PROMPT", help="the prompt; - reads stdin")
+    ask.add_argument(
+        "-a",
+        "--attach",
+        metavar="PATH",
+        action="append",
+        help="attach a file: an image (PNG, JPEG, GIF, WebP) or a text file; repeatable",
+    )
     ask.add_argument("-s", "--system", help="system prompt")
     ask.add_argument("-t", "--temperature", type=_temperature, help="sampling temperature (0-2)")
     ask.add_argument("--max-tokens", type=_max_tokens, help="cap on the reply length")

@@ -69,6 +69,7 @@ from tensorx_tui.core.failures import (
 from tensorx_tui.core.ratelimits import rate_limit_headers
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState
 from tensorx_tui.core.request import ChatRequest
+from tensorx_tui.core.request_body import encode_body
 from tensorx_tui.core.retry import backoff_delay, is_retryable_status
 from tensorx_tui.core.sse import SSEDecoder
 
@@ -202,11 +203,17 @@ class ReplyStream:
             yield Failure(StreamError(problem, type="invalid_url"), retryable=False)
             return
         try:
+            sent = encode_body(self._request.payload(stream=True))
+            # With an image attached the body is streamed (its base64 written as it is sent).
             request = endpoint.http.build_request(
                 "POST",
                 url,
-                json=self._request.payload(stream=True),
-                headers=endpoint.headers("text/event-stream"),
+                content=sent.stream() if sent.streams else sent.whole(),
+                headers={
+                    **endpoint.headers("text/event-stream"),
+                    "Content-Type": "application/json",
+                    "Content-Length": str(sent.length),
+                },
             )
             async with asyncio.timeout(endpoint.idle_timeout):
                 response = self._response = await endpoint.http.send(request, stream=True)

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tensorx_tui.demo.attachment_reply import attachments_reply
 from tensorx_tui.demo.longdoc import long_document
 from tensorx_tui.demo.tokenizer import count_tokens, message_text, tokenize
 
@@ -753,8 +754,11 @@ def script_for(model: str, body: dict[str, Any]) -> Script:
         return _filtered(messages)
 
     results = _pending_tool_results(messages)
+    attached = attachments_reply(messages[-1]) if messages and not results else None
     if results:
         script = _tool_answer(results)
+    elif attached:
+        script = Script(content=attached)
     else:
         script = _tool_call_script(body, user_text) or Script(content=_reply_text(messages))
     if model == DEMO_REASONER:

@@ -52,8 +52,9 @@ FIRST_TOKEN_DELAY_S = 0.2
 # At full speed, events are gathered into writes of about this size (several events per read).
 COALESCE_BYTES = 16 * 1024
 
-MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_BODY_BYTES = 96 * 1024 * 1024  # room for a few 20 MB images, as base64
 RECEIVED_KEPT = 50  # chat request bodies kept for GET /v1/demo/requests
+KEPT_URL_CHARS = 100  # an image's data URL is kept this long: 50 bodies of 20 MB images add up
 
 _DISCONNECTED = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)
 
@@ -654,8 +655,9 @@ class DemoServer:
         self._received_lock = threading.Lock()
 
     def keep_received(self, body: dict[str, Any]) -> None:
+        kept = _without_long_urls(body)
         with self._received_lock:
-            self._received.append(body)
+            self._received.append(kept)
 
     def received_bodies(self) -> list[dict[str, Any]]:
         """The last chat request bodies received (parsed JSON), oldest first."""
@@ -786,3 +788,29 @@ def _stop_on_sigterm() -> Any:
         raise KeyboardInterrupt
 
     return signal.signal(signal.SIGTERM, interrupt)
+
+
+def _without_long_urls(body: dict[str, Any]) -> dict[str, Any]:
+    """The body as kept: each image part's data URL cut to KEPT_URL_CHARS, with how long it was
+    (the rest of the body is kept as it came)."""
+    messages = body.get("messages")
+    if not isinstance(messages, list):
+        return body
+    kept_messages = []
+    for message in messages:
+        parts = message.get("content") if isinstance(message, dict) else None
+        if isinstance(parts, list):
+            message = {**message, "content": [_short_part(part) for part in parts]}
+        kept_messages.append(message)
+    return {**body, "messages": kept_messages}
+
+
+def _short_part(part: Any) -> Any:
+    image = part.get("image_url") if isinstance(part, dict) else None
+    if not isinstance(image, dict):
+        return part
+    url = image.get("url")
+    if not isinstance(url, str) or len(url) <= KEPT_URL_CHARS:
+        return part
+    short = f"{url[:KEPT_URL_CHARS]}… ({len(url):,} characters)"
+    return {**part, "image_url": {**image, "url": short}}

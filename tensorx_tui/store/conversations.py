@@ -15,7 +15,7 @@ import json
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -23,8 +23,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
+from tensorx_tui.core.attachments import Attachment
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
 from tensorx_tui.core.secret import redact_url
+from tensorx_tui.store import attachments as stored_attachments
 from tensorx_tui.store import db
 from tensorx_tui.store.db import StoreError, format_time, now_text, parse_time
 from tensorx_tui.store.records import (
@@ -423,6 +425,7 @@ class Store:
         """Delete a conversation and all its messages. False when there was no such conversation."""
         with self._write() as conn:
             cur = conn.execute("DELETE FROM conversations WHERE id = ?", (conv_id,))
+            stored_attachments.forget_unused(conn)
             return cur.rowcount > 0
 
     # -- messages ---------------------------------------------------------------------------------
@@ -444,6 +447,7 @@ class Store:
             ).fetchone()
             cur = conn.execute(_INSERT_MESSAGE_SQL, _message_values(pk, seq, message, parent_id))
             assert cur.lastrowid is not None
+            stored_attachments.link(conn, cur.lastrowid, message.attachments)
             conn.execute(
                 "UPDATE conversations SET updated_at = max(updated_at, ?), active_leaf = ?"
                 " WHERE pk = ?",
@@ -452,14 +456,20 @@ class Store:
             if message.role == "user":
                 conn.execute(
                     "UPDATE conversations SET title = ? WHERE pk = ? AND title = ''",
-                    (clean_title(message.content), pk),
+                    (clean_title(message.content or _names(message.attachments)), pk),
                 )
             return cur.lastrowid
 
     def add_user_message(
-        self, conv_id: ConversationId, text: str, *, parent: Parent = ACTIVE
+        self,
+        conv_id: ConversationId,
+        text: str,
+        attached: Sequence[Attachment] = (),
+        *,
+        parent: Parent = ACTIVE,
     ) -> int:
-        return self.add_message(conv_id, StoredMessage(role="user", content=text), parent=parent)
+        message = StoredMessage(role="user", content=text, attachments=tuple(attached))
+        return self.add_message(conv_id, message, parent=parent)
 
     def add_tool_result(
         self,
@@ -636,9 +646,14 @@ class Store:
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_pk = ? ORDER BY seq",
                 (row[0],),
             ).fetchall()
-            return Conversation(
-                meta=_meta(row), messages=[_message(r) for r in rows], active_leaf=row[10]
+            messages = [_message(r) for r in rows]
+            found = stored_attachments.load(
+                conn, [m.id for m in messages if m.role == "user" and m.id]
             )
+            for message in messages:
+                if message.id in found:
+                    message.attachments = tuple(found[message.id])
+            return Conversation(meta=_meta(row), messages=messages, active_leaf=row[10])
 
     def search(self, query: str, limit: int = 100) -> list[SearchHit]:
         """Conversations whose title or a message (content or reasoning) matches, newest first,
@@ -734,6 +749,13 @@ class Store:
                 previous = row.lastrowid
                 if message.id is not None and previous is not None:
                     saved[message.id] = previous
+                if message.attachments and previous is not None:
+                    stored_attachments.link(conn, previous, message.attachments)
             active = previous if linear else saved.get(conversation.active_leaf, previous)
             conn.execute("UPDATE conversations SET active_leaf = ? WHERE pk = ?", (active, pk))
         return conv_id
+
+
+def _names(attached: Sequence[Attachment]) -> str:
+    """A title for a first message that is only attachments."""
+    return ", ".join(a.name for a in attached)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from tensorx_tui.core.attachments import Attachment
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
 from tensorx_tui.core.sanitize import blank_unsafe
 from tensorx_tui.core.secret import SECRET_NAME
@@ -150,6 +151,8 @@ class StoredMessage:
     tool_meta: dict[str, Any] | None = None
     cost: float | None = None
     """Dollars, for an assistant reply whose model's prices were known when it finished."""
+    attachments: tuple[Attachment, ...] = ()
+    """Files and images sent with a user message, in order."""
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -193,6 +196,9 @@ class StoredMessage:
         if self.role == "assistant":
             return self.to_reply().to_openai_message()
         msg: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.attachments:
+            # Kept apart from the text: chat/state.py makes them content parts when sending.
+            msg["attachments"] = self.attachments
         if self.role == "tool":
             msg["tool_call_id"] = self.tool_call_id or ""
         return msg

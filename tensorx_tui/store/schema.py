@@ -171,6 +171,34 @@ _MIGRATION_6: Final = (
     "CREATE INDEX messages_by_parent ON messages (parent_id)",
 )
 
+# Version 7: attachments (files and images sent with a user message). Each content is stored
+# once, keyed by its SHA-256 (the same screenshot sent in ten conversations is one blob); the
+# link table keeps which message carried it, in which order, under which name. Kind, MIME type
+# and pixel size are kept beside the bytes so listing a conversation's attachments reads no blob.
+_MIGRATION_7: Final = (
+    """
+    CREATE TABLE attachments (
+        sha256 TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('image', 'text')),
+        mime TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        width INTEGER,
+        height INTEGER,
+        data BLOB NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE message_attachments (
+        message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL REFERENCES attachments (sha256),
+        PRIMARY KEY (message_id, position)
+    )
+    """,
+    "CREATE INDEX message_attachments_by_hash ON message_attachments (sha256)",
+)
+
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     _MIGRATION_1,
     _MIGRATION_2,
@@ -178,5 +206,6 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     _MIGRATION_4,
     _MIGRATION_5,
     _MIGRATION_6,
+    _MIGRATION_7,
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)

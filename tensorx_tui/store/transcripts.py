@@ -30,6 +30,7 @@ from typing import Any, Final, Literal
 from tensorx_tui.core.descriptions import status_label
 from tensorx_tui.core.reply import ErrorInfo, ReplyState, ToolCall
 from tensorx_tui.core.secret import redact_url
+from tensorx_tui.store import transcript_attachments
 from tensorx_tui.store.db import StoreError, format_time, parse_time
 from tensorx_tui.store.records import (
     ROLES,
@@ -78,6 +79,8 @@ def _message_json(m: StoredMessage, numbers: dict[int, int] | None) -> dict[str,
         out["content"] = m.content
         if m.role == "tool":
             out["tool_call_id"] = m.tool_call_id or ""
+        if m.attachments:
+            meta["attachments"] = transcript_attachments.to_json(m.attachments)
     if m.tool_meta:
         meta["tool"] = m.tool_meta
     out["tensorx"] = meta
@@ -219,6 +222,11 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
     except ValueError as exc:
         raise TranscriptError(f"{where}.tensorx.state: unknown state {state_text!r}") from exc
     reasoning = extra.get("reasoning", raw.get("reasoning_content", raw.get("reasoning")))
+    try:
+        attached = transcript_attachments.from_json(extra.get("attachments"))
+        attached = attached or transcript_attachments.from_content_parts(raw.get("content"))
+    except transcript_attachments.AttachmentJSONError as exc:
+        raise TranscriptError(f"{where}.tensorx.attachments{exc}") from None
     return StoredMessage(
         id=_optional(extra.get("id"), int, f"{where}.tensorx.id"),
         parent_id=_optional(extra.get("parent"), int, f"{where}.tensorx.parent"),
@@ -236,6 +244,7 @@ def _message_from_json(raw: Any, where: str, default_time: datetime) -> StoredMe
         model=_optional(extra.get("model"), str, f"{where}.tensorx.model"),
         created_at=_time(extra.get("created_at"), f"{where}.tensorx.created_at", default_time),
         tool_meta=_optional(extra.get("tool"), dict, f"{where}.tensorx.tool"),
+        attachments=attached if role == "user" else (),
     )
 
 
@@ -474,9 +483,14 @@ def _alternative_md(position: tuple[int, int] | None) -> str:
     return f"*Alternative {position[0]} of {position[1]} (the JSON export has them all).*\n\n"
 
 
-def _message_md(m: StoredMessage, position: tuple[int, int] | None = None) -> str:
-    """`position`: (n, of) when the message is one of several alternatives."""
-    text = _message_body_md(m)
+def _message_md(
+    m: StoredMessage,
+    position: tuple[int, int] | None = None,
+    files: tuple[list[str], str] | None = None,
+) -> str:
+    """`position`: (n, of) when the message is one of several alternatives; `files`: the names
+    this message's attachments were written under, and their folder."""
+    text = _message_body_md(m, files)
     note = _alternative_md(position)
     if not note:
         return text
@@ -484,7 +498,11 @@ def _message_md(m: StoredMessage, position: tuple[int, int] | None = None) -> st
     return f"{head}\n\n{note}{rest}"
 
 
-def _message_body_md(m: StoredMessage) -> str:
+def _message_body_md(m: StoredMessage, files: tuple[list[str], str] | None = None) -> str:
+    if m.role == "user" and m.attachments:
+        names, folder = files if files else (None, None)
+        listing = transcript_attachments.markdown_list(m.attachments, names, folder)
+        return "\n\n".join(x for x in ("## User", headings_below(m.content), listing) if x)
     if m.role == "user":
         return f"## User\n\n{headings_below(m.content)}"
     if m.role == "system":
@@ -521,7 +539,9 @@ def _tool_run_md(meta: dict[str, Any] | None) -> str:
     return "*" + " · ".join(facts) + "*\n\n"
 
 
-def to_markdown(conversation: Conversation) -> str:
+def to_markdown(conversation: Conversation, files_folder: str | None = None) -> str:
+    """The active branch. `files_folder`: where the attachments are written (`write_files`),
+    relative to the transcript, to link them; without it they are only named."""
     meta = conversation.meta
     facts = [f"- **Conversation:** {_code(meta.id)}"]
     if meta.model:
@@ -539,11 +559,12 @@ def to_markdown(conversation: Conversation) -> str:
     if meta.system:
         blocks.append(f"## System prompt\n\n{headings_below(meta.system)}")
     path = conversation.path()
-    if len(path) == len(conversation.messages):
-        blocks.extend(_message_md(m) for m in path)
-    else:
-        tree = conversation.tree()
-        blocks.extend(_message_md(m, tree.position(m.id) if m.id else None) for m in path)
+    names = transcript_attachments.file_names(path)
+    tree = conversation.tree() if len(path) != len(conversation.messages) else None
+    for i, m in enumerate(path):
+        position = tree.position(m.id) if tree is not None and m.id else None
+        written = [names[i, p] for p in range(len(m.attachments))]
+        blocks.append(_message_md(m, position, (written, files_folder) if files_folder else None))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -572,7 +593,14 @@ def export_to_file(conversation: Conversation, path: Path, fmt: ExportFormat) ->
     if path.is_dir():
         path = path / suggested_filename(conversation, fmt)
     try:
-        path.write_text(render(conversation, fmt), encoding="utf-8")
+        if fmt == "md" and any(m.attachments for m in conversation.messages):
+            # The files go beside the transcript, linked from it by a relative path.
+            folder = transcript_attachments.files_dir(path)
+            transcript_attachments.write_files(conversation, folder)
+            text = to_markdown(conversation, folder.name)
+        else:
+            text = render(conversation, fmt)
+        path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise StoreError(f"cannot write {path}: {exc}") from exc
     return path

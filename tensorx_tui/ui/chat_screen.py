@@ -31,6 +31,8 @@ from tensorx_tui.open_endpoint import open_endpoint
 from tensorx_tui.profile_endpoints import ProfileEndpoints
 from tensorx_tui.store.records import ConversationId
 from tensorx_tui.store.transcripts import ExportFormat
+from tensorx_tui.ui.attaching import Attaching, PathHint
+from tensorx_tui.ui.attachment_chips import AttachmentChip, AttachmentChips
 from tensorx_tui.ui.branches import Branches
 from tensorx_tui.ui.chat_actions import (
     LeaveStreamingReply,
@@ -75,6 +77,9 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+b", "toggle_sidebar", "Chats"),
         Binding("ctrl+f", "show_tools", "Tools"),
         Binding("ctrl+s", "export('md')", "Export"),
+        # alt+a: every ctrl+letter is taken (the prompt edits with the rest). priority: the
+        # prompt would type the "a".
+        Binding("alt+a", "attach_file", "Attach", priority=True),
         Binding("ctrl+down,ctrl+end", "follow_bottom", "Bottom", show=False),
         # Picks the last message (then ↑ ↓ e [ ] f: see branches.py and transcript/selectable.py).
         Binding("ctrl+up", "select_message(-1)", "Messages", key_display="^↑"),
@@ -121,6 +126,7 @@ class ChatScreen(Screen[None]):
         self.last_reply_widget: AssistantMessage | None = None
         self.last_reply: Reply | None = None
         self.leaving = LeaveStreamingReply(self)
+        self.attaching = Attaching(self)
 
     @property
     def state(self) -> ConversationState:
@@ -141,7 +147,9 @@ class ChatScreen(Screen[None]):
                 # with every frame of the conversation (Textual renders each widget whose
                 # container overlaps the changed region).
                 with Vertical(id="composer"):
+                    yield AttachmentChips(id="attachments")
                     yield PromptInput(id="prompt")
+                    yield PathHint(id="path-hint")
                     yield StatusLine(
                         profile=self.settings.profile,
                         model=self.state.model,
@@ -168,6 +176,7 @@ class ChatScreen(Screen[None]):
         return self.query_one(ConversationSidebar)
 
     async def on_mount(self) -> None:
+        self.prompt.cwd = self.attaching.cwd
         self.prompt.focus()
         self.facts.start()
         await self.show_start_notices()
@@ -245,16 +254,20 @@ class ChatScreen(Screen[None]):
         await self.branches.settle()  # a branch just shown is whole before it goes on
         # perf: nothing is laid out or painted for 50 ms, so the request is on the wire before
         # the new messages are drawn (a layout between the steps of connecting delayed it).
+        prepared = await self.attaching.prepare(event.text)
+        if prepared is None:
+            return  # the prompt keeps the message
+        text, attachments = prepared
         self.app.delay_update(REQUEST_FIRST_S)
-        text = self.prompt.take_text()
+        self.prompt.take_text()  # the text sent is `prepared`'s (its @paths resolved)
         editing = self.branches.editing if self.prompt.editing_last else None
         self.branches.stop_editing()
         skipped = self.engine.pending_tool_calls
         edited = self.branches.widget_of(editing) if editing is not None else None
         # Saved before anything is drawn: the message is on disk before the request leaves.
-        replacing = editing is not None and self.engine.edit(editing, text)
+        replacing = editing is not None and self.engine.edit(editing, text, attachments)
         if not replacing:
-            self.engine.add_user(text)
+            self.engine.add_user(text, attachments)
         if replacing:
             # The old question and what followed stay in the tree (an alternative branch).
             await self.remove_widgets_after(edited or self.last_user_widget, including=True)
@@ -267,7 +280,7 @@ class ChatScreen(Screen[None]):
         self.mark_saved_conversation()
         # perf: the request leaves before the user's message is drawn (the conversation mounts
         # messages in the order they were asked for, so the reply still comes after it).
-        adding = self.conversation.add_user(text)
+        adding = self.conversation.add_user(text, self.engine.state.last_user_attachments())
         self.run_reply()
         self.last_user_widget = await adding
         self.conversation.follow_bottom()
@@ -466,3 +479,28 @@ class ChatScreen(Screen[None]):
 
     def action_export(self, fmt: ExportFormat = "md") -> None:
         self.saved.export(fmt)
+
+    # -- attachments (attaching.py) ---------------------------------------------------------
+
+    def action_attach_file(self) -> None:
+        self.attaching.open_picker()
+
+    @on(AttachmentChip.RemoveRequested)
+    async def attachment_removed(self, event: AttachmentChip.RemoveRequested) -> None:
+        event.stop()
+        await self.attaching.remove(event.chip)
+
+    @on(PromptInput.PathChosen, "#prompt")
+    async def path_chosen(self, event: PromptInput.PathChosen) -> None:
+        event.stop()
+        await self.attaching.add_path(event.path)
+
+    @on(PromptInput.PathCompletions, "#prompt")
+    def path_completions(self, event: PromptInput.PathCompletions) -> None:
+        event.stop()
+        self.attaching.show_completions(event)
+
+    @on(PromptInput.ImagePathPasted, "#prompt")
+    def image_path_pasted(self, event: PromptInput.ImagePathPasted) -> None:
+        event.stop()
+        self.attaching.pasted(event)

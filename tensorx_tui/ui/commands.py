@@ -36,6 +36,11 @@ CHAT_COMMANDS: tuple[tuple[str, str, str], ...] = (
         "MCP servers and their tools: switch one off for this conversation (ctrl+f)",
         "show_tools",
     ),
+    (
+        "Attach a file",
+        "An image or a text file for the next message (alt+a; or type @path in the prompt)",
+        "attach_file",
+    ),
     ("Jump to bottom", "Follow the conversation again (ctrl+down)", "follow_bottom"),
     (
         "Saved conversations",

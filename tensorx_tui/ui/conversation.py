@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
 from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 
+from tensorx_tui.core.attachments import Attachment
 from tensorx_tui.core.model_info import ModelInfo
 from tensorx_tui.core.reply import Reply, ToolCall
 from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
@@ -97,8 +98,8 @@ class ConversationView(VerticalScroll):
                 await self.mount(group)
             await group.mount(widget)
 
-    async def add_user(self, text: str) -> UserMessage:
-        message = UserMessage(text)
+    async def add_user(self, text: str, attachments: Sequence[Attachment] = ()) -> UserMessage:
+        message = UserMessage(text, attachments)
         await self._add(message)
         return message
 

@@ -16,6 +16,7 @@ from textual.widgets import Footer
 # Actions whose keys are left out when the row is too narrow, first to go first. Keys not named
 # here (send, cancel, quit, answer tools) always stay.
 DROP_ORDER = (
+    "attach_file",  # `@path` in the prompt and the command palette attach too
     "show_tools",
     "export",
     "edit_params",

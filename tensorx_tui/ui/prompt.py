@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from textual import events
@@ -10,6 +11,9 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import TextArea
+
+from tensorx_tui.ui.path_completion import complete_path, expand, longest_completion
+from tensorx_tui.ui.prompt_paths import at_token, pasted_image_path
 
 BLINK_SECONDS = 10.0
 """The cursor blinks this long after the last key, then stays lit (as GNOME Terminal's blink
@@ -28,7 +32,48 @@ class PromptInput(TextArea):
         # priority, like Enter: a plain binding runs only after the key has gone round the app,
         # and letters typed after it (tmux send-keys, a fast typist) were inserted before it.
         Binding("ctrl+j,shift+enter", "newline", "Newline", show=False, priority=True),
+        # Completes an `@path` being typed; anywhere else it moves the focus, as before.
+        Binding("tab", "complete_path", "Complete", show=False, priority=True),
     ]
+    allow_empty = False
+    """Send even with no text (the screen sets it while attachments wait to be sent)."""
+    cwd: Path = Path(".")
+    """Where `@path` completion starts (the screen sets the working directory)."""
+
+    @dataclass
+    class PathCompletions(Message):
+        """The `@path` being typed changed: its completions ([] when none or no @path)."""
+
+        prompt: PromptInput
+        typed: str | None
+        choices: list[str]
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
+    @dataclass
+    class PathChosen(Message):
+        """Tab completed an `@path` to a file: the screen attaches it."""
+
+        prompt: PromptInput
+        path: Path
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
+
+    @dataclass
+    class ImagePathPasted(Message):
+        """A path to an image was pasted: the screen offers to attach it (else inserts `text`)."""
+
+        prompt: PromptInput
+        path: Path
+        text: str
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
 
     @dataclass
     class Submitted(Message):
@@ -83,6 +128,10 @@ class PromptInput(TextArea):
 
     def on_paste(self, event: events.Paste) -> None:
         self._wake_cursor()
+        path = pasted_image_path(event.text, self.cwd)
+        if path is not None:
+            event.prevent_default()  # TextArea would insert it: the screen asks first
+            self.post_message(self.ImagePathPasted(self, path, event.text))
 
     def action_submit(self) -> None:
         # A priority binding runs as soon as the app reads Enter, while keys typed just before it
@@ -92,7 +141,7 @@ class PromptInput(TextArea):
 
     def _submit_now(self) -> None:
         text = self.text
-        if not text.strip():
+        if not text.strip() and not self.allow_empty:
             return
         self.post_message(self.Submitted(self, text))
 
@@ -130,6 +179,32 @@ class PromptInput(TextArea):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if self.editing_last and not self.editing_earlier and not self.text:
             self.set_editing_last(False)  # cleared: a new message, not an edit
+        self._report_completions()
+
+    def _typed_path(self) -> str | None:
+        row, column = self.cursor_location
+        return at_token(self.document.get_line(row)[:column])
+
+    def _report_completions(self) -> None:
+        typed = self._typed_path()
+        choices = complete_path(typed, self.cwd) if typed else []
+        self.post_message(self.PathCompletions(self, typed, choices))
+
+    def action_complete_path(self) -> None:
+        typed = self._typed_path()
+        if typed is None:
+            self.screen.focus_next()
+            return
+        completed = longest_completion(typed, self.cwd) if typed else typed
+        path = expand(completed, self.cwd)
+        row, column = self.cursor_location
+        start = (row, column - len(typed) - 1)  # the @ too
+        if completed and not completed.endswith("/") and path.is_file():
+            # One file: it becomes a chip, and the text names it (without the @).
+            self.replace(path.name, start, (row, column))
+            self.post_message(self.PathChosen(self, path))
+        elif completed != typed:
+            self.replace("@" + completed, start, (row, column))
 
     def recall(self, text: str) -> None:
         """Put `text` in the prompt with the cursor at its end, to edit and send again."""

@@ -122,7 +122,9 @@ class SavedConversations:
         for message in messages:
             widget: Widget | None = None
             if message.role == "user":
-                widget = screen.last_user_widget = await view.add_user(message.content)
+                widget = screen.last_user_widget = await view.add_user(
+                    message.content, message.attachments
+                )
             elif message.role == "assistant":
                 reply = message.to_reply()
                 widget = screen.last_reply_widget = await view.add_finished_assistant(reply)

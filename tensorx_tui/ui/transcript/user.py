@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.binding import BindingType
 from textual.content import Content
 from textual.widgets import Static
 
+from tensorx_tui.core.attachments import Attachment
 from tensorx_tui.core.sanitize import safe_terminal_text as safe_text
+from tensorx_tui.ui.attachment_chips import chips_line
 from tensorx_tui.ui.transcript.selectable import (
     MESSAGE_BINDINGS,
     SelectableMessage,
@@ -27,9 +30,10 @@ class UserMessage(SelectableMessage, Static, can_focus=True):
     UserMessage > .alternatives { color: $text-muted; }
     """
 
-    def __init__(self, text: str) -> None:
-        super().__init__(Content(safe_text(text)))
+    def __init__(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
+        super().__init__(_with_chips(Content(safe_text(text)), attachments))
         self.text = text
+        self.attachments = tuple(attachments)
         self.message_id: int | None = None  # as saved (the conversation tree's)
         self.position: tuple[int, int] | None = None
 
@@ -40,4 +44,14 @@ class UserMessage(SelectableMessage, Static, can_focus=True):
         self.position = position
         mark = position_mark(position)
         text = Content(safe_text(self.text))
-        self.update(Content.assemble((mark + " ", "dim bold"), text) if mark else text)
+        if mark:
+            text = Content.assemble((mark + " ", "dim bold"), text)
+        self.update(_with_chips(text, self.attachments))
+
+
+def _with_chips(content: Content, attachments: Sequence[Attachment]) -> Content:
+    """The attachments' names, kinds and sizes under the text, as chips."""
+    if not attachments:
+        return content
+    chips = chips_line(attachments)
+    return Content("\n").join([content, chips]) if content.plain else chips
