@@ -319,10 +319,14 @@ def test_branches_siblings_and_the_active_leaf(store: Store) -> None:
 def test_a_fork_copies_the_branch_up_to_a_message(store: Store) -> None:
     conv = store.create_conversation(model="m", system="S")
     store.add_user_message(conv, "q1")
-    reply = store.add_reply(conv, Reply(content="a1", state=ReplyState.COMPLETE))
+    answer = StoredMessage.from_reply(Reply(content="a1", state=ReplyState.COMPLETE))
+    answer.cost = 0.25
+    reply = store.add_message(conv, answer)
     store.add_user_message(conv, "q2")
     store.rename(conv, "Talk")
+    spent = store.cost_since(datetime(2000, 1, 1, tzinfo=UTC))
     fork = store.fork(conv, reply)
+    assert store.cost_since(datetime(2000, 1, 1, tzinfo=UTC)) == spent == 0.25  # not twice
     copied = store.load_conversation(fork)
     assert [m.content for m in copied.messages] == ["q1", "a1"]
     assert copied.path() == copied.messages

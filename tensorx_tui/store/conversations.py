@@ -557,8 +557,9 @@ class Store:
                 system=meta.system,
                 params=meta.params,
             ),
-            # Without ids: import_conversation links them as one line, in order.
-            messages=[replace(m, id=None, parent_id=None) for m in path],
+            # Without ids: import_conversation links them as one line, in order. Without costs:
+            # the copy spent nothing, and the spending totals ("today") must not count it twice.
+            messages=[replace(m, id=None, parent_id=None, cost=None) for m in path],
         )
         return self.import_conversation(copy)
 
