@@ -175,7 +175,8 @@ def switch_conversation() -> Conversation:
 
 
 async def bench_switch(runs: int) -> None:
-    from textual.widget import Widget
+    from textual import events
+    from textual.screen import Screen
 
     from tensorx_tui.demo.server import DemoServer
     from tensorx_tui.settings import Settings
@@ -189,8 +190,7 @@ async def bench_switch(runs: int) -> None:
         tree = saved.tree()
         path = tree.path()
         branch_point = path[2].id  # the first message of the second branch
-        last_reply = path[-1].id
-        assert branch_point is not None and last_reply is not None
+        assert branch_point is not None
         server = DemoServer(port=0, speed=0).start()
         try:
             settings = Settings(base_url=server.base_url, model="m", demo=True, data_dir=data)
@@ -200,41 +200,66 @@ async def bench_switch(runs: int) -> None:
                 assert screen is not None
                 await screen.open_conversation(conv_id)
                 await pilot.pause()
-                results: dict[str, list[float]] = {"last reply": [], "middle": []}
-                whole: list[float] = []
-                returned: list[float] = []
+                frames: list[float] = []  # when each frame (a layout, then the screen) was done
+                flipped: list[float] = []  # when the flip returned
+                next_frame = asyncio.Event()
 
-                async def flip_at(index: int) -> float:
-                    """Pick the message at `index` of the shown branch; show its alternative."""
+                def frame_done(_screen: Screen) -> None:
+                    frames.append(time.perf_counter())
+                    if flipped and frames[-1] > flipped[-1]:
+                        next_frame.set()
+
+                screen.screen_layout_refresh_signal.subscribe(app, frame_done, immediate=True)
+                flip = screen.branches.flip
+
+                async def timed_flip(step: int) -> None:
+                    await flip(step)
+                    flipped.append(time.perf_counter())
+
+                screen.branches.flip = timed_flip  # type: ignore[method-assign]
+                keys = {-1: ("left_square_bracket", "["), 1: ("right_square_bracket", "]")}
+                figures: dict[str, dict[str, list[float]]] = {
+                    where: {"frame": [], "returned": [], "paused": [], "whole": []}
+                    for where in ("last reply", "middle")
+                }
+
+                async def flip_at(index: int, where: str) -> None:
+                    """Pick the message at `index` of the shown branch; its key shows the
+                    alternative. Timed from the key to the flip's return and to the frame
+                    after it; then what `pilot.pause()` adds, and the rest of a long branch."""
                     await screen.branches.settle()
                     await pilot.pause()
                     place = screen.engine.path()[index]
                     assert place.id is not None
-                    widget: Widget | None = screen.branches.widget_of(place.id)
+                    widget = screen.branches.widget_of(place.id)
                     assert widget is not None
                     widget.focus()
                     await pilot.pause()
                     step = 1 if tree.sibling(place.id, 1) else -1
+                    flipped.clear()
+                    next_frame.clear()
                     start = time.perf_counter()
-                    await screen.branches.flip(step)
-                    returned.append(time.perf_counter() - start)
-                    await pilot.pause()  # the next frame (and, for the middle, the rest)
-                    shown = time.perf_counter() - start
-                    await screen.branches.settle()  # the rest of a long branch, mounted after
+                    app.post_message(events.Key(*keys[step]))  # as the terminal driver does
+                    await next_frame.wait()
+                    shown = next(t for t in frames if t > flipped[-1])
+                    figures[where]["frame"].append(shown - start)
+                    figures[where]["returned"].append(flipped[-1] - start)
                     await pilot.pause()
-                    whole.append(time.perf_counter() - start)
-                    return shown
+                    figures[where]["paused"].append(time.perf_counter() - start)
+                    await screen.branches.settle()  # the rest of a long branch, mounted after
+                    figures[where]["whole"].append(time.perf_counter() - start)
+                    assert screen.engine.path()[index].id == tree.sibling(place.id, step)
 
                 idles = []
                 for _ in range(runs):
                     start = time.perf_counter()
                     await pilot.pause()
                     idles.append(time.perf_counter() - start)
-                idle = statistics.median(idles)
                 for _ in range(runs):
-                    results["last reply"].append(await flip_at(-1))
-                    results["middle"].append(await flip_at(2))  # to the first branch
-                    results["middle"].append(await flip_at(2))  # and back
+                    await flip_at(-1, "last reply")
+                    await flip_at(2, "middle")  # to the first branch
+                    await flip_at(2, "middle")  # and back
+                screen.branches.flip = flip  # type: ignore[method-assign]
                 headless = median_time(
                     lambda: screen.engine.flip(
                         branch_point, 1 if tree.sibling(branch_point, 1) else -1
@@ -243,24 +268,29 @@ async def bench_switch(runs: int) -> None:
                 )
         finally:
             server.stop()
-    print(f"(b) switch branch, 200 messages, app at 80x24 (median of {runs})")
-    for label, times in results.items():
-        print(f"    at the {label:10}, + a frame: {statistics.median(times) * 1000:7.1f} ms")
-    last = returned[0::3]
-    middle = returned[1::3] + returned[2::3]
-    print(f"    flip() returned, last reply: {statistics.median(last) * 1000:7.1f} ms")
-    print(f"    flip() returned, middle:     {statistics.median(middle) * 1000:7.1f} ms")
-    print(f"    (the middle's whole branch mounted: {max(whole) * 1000:.0f} ms at most)")
-    print(f"    a frame with nothing to do:  {idle * 1000:7.1f} ms (pilot.pause alone)")
-    print(f"    headless (engine + store):   {headless * 1000:7.2f} ms")
+
+    def ms(times: list[float]) -> str:
+        return f"{statistics.median(times) * 1000:6.0f} ms ({max(times) * 1000:4.0f})"
+
+    print(f"(b) switch branch, 200 messages, app at 80x24 (median, and max, of {runs}; middle:")
+    print(f"    {2 * runs}), from the key:    next frame        flip() returned   pilot.pause()")
+    for where, times in figures.items():
+        row = [ms(times[kind]) for kind in ("frame", "returned", "paused")]
+        print(f"    at the {where:12}       {'    '.join(row)}")
+    whole = figures["middle"]["whole"]
+    print(f"    the middle's whole branch mounted: {ms(whole)}")
+    print(f"    pilot.pause() with nothing to do:  {statistics.median(idles) * 1000:6.0f} ms")
+    print(f"    headless (engine + store):         {headless * 1000:6.2f} ms")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--switch-only", action="store_true", help="part (b) only")
     args = parser.parse_args()
     runs = 3 if args.quick else 9
-    bench_open(runs)
+    if not args.switch_only:
+        bench_open(runs)
     asyncio.run(bench_switch(3 if args.quick else 7))
 
 

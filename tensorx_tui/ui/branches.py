@@ -163,14 +163,18 @@ class Branches:
         start = next(i for i, m in enumerate(path) if m.id == message_id)
         first, rest = path[start : start + SHOWN_AT_ONCE], path[start + SHOWN_AT_ONCE :]
         # perf: one layout for the whole change (each full layout of a long conversation costs
-        # tens of milliseconds: removing, mounting and focusing would each ask for one).
+        # tens of milliseconds: removing, mounting and focusing would each ask for one). The
+        # old message goes last, once its replacement has the focus: removing the focused
+        # widget first moved the focus to a message with other keys, and back (the footer
+        # rebuilt twice, a layout each).
         with screen.app.batch_update():
-            await screen.conversation.remove_after(widget, including=True)
+            await screen.conversation.remove_after(widget)
             screen.last_reply_widget = None
             await screen.saved.show_messages(first, path)
             shown = self.widget_of(message_id)
             if shown is not None:
-                shown.focus(scroll_visible=False)
+                screen.set_focus(shown, scroll_visible=False)  # now: Widget.focus waits
+            await widget.remove()
         if shown is not None:
             shown.scroll_visible(animate=False)
         if rest:

@@ -3,9 +3,14 @@
 Textual's Footer lays every key in one row and lets the rest run past the edge, so at 80 columns
 "^q Quit" was cut off. Here keys are left out, least important first, until the row fits; they all
 stay bound, and the command palette (always shown) lists every action.
+
+It is also rebuilt only when what it shows changes: Textual's Footer recomposes at every focus
+change, and moving from one message to another (or switching branch) keeps the same keys.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.cells import cell_len
 from textual.app import ComposeResult
@@ -55,8 +60,30 @@ def _key_cells(key: Widget, *, compact: bool) -> int:
 
 
 class ChatFooter(Footer):
+    # What the keys shown were composed from; None: compose again whatever happens (nothing was
+    # composed yet, e.g. before the bindings were ready).
+    _composed_from: tuple[Any, ...] | None = None
+
+    def _keys_input(self) -> tuple[Any, ...]:
+        """Everything `compose` reads: the active bindings (with their enabled state and
+        tooltip), the width, compact mode, whether the palette key shows."""
+        bindings = tuple((b, on, tip) for _, b, on, tip in self.screen.active_bindings.values())
+        width = self.size.width or self.app.size.width
+        return (width, self.compact, self.show_command_palette, bindings)
+
+    async def recompose(self) -> None:
+        """perf: only when the keys would change. Each rebuild cost ~20 ms and a layout of the
+        whole screen (~20-50 ms with a long conversation mounted), and Textual asks for one
+        at every focus change: a branch switch asked for up to four."""
+        shown = self._composed_from
+        if shown is not None and self.is_attached and self._keys_input() == shown:
+            return
+        await super().recompose()
+
     def compose(self) -> ComposeResult:
         widgets: list[Widget] = list(super().compose())
+        # Nothing composed: the bindings are not ready (reading them now could fail).
+        self._composed_from = self._keys_input() if widgets else None
         width = self.size.width or self.app.size.width
         compact = self.compact
 
