@@ -10,11 +10,13 @@ forks, esc goes back to the prompt.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
 from textual.widget import Widget
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
+from tensorx_tui.store.records import StoredMessage
 from tensorx_tui.ui.transcript import AssistantMessage, ToolResultMessage, UserMessage
 from tensorx_tui.ui.transcript.selectable import mark_message
 from tensorx_tui.ui.transcript.tool_run import ToolRunMessage
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from tensorx_tui.ui.chat_screen import ChatScreen
 
 Selectable = UserMessage | AssistantMessage
-SHOWN_AT_ONCE: Final = 6  # messages of a branch shown mounted at once (more than a screen holds)
+SHOWN_AT_ONCE: Final = 6  # at most, messages of a branch mounted at once (see `filling`)
 _ROLE_OF: dict[type[Widget], str] = {
     UserMessage: "user",
     AssistantMessage: "assistant",
@@ -34,6 +36,19 @@ _ROLE_OF: dict[type[Widget], str] = {
 
 def _role(widget: Widget) -> str | None:
     return _ROLE_OF.get(type(widget))
+
+
+def filling(messages: Sequence[StoredMessage], width: int, height: int) -> int:
+    """How many of `messages`, from the first, roughly fill a view of `width` x `height`
+    cells: each line of text wraps at the width, and a message takes ~3 rows more (its
+    border, footer, margin). At least one; at most SHOWN_AT_ONCE."""
+    rows = 0
+    for count, message in enumerate(messages[:SHOWN_AT_ONCE], start=1):
+        lines = (message.content or "").splitlines() or [""]
+        rows += 3 + sum(max(1, -(-len(line) // max(width, 1))) for line in lines)
+        if rows >= height:
+            return count
+    return min(len(messages), SHOWN_AT_ONCE)
 
 
 class Branches:
@@ -155,13 +170,15 @@ class Branches:
     async def show_from(self, widget: Widget, message_id: int) -> None:
         """Replace `widget` and what follows it by the active branch from `message_id` on.
 
-        What a screen can show is mounted at once; the rest of a long branch after it, in the
-        background (a finished reply costs ~10-15 ms to mount: a hundred would hold the screen
-        for a second or more). Whatever changes the view next waits for it (`settle`)."""
+        What fills the view is mounted at once; the rest of a long branch after it, in the
+        background (a finished reply costs ~5-10 ms to mount: a hundred would hold the screen
+        for a second). Whatever changes the view next waits for it (`settle`)."""
         screen = self.screen
         path = screen.engine.path()
         start = next(i for i, m in enumerate(path) if m.id == message_id)
-        first, rest = path[start : start + SHOWN_AT_ONCE], path[start + SHOWN_AT_ONCE :]
+        view = screen.conversation.size  # the text is narrower: padding and border
+        at_once = filling(path[start:], view.width - 4, view.height) if view else SHOWN_AT_ONCE
+        first, rest = path[start : start + at_once], path[start + at_once :]
         # perf: one layout for the whole change (each full layout of a long conversation costs
         # tens of milliseconds: removing, mounting and focusing would each ask for one). The
         # old message goes last, once its replacement has the focus: removing the focused
