@@ -17,6 +17,7 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tensorx_tui.store.records import StoredMessage
+from tensorx_tui.ui import gc_hold
 from tensorx_tui.ui.transcript import AssistantMessage, ToolResultMessage, UserMessage
 from tensorx_tui.ui.transcript.selectable import mark_message
 from tensorx_tui.ui.transcript.tool_run import ToolRunMessage
@@ -165,7 +166,8 @@ class Branches:
                 said = f"This is the {'first' if step < 0 else 'last'} alternative ({n} of {of})."
             screen.notify(said, markup=False)
             return
-        await self.show_from(widget, other)
+        with gc_hold.holding(self):  # a full pass here took up to ~350 ms, a long branch shown
+            await self.show_from(widget, other)
 
     async def show_from(self, widget: Widget, message_id: int) -> None:
         """Replace `widget` and what follows it by the active branch from `message_id` on.
@@ -192,6 +194,10 @@ class Branches:
             if shown is not None:
                 screen.set_focus(shown, scroll_visible=False)  # now: Widget.focus waits
             await widget.remove()
+        if rest:
+            # The view stays with the picked message while the rest mounts below it (anchored,
+            # it followed the bottom: the message scrolled away); sending follows again.
+            screen.conversation.release_anchor()
         if shown is not None:
             shown.scroll_visible(animate=False)
         if rest:

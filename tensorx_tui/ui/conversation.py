@@ -8,7 +8,6 @@ dozen boxes per flush instead of one per message (100 earlier messages cost ~10 
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal
 
@@ -18,6 +17,7 @@ from textual.widget import Widget
 from tensorx_tui.core.attachments import Attachment
 from tensorx_tui.core.model_info import ModelInfo
 from tensorx_tui.core.reply import Reply, ToolCall
+from tensorx_tui.ui import gc_hold
 from tensorx_tui.ui.markdown.layout_cache import virtual_size_without_relayout
 from tensorx_tui.ui.transcript import AssistantMessage, Notice, ToolResultMessage, UserMessage
 from tensorx_tui.ui.transcript.cost_line import cost_variants
@@ -108,15 +108,13 @@ class ConversationView(VerticalScroll):
     ) -> AssistantMessage:
         """A reply about to stream (`finish_assistant` ends it).
 
-        Its objects stay out of the garbage collector's full passes while it streams: a full
-        collection walked every object of the app and the conversation (~130,000 with 20
-        exchanges, ~70 ms each, five a minute at 100 tokens/s). What exists when the reply starts
-        is frozen (`gc.freeze`) until it ends, so nothing is kept from collection longer than one
-        reply.
+        What exists when the reply starts stays out of the garbage collector's full passes until
+        it ends (gc_hold.py): at 100 tokens/s, full passes came five times a minute, ~70 ms
+        each with 20 exchanges. A reply started again before the last one ended keeps the hold.
         """
         message = AssistantMessage(model, progress)
         await self._add(message)
-        gc.freeze()
+        gc_hold.hold(self)
         return message
 
     def count_reply(self, message: AssistantMessage, reply: Reply) -> int:
@@ -135,7 +133,7 @@ class ConversationView(VerticalScroll):
             await message.finish(reply, conversation_total=self.count_reply(message, reply))
             self.show_cost(message, reply)
         finally:
-            gc.unfreeze()  # see add_assistant
+            gc_hold.release(self)  # see add_assistant
 
     async def add_finished_assistant(self, reply: Reply) -> AssistantMessage:
         message = AssistantMessage(reply.model)
