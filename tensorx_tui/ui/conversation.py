@@ -25,6 +25,7 @@ from tensorx_tui.ui.transcript.reply_progress import ReplyProgress
 from tensorx_tui.ui.transcript.tool_run import ToolRunMessage
 
 GROUP_SIZE = 10
+REPLY_HOLD = "a streaming reply"  # see add_assistant
 
 
 class _MessageGroup(Vertical):
@@ -86,6 +87,9 @@ class ConversationView(VerticalScroll):
     def on_mount(self) -> None:
         self.anchor()
 
+    def on_unmount(self) -> None:
+        gc_hold.release(REPLY_HOLD)  # a reply cut off with the app
+
     async def _add(self, widget: Widget) -> None:
         async with self._adding:
             if isinstance(self._last, AssistantMessage):
@@ -110,11 +114,12 @@ class ConversationView(VerticalScroll):
 
         What exists when the reply starts stays out of the garbage collector's full passes until
         it ends (gc_hold.py): at 100 tokens/s, full passes came five times a minute, ~70 ms
-        each with 20 exchanges. A reply started again before the last one ended keeps the hold.
+        each with 20 exchanges. One hold for any reply: the end of the next one (or the view
+        going) also ends a hold whose reply never finished.
         """
         message = AssistantMessage(model, progress)
         await self._add(message)
-        gc_hold.hold(self)
+        gc_hold.hold(REPLY_HOLD)
         return message
 
     def count_reply(self, message: AssistantMessage, reply: Reply) -> int:
@@ -133,7 +138,7 @@ class ConversationView(VerticalScroll):
             await message.finish(reply, conversation_total=self.count_reply(message, reply))
             self.show_cost(message, reply)
         finally:
-            gc_hold.release(self)  # see add_assistant
+            gc_hold.release(REPLY_HOLD)  # see add_assistant
 
     async def add_finished_assistant(self, reply: Reply) -> AssistantMessage:
         message = AssistantMessage(reply.model)
