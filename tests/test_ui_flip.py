@@ -38,9 +38,16 @@ def long_and_short(store: Store) -> str:
         store.add_user_message(conv, f"long {n}")
         store.add_message(conv, reply(f"long answer {n} " + "words " * 60))
     short = store.add_user_message(conv, "short", parent=first)
-    store.add_message(conv, reply("short answer, first take"))
-    store.add_message(conv, reply("short answer, second take"), parent=short)
+    store.add_message(conv, counted("short answer, first take"))
+    store.add_message(conv, counted("short answer, second take"), parent=short)
     return conv
+
+
+def counted(text: str) -> StoredMessage:
+    """A reply of 30 tokens."""
+    message = reply(text)
+    message.usage = {"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30}
+    return message
 
 
 def shown_ids(app: ChatApp) -> list[int | None]:
@@ -84,6 +91,7 @@ async def test_a_switch_shows_the_active_branch_keeps_the_footer_and_sends_that_
         assert app.focused is last and isinstance(last, AssistantMessage)
         assert last.position == (1, 2)
         assert footer_keys(app) == keys  # the same widgets: not rebuilt
+        assert "total 30 · conversation 30" in screen_text(app)  # the other take not counted
 
         # The question above it: the long branch. What fills the view comes at once, in order.
         await pilot.press("up")

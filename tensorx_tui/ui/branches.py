@@ -188,6 +188,7 @@ class Branches:
         # rebuilt twice, a layout each).
         with screen.app.batch_update():
             await screen.conversation.remove_after(widget)
+            screen.conversation.uncount(widget)  # the totals shown under replies leave it out
             screen.last_reply_widget = None
             await screen.saved.show_messages(first, path)
             shown = self.widget_of(message_id)

@@ -129,6 +129,12 @@ class ConversationView(VerticalScroll):
             self._reply_costs[message] = reply.cost
         return self.total_tokens
 
+    def uncount(self, message: Widget) -> None:
+        """Stop counting a reply about to be removed (its replacement is shown first)."""
+        if isinstance(message, AssistantMessage):
+            self._reply_tokens.pop(message, None)
+            self._reply_costs.pop(message, None)
+
     def show_cost(self, message: AssistantMessage, reply: Reply) -> None:
         message.footer.show_cost(cost_variants(reply, self.total_cost, self.model_info(reply)))
 
