@@ -11,12 +11,14 @@
     (target ≤ 1.5×).
 (b) Switching branch in a conversation of 200 messages (two branches of 100 after a shared
     first message... see `switch_conversation`), in the real app under `run_test` at 80x24:
-    a message at the branch point is picked and the alternative shown, timed from the call to
-    the next frame (the flip removes the old branch's widgets and mounts the new one's). Two
-    places: the last reply (a regenerated reply, one message below) and the middle (about 100
-    below: the first 6 are mounted at once, the rest in the background; the time until that is
-    done too). Also the headless part alone (the engine's flip, saved to the store), and what
-    `pilot.pause()` costs with nothing to do (part of every figure).
+    a message at the branch point is picked and its key (`[` / `]`, posted as the terminal
+    driver posts keys) shows the alternative. Timed from the key to the flip's return and to
+    the next frame after it (the screen's layout signal, sent once the new frame is written),
+    then to the end of a `pilot.pause()` (which waits on every widget and for the CPU to go
+    idle: background work counts). Two places: the last reply (a regenerated reply, one message
+    below) and the middle (about 100 below: what fills the view is mounted at once, the rest in
+    the background; the time until that is done too). Also the headless part alone (the
+    engine's flip, saved to the store), and what `pilot.pause()` costs with nothing to do.
 """
 
 from __future__ import annotations
@@ -272,11 +274,12 @@ async def bench_switch(runs: int) -> None:
     def ms(times: list[float]) -> str:
         return f"{statistics.median(times) * 1000:6.0f} ms ({max(times) * 1000:4.0f})"
 
-    print(f"(b) switch branch, 200 messages, app at 80x24 (median, and max, of {runs}; middle:")
-    print(f"    {2 * runs}), from the key:    next frame        flip() returned   pilot.pause()")
+    print(f"(b) switch branch, 200 messages, app at 80x24: from the key, median (max) of {runs}")
+    heads = ("next frame", "flip() returned", "pilot.pause()")
+    print(f"    {f'(the middle: {2 * runs})':19}" + "   ".join(f"{h:>16}" for h in heads))
     for where, times in figures.items():
         row = [ms(times[kind]) for kind in ("frame", "returned", "paused")]
-        print(f"    at the {where:12}       {'    '.join(row)}")
+        print(f"    at the {where:12}" + "   ".join(row))
     whole = figures["middle"]["whole"]
     print(f"    the middle's whole branch mounted: {ms(whole)}")
     print(f"    pilot.pause() with nothing to do:  {statistics.median(idles) * 1000:6.0f} ms")
