@@ -98,8 +98,9 @@ def earlier_reply(i: int) -> str:
     )
 
 
-def seed_data_dir(data_dir: Path) -> str:
-    """A data dir with one conversation of EXCHANGES exchanges; returns its id."""
+def seed_data_dir(data_dir: Path, tree: Path = ROOT) -> str:
+    """A data dir with one conversation of EXCHANGES exchanges, written by the checkout `tree`
+    (a database made by a newer checkout has a schema an older one refuses); returns its id."""
     messages: list[dict[str, str]] = []
     for i in range(EXCHANGES):
         messages.append({"role": "user", "content": f"Question {i}: how does step {i} work?"})
@@ -114,7 +115,8 @@ def seed_data_dir(data_dir: Path) -> str:
         capture_output=True,
         text=True,
         check=True,
-        cwd=ROOT,
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
     )
     path.unlink()
     return done.stdout.strip()
@@ -511,8 +513,11 @@ async def main() -> None:
         + " ".join(f"{x:.1f}" for x in os.getloadavg())
     )
     with tempfile.TemporaryDirectory(prefix="bench-pty-seed-") as tmp:
-        seeded = Path(tmp)
-        conv_id = seed_data_dir(seeded)
+        seeds: dict[str, tuple[Path, str]] = {}  # each checkout reads the data dir it wrote
+        for c in contenders:
+            seeded = Path(tmp) / c.name
+            seeded.mkdir()
+            seeds[c.name] = (seeded, seed_data_dir(seeded, c.tree or ROOT))
         for i, speed in enumerate(speeds):
             with demo_server(speed) as target:
                 relay = Relay(target)
@@ -523,8 +528,7 @@ async def main() -> None:
                             c,
                             relay,
                             speed,
-                            seeded,
-                            conv_id,
+                            *seeds[c.name],
                             window=window,
                             idle_window=idle if i == 0 else None,
                             prompts=args.prompts if i == 0 else 0,

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -40,6 +41,7 @@ from tensorx_tui.demo.server import DemoServer  # noqa: E402
 from tensorx_tui.settings import Settings  # noqa: E402
 from tensorx_tui.store.conversations import Store  # noqa: E402
 from tensorx_tui.ui.app import ChatApp  # noqa: E402
+from tensorx_tui.ui.attachment_chips import AttachmentChip  # noqa: E402
 from tensorx_tui.ui.chat_screen import ChatScreen  # noqa: E402
 from tensorx_tui.ui.modals.tool_approval import ToolApprovalModal  # noqa: E402
 from tensorx_tui.ui.modals.tool_result import ToolResultModal  # noqa: E402
@@ -223,6 +225,66 @@ async def sidebar(app: ChatApp, pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
+async def branches(app: ChatApp, pilot: Pilot[int]) -> None:
+    """A question asked two ways and a reply regenerated: `‹ n/m ›` marks, a message picked."""
+    await type_and_send(pilot, "compare two options")
+    await settle(app, pilot)
+    await type_and_send(pilot, "python code")
+    await settle(app, pilot)
+    await pilot.press("ctrl+r")  # the old reply stays, as an alternative
+    await settle(app, pilot)
+    await pilot.press("ctrl+up", "up")  # pick the question
+    await pilot.press("e", "ctrl+u", *"show me a table", "enter")  # a new branch from there
+    await settle(app, pilot)
+    await pilot.press("ctrl+up", "up", "[")  # pick the question again, back to the first version
+    await until(lambda: "‹ 1/2 ›" in " ".join(str(w.render()) for w in chat(app).query("*")))
+    await pilot.pause()
+
+
+def attachment_files() -> tuple[Path, Path]:
+    """A small PNG (a gradient) and a text file, in a temporary folder kept until exit."""
+    folder = Path(tempfile.mkdtemp(prefix="tensorx-attach-"))
+    width, height = 320, 200
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, y, 160))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data).to_bytes(4, "big")
+        return len(data).to_bytes(4, "big") + kind + data + crc
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
+    image = folder / "screenshot.png"
+    image.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+    code = folder / "server.log"
+    code.write_text("ERROR connection refused (port 5432)\nretrying in 5 s\n" * 3)
+    return image, code
+
+
+async def attachments(app: ChatApp, pilot: Pilot[int]) -> None:
+    """An image by `@path` and a log by the attach key; sent, then a chip waiting on the prompt."""
+    image, log = attachment_files()
+    await pilot.press(*f"what went wrong here? @{image}", "tab")
+    await pilot.press("alt+a")
+    await until(lambda: app.screen.query("#path"))
+    await pilot.press(*str(log), "enter")
+    await until(lambda: chat(app).query(AttachmentChip))
+    await pilot.press("enter")
+    await settle(app, pilot)
+    await pilot.press("alt+a")
+    await until(lambda: app.screen.query("#path"))
+    await pilot.press(*str(image), "enter")
+    await until(lambda: chat(app).query(AttachmentChip))
+    await pilot.press(*"and now?")
+    await pilot.pause()
+
+
 # Scenes that start with saved conversations (in a temporary data dir, never the user's).
 SEEDED = {"sidebar": seed_saved}
 # Scenes that run the demo MCP server (its clock fixed, so the picture barely changes).
@@ -239,6 +301,8 @@ SCENES: list[tuple[str, str, float, bool, Scene]] = [
     ("error", "demo", 200.0, False, error),
     ("model-picker", "demo", 0.0, False, model_picker),
     ("sidebar", "demo", 0.0, False, sidebar),
+    ("branches", "demo", 0.0, False, branches),
+    ("attachments", "demo", 0.0, False, attachments),
 ]
 
 

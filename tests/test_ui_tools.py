@@ -275,6 +275,17 @@ async def test_a_config_that_changed_under_the_modal_is_said_not_saved(
     assert save_problem(None, "t", "echo") == "no config file is in use"
 
 
+def wait_for_cancel_server(script: Path) -> ServerConfig:
+    """The tests' stdio server, its wait_for_cancel tool allowed without asking."""
+    return ServerConfig(
+        name="t",
+        transport="stdio",
+        command=sys.executable,
+        args=(str(script), "serve"),
+        allow=frozenset({"wait_for_cancel"}),
+    )
+
+
 async def test_escape_cancels_a_running_call_and_the_model_is_told(
     demo_server: DemoServer, script: Path, short_dir: Path
 ) -> None:
@@ -283,13 +294,7 @@ async def test_escape_cancels_a_running_call_and_the_model_is_told(
     # folder, and calls the tool because the prompt names it.
     folder = short_dir / "t__wait_for_cancel"
     folder.mkdir()
-    server = ServerConfig(
-        name="t",
-        transport="stdio",
-        command=sys.executable,
-        args=(str(script), "serve"),
-        allow=frozenset({"wait_for_cancel"}),
-    )
+    server = wait_for_cancel_server(script)
     recorder = Recorder()
     app = tools_app(demo_server, [server], recorder)
     async with app.run_test(size=SIZE) as pilot:
@@ -315,13 +320,7 @@ async def test_ctrl_n_while_a_tool_runs_asks_first(
 ) -> None:
     folder = short_dir / "t__wait_for_cancel"
     folder.mkdir()
-    server = ServerConfig(
-        name="t",
-        transport="stdio",
-        command=sys.executable,
-        args=(str(script), "serve"),
-        allow=frozenset({"wait_for_cancel"}),
-    )
+    server = wait_for_cancel_server(script)
     app = tools_app(demo_server, [server], Recorder())
     async with app.run_test(size=SIZE) as pilot:
         await ready(app)
