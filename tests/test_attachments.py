@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from images import gif, jpeg, png, webp_vp8, webp_vp8l, webp_vp8x
 
+from tensorx_tui.core import attachments as attachments_module
 from tensorx_tui.core.attachments import (
     AttachmentError,
     Limits,
@@ -121,6 +122,22 @@ def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
     path.write_text("x")
     path.chmod(0)
     with pytest.raises(AttachmentError, match="cannot read it"):
+        read_attachment(path)
+
+
+def test_a_file_that_cannot_be_opened_is_refused_even_as_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The permission test above cannot run as root (CI's user): the same refusal, by an open()
+    # that fails as a file without read permission makes it fail.
+    path = tmp_path / "secret.txt"
+    path.write_text("x")
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(attachments_module, "open", denied, raising=False)
+    with pytest.raises(AttachmentError, match="cannot read it \\(Permission denied\\)"):
         read_attachment(path)
 
 
