@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from tensorx_tui.core.attachments import Attachment, AttachmentKind
 from tensorx_tui.core.image_info import MIME, ImageInfo
+from tensorx_tui.store.records import StoredMessage
 
 _FORMAT_OF_MIME = {mime: fmt for fmt, mime in MIME.items()}
 
@@ -38,7 +39,15 @@ def link(conn: sqlite3.Connection, message_id: int, attachments: Sequence[Attach
         )
 
 
-def load(conn: sqlite3.Connection, message_ids: Iterable[int]) -> dict[int, list[Attachment]]:
+def fill(conn: sqlite3.Connection, messages: Sequence[StoredMessage]) -> None:
+    """Give the user messages loaded from `conn` their attachments, in order."""
+    found = _load(conn, [m.id for m in messages if m.role == "user" and m.id])
+    for message in messages:
+        if message.id in found:
+            message.attachments = tuple(found[message.id])
+
+
+def _load(conn: sqlite3.Connection, message_ids: Iterable[int]) -> dict[int, list[Attachment]]:
     """The attachments of these messages, in order, by message id (messages without any absent)."""
     found: dict[int, list[Attachment]] = {}
     ids = list(message_ids)

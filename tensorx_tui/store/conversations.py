@@ -11,12 +11,11 @@ All methods are thread-safe (one lock per Store), so a UI may call them from a w
 from __future__ import annotations
 
 import contextlib
-import json
 import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -24,10 +23,9 @@ from types import TracebackType
 from typing import Any, Final
 
 from tensorx_tui.core.attachments import Attachment
-from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
-from tensorx_tui.core.secret import redact_url
+from tensorx_tui.core.reply import Reply, ReplyState
 from tensorx_tui.store import attachments as stored_attachments
-from tensorx_tui.store import db
+from tensorx_tui.store import db, fts_search, row_mapping
 from tensorx_tui.store.db import StoreError, format_time, now_text, parse_time
 from tensorx_tui.store.records import (
     Conversation,
@@ -37,13 +35,10 @@ from tensorx_tui.store.records import (
     SearchHit,
     StoredMessage,
     clean_title,
-    redact_params,
-    timings_to_json,
 )
-from tensorx_tui.store.search import MARK_END, MARK_START, match_query, split_marks
+from tensorx_tui.store.search import match_query
 
 _ID_BYTES: Final = 4  # 8 hex characters: short enough to type, prefixes resolve too
-_SNIPPET_TOKENS: Final = 16
 CHECKPOINT_BUSY_MS: Final = 50  # how long a mid-stream checkpoint waits for another writer
 
 
@@ -66,162 +61,6 @@ class _Active:
 ACTIVE: Final = _Active()
 Parent = int | None | _Active
 """Where a new message goes: under a message (its id), at the start (None), or ACTIVE."""
-
-_SUMMARY_COLUMNS: Final = """
-    c.id, c.title, c.created_at, c.updated_at, c.model, c.profile,
-    (SELECT count(*) FROM messages m WHERE m.conversation_pk = c.pk),
-    (SELECT sum(m.cost) FROM messages m WHERE m.conversation_pk = c.pk AND m.cost IS NOT NULL)
-"""
-
-
-def _summary(row: sqlite3.Row | tuple[Any, ...]) -> ConversationSummary:
-    return ConversationSummary(
-        id=row[0],
-        title=row[1],
-        created_at=parse_time(row[2]),
-        updated_at=parse_time(row[3]),
-        model=row[4],
-        profile=row[5],
-        message_count=row[6],
-        cost=row[7],
-    )
-
-
-def _meta(row: tuple[Any, ...]) -> ConversationMeta:
-    """From `pk, id, title, created_at, updated_at, profile, base_url, model, system, params`."""
-    return ConversationMeta(
-        id=row[1],
-        title=row[2],
-        created_at=parse_time(row[3]),
-        updated_at=parse_time(row[4]),
-        profile=row[5],
-        base_url=row[6],
-        model=row[7],
-        system=row[8],
-        params=json.loads(row[9]),
-    )
-
-
-def _redacted(url: str | None) -> str | None:
-    """A base URL is saved without credentials (`?api-key=`, `user:password@`)."""
-    return redact_url(url) if url else url
-
-
-def _json_or_none(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _params_json(params: dict[str, Any]) -> str:
-    return json.dumps(redact_params(params), ensure_ascii=False, sort_keys=True)
-
-
-def _tool_calls_json(calls: list[ToolCall]) -> str | None:
-    if not calls:
-        return None
-    return json.dumps(
-        [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls], ensure_ascii=False
-    )
-
-
-def _tool_calls_from_json(text: str | None) -> list[ToolCall]:
-    if not text:
-        return []
-    return [
-        ToolCall(c.get("id"), c.get("name") or "", c.get("arguments", "")) for c in json.loads(text)
-    ]
-
-
-_MESSAGE_COLUMNS: Final = """
-    id, role, content, reasoning, tool_calls, tool_call_id, finish_reason, usage, timings,
-    state, error, error_status, error_type, model, created_at, parent_id, tool_meta,
-    refusal, cost
-"""
-
-
-def _message(row: tuple[Any, ...]) -> StoredMessage:
-    (mid, role, content, reasoning, calls, call_id, finish, usage, timings) = row[:9]
-    (state, error, error_status, error_type, model, created_at) = row[9:15]
-    (parent_id, tool_meta, refusal, cost) = row[15:]
-    return StoredMessage(
-        id=mid,
-        role=role,
-        content=content,
-        reasoning=reasoning,
-        refusal=refusal,
-        tool_calls=_tool_calls_from_json(calls),
-        tool_call_id=call_id,
-        finish_reason=finish,
-        usage=json.loads(usage) if usage else None,
-        timings=json.loads(timings) if timings else None,
-        state=ReplyState(state),
-        error=ErrorInfo(error, error_status, error_type) if error is not None else None,
-        model=model,
-        created_at=parse_time(created_at),
-        parent_id=parent_id,
-        tool_meta=json.loads(tool_meta) if tool_meta else None,
-        cost=cost,
-    )
-
-
-_UPDATE_REPLY_SQL: Final = """
-    UPDATE messages SET content = ?, reasoning = ?, tool_calls = ?, finish_reason = ?, usage = ?,
-        timings = ?, model = coalesce(?, model), state = ?, error = ?, error_status = ?,
-        error_type = ?, refusal = ?, cost = ?
-    WHERE id = ? AND role = 'assistant'
-"""
-
-_INSERT_MESSAGE_SQL: Final = """
-    INSERT INTO messages (conversation_pk, seq, role, content, reasoning, tool_calls, tool_call_id,
-        finish_reason, usage, timings, state, error, error_status, error_type, model, created_at,
-        parent_id, tool_meta, refusal, cost)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-
-
-def _error_values(error: ErrorInfo | None) -> tuple[str | None, int | None, str | None]:
-    return (error.message, error.status, error.type) if error else (None, None, None)
-
-
-def _message_values(pk: int, seq: int, m: StoredMessage, parent: int | None) -> tuple[Any, ...]:
-    """The row for `_INSERT_MESSAGE_SQL`."""
-    return (
-        pk,
-        seq,
-        m.role,
-        m.content,
-        m.reasoning,
-        _tool_calls_json(m.tool_calls),
-        m.tool_call_id,
-        m.finish_reason,
-        _json_or_none(m.usage),
-        _json_or_none(m.timings),
-        str(m.state),
-        *_error_values(m.error),
-        m.model,
-        format_time(m.created_at),
-        parent,
-        _json_or_none(m.tool_meta),
-        m.refusal,
-        m.cost,
-    )
-
-
-def _reply_values(message_id: int, reply: Reply, state: ReplyState) -> tuple[Any, ...]:
-    """The parameters for `_UPDATE_REPLY_SQL`."""
-    return (
-        reply.content,
-        reply.reasoning,
-        _tool_calls_json(reply.tool_calls),
-        reply.finish_reason,
-        _json_or_none(reply.usage),
-        _json_or_none(timings_to_json(reply.timings)),
-        reply.model,
-        str(state),
-        *_error_values(reply.error),
-        reply.refusal,
-        reply.cost,
-        message_id,
-    )
 
 
 class Store:
@@ -365,10 +204,10 @@ class Store:
                     now,
                     now,
                     profile,
-                    _redacted(base_url),
+                    row_mapping.redacted(base_url),
                     model,
                     system or "",
-                    _params_json(params or {}),
+                    row_mapping.params_json(params or {}),
                 ),
             )
         return conv_id
@@ -390,11 +229,11 @@ class Store:
         if not isinstance(system, _Keep):
             changes["system"] = system
         if not isinstance(params, _Keep):
-            changes["params"] = _params_json(params)
+            changes["params"] = row_mapping.params_json(params)
         if not isinstance(profile, _Keep):
             changes["profile"] = profile
         if not isinstance(base_url, _Keep):
-            changes["base_url"] = _redacted(base_url)
+            changes["base_url"] = row_mapping.redacted(base_url)
         if not changes:
             return
         assignments = ", ".join(f"{name} = ?" for name in changes)
@@ -445,7 +284,10 @@ class Store:
             (seq,) = conn.execute(
                 "SELECT coalesce(max(seq), 0) + 1 FROM messages WHERE conversation_pk = ?", (pk,)
             ).fetchone()
-            cur = conn.execute(_INSERT_MESSAGE_SQL, _message_values(pk, seq, message, parent_id))
+            cur = conn.execute(
+                row_mapping.INSERT_MESSAGE_SQL,
+                row_mapping.message_values(pk, seq, message, parent_id),
+            )
             assert cur.lastrowid is not None
             stored_attachments.link(conn, cur.lastrowid, message.attachments)
             conn.execute(
@@ -518,7 +360,9 @@ class Store:
     def _update_reply(
         conn: sqlite3.Connection, message_id: int, reply: Reply, state: ReplyState
     ) -> None:
-        cur = conn.execute(_UPDATE_REPLY_SQL, _reply_values(message_id, reply, state))
+        cur = conn.execute(
+            row_mapping.UPDATE_REPLY_SQL, row_mapping.reply_values(message_id, reply, state)
+        )
         if cur.rowcount == 0:
             raise StoreError(f"no assistant message {message_id}")
 
@@ -577,11 +421,11 @@ class Store:
         """Newest first (by last message)."""
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {_SUMMARY_COLUMNS} FROM conversations c"
+                f"SELECT {row_mapping.SUMMARY_COLUMNS} FROM conversations c"
                 " ORDER BY c.updated_at DESC, c.pk DESC LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-            return [_summary(r) for r in rows]
+            return [row_mapping.summary(r) for r in rows]
 
     def count_conversations(self) -> int:
         with self._read() as conn:
@@ -590,11 +434,12 @@ class Store:
     def get_summary(self, conv_id: ConversationId) -> ConversationSummary:
         with self._read() as conn:
             row = conn.execute(
-                f"SELECT {_SUMMARY_COLUMNS} FROM conversations c WHERE c.id = ?", (conv_id,)
+                f"SELECT {row_mapping.SUMMARY_COLUMNS} FROM conversations c WHERE c.id = ?",
+                (conv_id,),
             ).fetchone()
             if row is None:
                 raise ConversationNotFound(f"no conversation {conv_id!r}")
-            return _summary(row)
+            return row_mapping.summary(row)
 
     def cost_since(self, moment: datetime) -> float | None:
         """Dollars of the replies saved since `moment` whose cost is known, in every
@@ -644,17 +489,13 @@ class Store:
             if row is None:
                 raise ConversationNotFound(f"no conversation {conv_id!r}")
             rows = conn.execute(
-                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_pk = ? ORDER BY seq",
+                f"SELECT {row_mapping.MESSAGE_COLUMNS} FROM messages"
+                " WHERE conversation_pk = ? ORDER BY seq",
                 (row[0],),
             ).fetchall()
-            messages = [_message(r) for r in rows]
-            found = stored_attachments.load(
-                conn, [m.id for m in messages if m.role == "user" and m.id]
-            )
-            for message in messages:
-                if message.id in found:
-                    message.attachments = tuple(found[message.id])
-            return Conversation(meta=_meta(row), messages=messages, active_leaf=row[10])
+            messages = [row_mapping.message(r) for r in rows]
+            stored_attachments.fill(conn, messages)
+            return Conversation(meta=row_mapping.meta(row), messages=messages, active_leaf=row[10])
 
     def search(self, query: str, limit: int = 100) -> list[SearchHit]:
         """Conversations whose title or a message (content or reasoning) matches, newest first,
@@ -669,49 +510,11 @@ class Store:
             return []
         with self._read():
             try:
-                return self._search(expr, limit)
+                return fts_search.newest_hits(self._conn, expr, limit)
             except sqlite3.OperationalError:
                 # match_query quotes everything, so this is not expected; a query is still
                 # never worth a crash.
                 return []
-
-    def _search(self, expr: str, limit: int) -> list[SearchHit]:
-        conn = self._conn
-        # conversation pk -> (newest matching message id or None for a title match, marked text)
-        found: dict[int, tuple[int | None, str]] = {}
-        newest_first = conn.execute(
-            "SELECT messages_fts.rowid, m.conversation_pk,"
-            " snippet(messages_fts, -1, ?, ?, '…', ?) FROM messages_fts"
-            " JOIN messages m ON m.id = messages_fts.rowid"
-            " WHERE messages_fts MATCH ? ORDER BY messages_fts.rowid DESC",
-            (MARK_START, MARK_END, _SNIPPET_TOKENS, expr),
-        )
-        with closing(newest_first):  # stopping early: finish the statement now
-            for message_id, pk, marked in newest_first:
-                if pk not in found:
-                    found[pk] = (message_id, marked)
-                    if len(found) >= limit:
-                        break
-        for pk, marked in conn.execute(
-            "SELECT rowid, highlight(conversations_fts, 0, ?, ?) FROM conversations_fts"
-            " WHERE conversations_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
-            (MARK_START, MARK_END, expr, limit),
-        ):
-            found.setdefault(pk, (None, marked))
-        if not found:
-            return []
-        marks = ", ".join("?" * len(found))
-        rows = conn.execute(
-            f"SELECT {_SUMMARY_COLUMNS}, c.pk FROM conversations c WHERE c.pk IN ({marks})"
-            " ORDER BY c.updated_at DESC, c.pk DESC LIMIT ?",
-            (*found, limit),
-        ).fetchall()
-        hits: list[SearchHit] = []
-        for row in rows:
-            message_id, marked = found[row[-1]]
-            snippet, spans = split_marks(marked)
-            hits.append(SearchHit(_summary(row), snippet, spans, message_id))
-        return hits
 
     # -- import -----------------------------------------------------------------------------------
 
@@ -733,10 +536,10 @@ class Store:
                     format_time(meta.created_at),
                     format_time(meta.updated_at),
                     meta.profile,
-                    _redacted(meta.base_url),
+                    row_mapping.redacted(meta.base_url),
                     meta.model,
                     meta.system,
-                    _params_json(meta.params),
+                    row_mapping.params_json(meta.params),
                 ),
             )
             pk = cur.lastrowid
@@ -746,7 +549,10 @@ class Store:
             previous: int | None = None
             for seq, message in enumerate(conversation.messages, 1):
                 parent = previous if linear else saved.get(message.parent_id)
-                row = conn.execute(_INSERT_MESSAGE_SQL, _message_values(pk, seq, message, parent))
+                row = conn.execute(
+                    row_mapping.INSERT_MESSAGE_SQL,
+                    row_mapping.message_values(pk, seq, message, parent),
+                )
                 previous = row.lastrowid
                 if message.id is not None and previous is not None:
                     saved[message.id] = previous
