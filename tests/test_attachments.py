@@ -21,8 +21,9 @@ from tensorx_tui.core.attachments import (
     human_size,
     read_attachment,
 )
-from tensorx_tui.core.content_parts import DataURL, fence_for, language_for, user_content
+from tensorx_tui.core.content_parts import DataURL, language_for, user_content
 from tensorx_tui.core.image_info import ImageError, ImageInfo, image_info
+from tensorx_tui.core.markdown_quoting import fence_for
 from tensorx_tui.core.request_body import encode_body
 
 VALID = {

@@ -13,16 +13,15 @@ An image's URL is a `DataURL`: the bytes, base64-encoded only while the request 
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from tensorx_tui.core.attachments import Attachment
+from tensorx_tui.core.markdown_quoting import fence_for
 
 FILE_HEADER: Final = "Attached file: {name} ({size} bytes)"
 # Raw bytes per base64 piece: a multiple of 3, so pieces join without padding in between.
 _PIECE: Final = 3 * 64 * 1024
-_BACKTICKS = re.compile(r"`+")
 
 LANGUAGES: Final = {
     "py": "python", "pyi": "python", "js": "javascript", "mjs": "javascript", "ts": "typescript",
@@ -85,12 +84,6 @@ def language_for(name: str) -> str:
         return LANGUAGES[lower]
     _, dot, ext = lower.rpartition(".")
     return LANGUAGES.get(ext, "") if dot else ""
-
-
-def fence_for(text: str) -> str:
-    """Backticks longer than any run in `text`, so the file cannot close its own block."""
-    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
-    return "`" * max(3, longest + 1)
 
 
 def fenced_file(attachment: Attachment) -> str:

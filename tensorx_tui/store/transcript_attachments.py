@@ -18,6 +18,7 @@ from typing import Any
 
 from tensorx_tui.core.attachments import Attachment, AttachmentError, attachment_from_bytes
 from tensorx_tui.core.attachments import human_size as _size
+from tensorx_tui.core.markdown_quoting import inline_code
 from tensorx_tui.store.records import Conversation, StoredMessage
 
 _DATA_URL = re.compile(r"data:[\w.+/-]+;base64,", re.ASCII)
@@ -111,7 +112,7 @@ def markdown_list(
     """The list under a user message: name (a link when the files are written), kind, size."""
     lines = []
     for i, a in enumerate(attachments):
-        label = _code(a.name)
+        label = inline_code(a.name)
         if names is not None and folder is not None:
             label = f"[{label}]({folder}/{names[i]})"
         kind = a.image.describe() if a.image else "text"
@@ -129,10 +130,3 @@ def write_files(conversation: Conversation, folder: Path) -> None:
     folder.mkdir(exist_ok=True)
     for (m, p), name in names.items():
         (folder / name).write_bytes(path[m].attachments[p].data)
-
-
-def _code(text: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    ticks = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"

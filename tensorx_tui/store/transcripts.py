@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from tensorx_tui.core.descriptions import status_label
+from tensorx_tui.core.markdown_quoting import fence_for, inline_code
 from tensorx_tui.core.reply import ErrorInfo, ReplyState, ToolCall
 from tensorx_tui.core.secret import redact_url
 from tensorx_tui.store import transcript_attachments
@@ -374,17 +375,8 @@ def _tree(
 
 def _fence(text: str, info: str = "") -> str:
     """A fenced block that `text` cannot close early, whatever backticks it holds."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    ticks = "`" * max(3, longest + 1)
+    ticks = fence_for(text)
     return f"{ticks}{info}\n{text}\n{ticks}"
-
-
-def _code(text: str) -> str:
-    """Inline code that holds any text."""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    ticks = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 _FENCE_LINE: Final = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
@@ -468,8 +460,8 @@ def _reply_footer(m: StoredMessage) -> str:
 
 def _tool_call_md(call: ToolCall) -> str:
     value, problem = call.parsed_arguments()
-    ident = f" (id {_code(call.id)})" if call.id else ""
-    head = f"**Tool call** {_code(call.name)}{ident}:"
+    ident = f" (id {inline_code(call.id)})" if call.id else ""
+    head = f"**Tool call** {inline_code(call.name)}{ident}:"
     if problem is None:
         body = _fence(json.dumps(value, ensure_ascii=False, indent=2), "json")
     else:
@@ -508,7 +500,7 @@ def _message_body_md(m: StoredMessage, files: tuple[list[str], str] | None = Non
     if m.role == "system":
         return f"## System\n\n{headings_below(m.content)}"
     if m.role == "tool":
-        ident = f" ({_code(m.tool_call_id)})" if m.tool_call_id else ""
+        ident = f" ({inline_code(m.tool_call_id)})" if m.tool_call_id else ""
         return f"## Tool result{ident}\n\n" + _tool_run_md(m.tool_meta) + _fence(m.content)
     head = f"## Assistant ({m.model})" if m.model else "## Assistant"
     blocks = [head]
@@ -529,7 +521,9 @@ def _tool_run_md(meta: dict[str, Any] | None) -> str:
     """How an MCP call ran: server, tool, approval, duration, error: one line before its output."""
     if not meta:
         return ""
-    facts = [f"{_code(str(meta.get('server', '')))} · {_code(str(meta.get('tool', '')))}"]
+    facts = [
+        f"{inline_code(str(meta.get('server', '')))} · {inline_code(str(meta.get('tool', '')))}"
+    ]
     if meta.get("approval"):
         facts.append(f"approval: {meta['approval']}")
     if isinstance(meta.get("duration_s"), int | float):
@@ -543,9 +537,9 @@ def to_markdown(conversation: Conversation, files_folder: str | None = None) -> 
     """The active branch. `files_folder`: where the attachments are written (`write_files`),
     relative to the transcript, to link them; without it they are only named."""
     meta = conversation.meta
-    facts = [f"- **Conversation:** {_code(meta.id)}"]
+    facts = [f"- **Conversation:** {inline_code(meta.id)}"]
     if meta.model:
-        facts.append(f"- **Model:** {_code(meta.model)}")
+        facts.append(f"- **Model:** {inline_code(meta.model)}")
     if meta.profile or meta.base_url:
         where = " · ".join(x for x in (meta.profile, _shown_url(meta.base_url)) if x)
         facts.append(f"- **Endpoint:** {where}")
