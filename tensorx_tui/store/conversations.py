@@ -35,6 +35,7 @@ from tensorx_tui.store.records import (
     SearchHit,
     StoredMessage,
     clean_title,
+    redact_base_url,
 )
 from tensorx_tui.store.search import match_query
 
@@ -204,7 +205,7 @@ class Store:
                     now,
                     now,
                     profile,
-                    row_mapping.redacted(base_url),
+                    redact_base_url(base_url),
                     model,
                     system or "",
                     row_mapping.params_json(params or {}),
@@ -233,7 +234,7 @@ class Store:
         if not isinstance(profile, _Keep):
             changes["profile"] = profile
         if not isinstance(base_url, _Keep):
-            changes["base_url"] = row_mapping.redacted(base_url)
+            changes["base_url"] = redact_base_url(base_url)
         if not changes:
             return
         assignments = ", ".join(f"{name} = ?" for name in changes)
@@ -536,7 +537,7 @@ class Store:
                     format_time(meta.created_at),
                     format_time(meta.updated_at),
                     meta.profile,
-                    row_mapping.redacted(meta.base_url),
+                    redact_base_url(meta.base_url),
                     meta.model,
                     meta.system,
                     row_mapping.params_json(meta.params),

@@ -12,7 +12,7 @@ from typing import Any, Final
 from tensorx_tui.core.attachments import Attachment
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, Timings, ToolCall
 from tensorx_tui.core.sanitize import blank_unsafe
-from tensorx_tui.core.secret import SECRET_NAME
+from tensorx_tui.core.secret import SECRET_NAME, redact_url
 from tensorx_tui.store.tree import MessageTree
 
 ConversationId = str
@@ -27,6 +27,12 @@ def clean_title(text: str) -> str:
     if len(line) > TITLE_MAX:
         line = line[: TITLE_MAX - 1].rstrip() + "…"
     return line
+
+
+def redact_base_url(url: str | None) -> str | None:
+    """A base URL as the store saves it and transcripts show it: without credentials
+    (`?api-key=`, `user:password@`); a transcript is shared, so it is redacted again on export."""
+    return redact_url(url) if url else url
 
 
 def redact_params(params: dict[str, Any]) -> dict[str, Any]:

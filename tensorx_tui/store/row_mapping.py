@@ -8,7 +8,6 @@ import sqlite3
 from typing import Any, Final
 
 from tensorx_tui.core.reply import ErrorInfo, Reply, ReplyState, ToolCall
-from tensorx_tui.core.secret import redact_url
 from tensorx_tui.store.db import format_time, parse_time
 from tensorx_tui.store.records import (
     ConversationMeta,
@@ -51,11 +50,6 @@ def meta(row: tuple[Any, ...]) -> ConversationMeta:
         system=row[8],
         params=json.loads(row[9]),
     )
-
-
-def redacted(url: str | None) -> str | None:
-    """A base URL is saved without credentials (`?api-key=`, `user:password@`)."""
-    return redact_url(url) if url else url
 
 
 def json_or_none(value: Any) -> str | None:
