@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from mcp_servers import stdio_config, wait_for_path, write_server
+from recording import RecordingTransport
 from textual.message import Message
 from textual.notifications import Notify
 from textual.widgets import Button, Collapsible, OptionList
@@ -35,16 +35,8 @@ from tensorx_tui.ui.reply_relay import ReplyRelay, save_problem
 from tensorx_tui.ui.transcript.tool_run import SHOWN_LINES, ToolRunMessage, cut_for_screen
 
 
-class Recorder(httpx.AsyncBaseTransport):
-    """The real network, remembering each request body."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.bodies: list[dict[str, Any]] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.bodies.append(json.loads(await request.aread()))
-        return await self.inner.handle_async_request(request)
+class Recorder(RecordingTransport):
+    """The real network, remembering each request body; with what the tool tests read of it."""
 
     def tool_names(self, index: int = -1) -> list[str]:
         return [t["function"]["name"] for t in self.bodies[index].get("tools", [])]
